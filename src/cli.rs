@@ -1,0 +1,122 @@
+//! The `roster` command line: `serve` (the default), `migrate`, and operator commands.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db;
+use crate::domain::{Plan, SeatCount};
+use crate::services;
+use crate::startup::Application;
+
+#[derive(Parser)]
+#[command(
+    name = "roster",
+    version,
+    about = "Self-hosted admin console for teams, members, roles and invitations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create and migrate the database if needed, then serve HTTP (the default).
+    Serve,
+    /// Create the database if needed and apply pending migrations.
+    Migrate,
+    /// Operator commands for organizations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// List organizations with their plan and seats.
+    List,
+    /// Set an organization's plan, and optionally its purchased seats.
+    SetPlan {
+        /// The organization's id or exact name.
+        org: String,
+        /// free or pro.
+        plan: String,
+        #[arg(long)]
+        seats: Option<i64>,
+    },
+}
+
+pub fn main() -> anyhow::Result<()> {
+    crate::telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            db::create_database_if_missing(&settings.database_url)?;
+            let pool = db::build_pool(&settings.database_url, 1)?;
+            db::run_migrations(&mut *pool.get()?)?;
+            println!(
+                "Database {} is up to date.",
+                db::redact(&settings.database_url)
+            );
+            Ok(())
+        }
+        Command::Org { command } => org_command(settings, command),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let public = settings.public_url.clone();
+        let app = Application::build(settings).await?;
+        println!("Roster is serving on {public} (port {})", app.port());
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}
+
+fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
+    db::create_database_if_missing(&settings.database_url)?;
+    let pool = db::build_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get()?;
+    db::run_migrations(&mut conn)?;
+    let fail = |e: crate::error::AppError| anyhow::anyhow!("{e}");
+    match command {
+        OrgCommand::List => {
+            for org in db::organizations::list_all(&mut conn)? {
+                println!(
+                    "{}\t{}\t{}\t{} seats",
+                    org.id, org.name, org.plan, org.seats_purchased
+                );
+            }
+        }
+        OrgCommand::SetPlan { org, plan, seats } => {
+            let plan =
+                Plan::parse(&plan).ok_or_else(|| anyhow::anyhow!("plan must be free or pro"))?;
+            let seats = seats
+                .map(SeatCount::new)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found = services::orgs::resolve(&mut conn, &org).map_err(|e| match e {
+                crate::error::AppError::NotFound => {
+                    anyhow::anyhow!("no organization with id or name {org:?}")
+                }
+                other => fail(other),
+            })?;
+            let result =
+                services::orgs::set_plan(&mut conn, found.id, plan, seats).map_err(fail)?;
+            println!(
+                "{} ({}) is on {} with {} seats ({} in use).",
+                found.name,
+                found.id,
+                result.plan.label(),
+                result.purchased,
+                result.used
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Typed settings read from the environment. Secrets are never printed: `Debug`
+//! on [`SmtpSettings`] hides the password.
+
+use std::{env, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use anyhow::{bail, Context};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Address the HTTP server binds to (`ROSTER_BIND`).
+    pub bind: SocketAddr,
+    /// PostgreSQL URL (`DATABASE_URL`).
+    pub database_url: String,
+    /// The URL people reach Roster at (`ROSTER_PUBLIC_URL`); links in emails are built from it.
+    pub public_url: url::Url,
+    /// Connections in the r2d2 pool (`ROSTER_DB_POOL_SIZE`).
+    pub db_pool_size: u32,
+    /// HTTP worker threads (`ROSTER_WORKERS`); 0 means one per core.
+    pub workers: usize,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub smtp: Option<SmtpSettings>,
+    /// Folder for `.eml` files when no SMTP server is configured (`ROSTER_MAIL_DIR`).
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    None,
+    StartTls,
+    Tls,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/roster";
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let bind: SocketAddr = var_or("ROSTER_BIND", "127.0.0.1:8080")
+            .parse()
+            .context("ROSTER_BIND must be an address such as 127.0.0.1:8080")?;
+        let public_url = match env::var("ROSTER_PUBLIC_URL") {
+            Ok(raw) => raw,
+            Err(_) => format!("http://{bind}"),
+        };
+        let public_url = url::Url::parse(&public_url).context("ROSTER_PUBLIC_URL must be a URL")?;
+        let smtp = match env::var("ROSTER_SMTP_HOST") {
+            Ok(host) if !host.is_empty() => Some(SmtpSettings {
+                host,
+                port: number("ROSTER_SMTP_PORT", 25)?,
+                tls: match var_or("ROSTER_SMTP_TLS", "none")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "none" => SmtpTls::None,
+                    "starttls" => SmtpTls::StartTls,
+                    "tls" => SmtpTls::Tls,
+                    other => bail!("ROSTER_SMTP_TLS must be none, starttls or tls, not {other:?}"),
+                },
+                username: env::var("ROSTER_SMTP_USERNAME").ok(),
+                password: env::var("ROSTER_SMTP_PASSWORD").ok(),
+            }),
+            _ => None,
+        };
+        Ok(Self {
+            bind,
+            database_url: var_or("DATABASE_URL", DEFAULT_DATABASE_URL),
+            public_url,
+            db_pool_size: number("ROSTER_DB_POOL_SIZE", 10)?,
+            workers: number("ROSTER_WORKERS", 0)?,
+            session_idle: Duration::from_secs(number("ROSTER_SESSION_IDLE_SECS", 30 * 60)?),
+            session_absolute: Duration::from_secs(number(
+                "ROSTER_SESSION_ABSOLUTE_SECS",
+                12 * 3600,
+            )?),
+            smtp,
+            mail_dir: PathBuf::from(var_or("ROSTER_MAIL_DIR", "target/mail")),
+            mail_from: var_or("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
+        })
+    }
+
+    /// Cookies are marked Secure and `__Host-`-prefixed when Roster is reached over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+fn var_or(name: &str, default: &str) -> String {
+    env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
+    match env::var(name) {
+        Ok(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{name} must be a whole number, not {raw:?}")),
+        Err(_) => Ok(default),
+    }
+}

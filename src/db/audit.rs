@@ -1,0 +1,41 @@
+//! Audit events: append-only, written in the same transaction as the change.
+
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::schema::audit_events;
+use crate::domain::{AccountId, OrgId};
+
+/// One audit event, built by services and written with [`insert`].
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub organization_id: Option<OrgId>,
+    pub actor: Option<AccountId>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub fn insert(conn: &mut PgConnection, event: NewEvent<'_>) -> QueryResult<usize> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::organization_id.eq(event.organization_id.map(|o| o.0)),
+            audit_events::actor_account_id.eq(event.actor.map(|a| a.0)),
+            audit_events::action.eq(event.action),
+            audit_events::target_type.eq(event.target_type),
+            audit_events::target_id.eq(event.target_id),
+            audit_events::before.eq(event.before),
+            audit_events::after.eq(event.after),
+        ))
+        .execute(conn)
+}
+
+pub fn count_by_action(conn: &mut PgConnection, org: OrgId, action: &str) -> QueryResult<i64> {
+    audit_events::table
+        .filter(audit_events::organization_id.eq(org.0))
+        .filter(audit_events::action.eq(action))
+        .count()
+        .get_result(conn)
+}

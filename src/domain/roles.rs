@@ -1,0 +1,214 @@
+//! The permission catalogue, the built-in org roles as presets of it, and
+//! membership status. Checks ask for permissions, never for role names; the
+//! role's rank only orders who may manage whom.
+
+use std::fmt;
+
+macro_rules! permissions {
+    ($($variant:ident = $bit:literal, $key:literal, $label:literal;)*) => {
+        /// One thing a member may be allowed to do.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Permission { $($variant,)* }
+
+        impl Permission {
+            pub const ALL: &'static [Permission] = &[$(Permission::$variant,)*];
+
+            pub fn key(self) -> &'static str {
+                match self { $(Permission::$variant => $key,)* }
+            }
+
+            pub fn label(self) -> &'static str {
+                match self { $(Permission::$variant => $label,)* }
+            }
+
+            fn bit(self) -> u64 {
+                match self { $(Permission::$variant => 1 << $bit,)* }
+            }
+
+            pub fn from_key(key: &str) -> Option<Self> {
+                match key { $($key => Some(Permission::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+permissions! {
+    OrgSettings = 0, "org.settings", "Edit organization settings";
+    FeaturesManage = 1, "features.manage", "Enable and disable features";
+    BillingManage = 2, "billing.manage", "Change plan and seats";
+    OrgDelete = 3, "org.delete", "Delete the organization";
+    MembersView = 4, "members.view", "See all members";
+    MembersInvite = 5, "members.invite", "Invite members";
+    MembersEditRoles = 6, "members.edit_roles", "Change members' roles";
+    MembersRevoke = 7, "members.revoke", "Revoke members";
+    TeamsCreate = 8, "teams.create", "Create teams";
+    TeamsManage = 9, "teams.manage", "Manage every team";
+    RolesManage = 10, "roles.manage", "Manage custom roles";
+    AuditView = 11, "audit.view", "See the audit log";
+    ApiManage = 12, "api.manage", "Manage API tokens";
+}
+
+/// A set of permissions, as a bit set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PermissionSet(u64);
+
+impl PermissionSet {
+    pub fn of(perms: &[Permission]) -> Self {
+        Self(perms.iter().fold(0, |acc, p| acc | p.bit()))
+    }
+    pub fn all() -> Self {
+        Self::of(Permission::ALL)
+    }
+    pub fn contains(self, perm: Permission) -> bool {
+        self.0 & perm.bit() != 0
+    }
+    pub fn is_subset_of(self, other: PermissionSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+}
+
+/// The built-in organization roles, from most to least privileged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrgRole {
+    Owner,
+    Admin,
+    Manager,
+    Member,
+}
+
+impl OrgRole {
+    pub const ALL: [OrgRole; 4] = [
+        OrgRole::Owner,
+        OrgRole::Admin,
+        OrgRole::Manager,
+        OrgRole::Member,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Member => "member",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Owner",
+            Self::Admin => "Admin",
+            Self::Manager => "Manager",
+            Self::Member => "Member",
+        }
+    }
+
+    /// Higher is more privileged; explicit so that reordering the enum changes nothing.
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Owner => 4,
+            Self::Admin => 3,
+            Self::Manager => 2,
+            Self::Member => 1,
+        }
+    }
+
+    pub fn permissions(self) -> PermissionSet {
+        use Permission::*;
+        match self {
+            Self::Owner => PermissionSet::all(),
+            Self::Admin => PermissionSet::of(&[
+                OrgSettings,
+                FeaturesManage,
+                MembersView,
+                MembersInvite,
+                MembersEditRoles,
+                MembersRevoke,
+                TeamsCreate,
+                TeamsManage,
+                RolesManage,
+                AuditView,
+                ApiManage,
+            ]),
+            Self::Manager => PermissionSet::of(&[
+                MembersView,
+                MembersInvite,
+                MembersEditRoles,
+                MembersRevoke,
+                TeamsCreate,
+                TeamsManage,
+            ]),
+            Self::Member => PermissionSet::default(),
+        }
+    }
+}
+
+impl fmt::Display for OrgRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembershipStatus {
+    Pending,
+    Active,
+    Archived,
+}
+
+impl MembershipStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Archived => "archived",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        [Self::Pending, Self::Active, Self::Archived]
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_privilege_and_presets_nest() {
+        let ranks: Vec<u8> = OrgRole::ALL.iter().map(|r| r.rank()).collect();
+        assert!(
+            ranks.windows(2).all(|w| w[0] > w[1]),
+            "ALL runs from most to least privileged"
+        );
+        for pair in OrgRole::ALL.windows(2) {
+            assert!(pair[1].permissions().is_subset_of(pair[0].permissions()));
+            assert_ne!(pair[1].permissions(), pair[0].permissions());
+        }
+    }
+
+    #[test]
+    fn only_owners_manage_billing() {
+        for role in OrgRole::ALL {
+            assert_eq!(
+                role.permissions().contains(Permission::BillingManage),
+                role == OrgRole::Owner
+            );
+        }
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_key(p.key()), Some(*p));
+        }
+        for r in OrgRole::ALL {
+            assert_eq!(OrgRole::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(OrgRole::parse("superuser"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! First-run setup, sign-in with throttling, and changes to one's own account.
+
+use chrono::{Duration, Utc};
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+
+use crate::db::{self, audit::NewEvent, organizations as orgs, throttle};
+use crate::domain::{AccountId, DisplayName, EmailAddress, OrgId, OrgName, OrgRole};
+use crate::error::{AppError, AppResult};
+
+pub struct Setup {
+    pub display_name: DisplayName,
+    pub email: EmailAddress,
+    pub password_hash: String,
+    pub org_name: OrgName,
+}
+
+/// Creates the first account and its organization, unless an account exists.
+pub fn setup(conn: &mut PgConnection, setup: Setup) -> AppResult<(AccountId, OrgId)> {
+    conn.transaction(|conn| {
+        // Two simultaneous first runs: the second waits here, then finds the account.
+        diesel::sql_query("LOCK TABLE accounts IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+        if db::accounts::any_exist(conn)? {
+            return Err(AppError::NotFound);
+        }
+        let account = db::accounts::insert(
+            conn,
+            setup.email.as_str(),
+            setup.display_name.as_str(),
+            &setup.password_hash,
+        )?;
+        let org = create_org_in_tx(conn, account, &setup.org_name)?;
+        Ok((account, org))
+    })
+}
+
+use diesel::RunQueryDsl;
+
+fn create_org_in_tx(conn: &mut PgConnection, owner: AccountId, name: &OrgName) -> AppResult<OrgId> {
+    let org = orgs::insert(conn, name.as_str())?;
+    orgs::insert_membership(conn, org.id, owner, OrgRole::Owner.as_str(), "active")?;
+    db::audit::insert(
+        conn,
+        NewEvent {
+            organization_id: Some(org.id),
+            actor: Some(owner),
+            action: "organization.created",
+            target_type: "organization",
+            target_id: Some(org.id.to_string()),
+            before: None,
+            after: Some(json!({ "name": org.name, "owner": owner })),
+        },
+    )?;
+    Ok(org.id)
+}
+
+/// Creates another organization with the account as its Owner.
+pub fn create_org(conn: &mut PgConnection, owner: AccountId, name: &OrgName) -> AppResult<OrgId> {
+    conn.transaction(|conn| create_org_in_tx(conn, owner, name))
+}
+
+const WINDOW_MINUTES: i64 = 15;
+const MAX_FAILURES_PER_EMAIL: i32 = 5;
+const MAX_FAILURES_PER_ADDRESS: i32 = 20;
+
+fn throttle_keys(email: &str, ip: &str) -> [(String, i32); 2] {
+    [
+        (
+            format!("email:{}", email.trim().to_lowercase()),
+            MAX_FAILURES_PER_EMAIL,
+        ),
+        (format!("ip:{ip}"), MAX_FAILURES_PER_ADDRESS),
+    ]
+}
+
+/// Refuses with "try again in N minutes" while too many recent failures are counted
+/// against the email or the client address.
+pub fn check_throttle(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
+    let window_start = Utc::now() - Duration::minutes(WINDOW_MINUTES);
+    for (key, limit) in throttle_keys(email, ip) {
+        if let Some((failures, started)) = throttle::find_recent(conn, &key, window_start)? {
+            if failures >= limit {
+                let left = (started + Duration::minutes(WINDOW_MINUTES) - Utc::now()).num_seconds();
+                let minutes = (left + 59) / 60;
+                return Err(AppError::TooMany(format!(
+                    "Too many failed sign-in attempts. Try again in {} minute{}.",
+                    minutes.max(1),
+                    if minutes == 1 { "" } else { "s" }
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn record_signin_failure(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
+    let window_start = Utc::now() - Duration::minutes(WINDOW_MINUTES);
+    conn.transaction(|conn| {
+        for (key, _) in throttle_keys(email, ip) {
+            throttle::record_failure(conn, &key, window_start)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn record_signin_success(conn: &mut PgConnection, email: &str) -> AppResult<()> {
+    throttle::clear(conn, &format!("email:{}", email.trim().to_lowercase()))?;
+    Ok(())
+}
+
+pub fn rename_account(
+    conn: &mut PgConnection,
+    account: AccountId,
+    name: &DisplayName,
+) -> AppResult<()> {
+    db::accounts::update_display_name(conn, account, name.as_str())?;
+    Ok(())
+}
+
+/// Sets a new password hash and ends every other session of the account.
+pub fn change_password(
+    conn: &mut PgConnection,
+    account: AccountId,
+    new_hash: &str,
+    keep_sid: Option<&str>,
+) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        db::accounts::update_password_hash(conn, account, new_hash)?;
+        Ok(db::sessions::delete_all_for_account(
+            conn, account, keep_sid,
+        )?)
+    })
+}

@@ -1,0 +1,6 @@
+//! Use cases. Each public function is one transaction that writes its audit
+//! event alongside the change; handlers call exactly one of them.
+
+pub mod auth;
+pub mod orgs;
+pub mod passwords;

@@ -1,0 +1,352 @@
+//! First-run setup, sign-in and sign-out.
+
+use actix_session::Session;
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use askama::Template;
+use rand::RngCore;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::db::{self, PgPool};
+use crate::domain::{DisplayName, EmailAddress, OrgName, Password};
+use crate::error::{AppError, AppResult};
+use crate::services::{self, passwords};
+use crate::web::context::{flash, signed_in_account_id, Layout};
+use crate::web::forms::{safe_next, FormErrors};
+use crate::web::htmx::{page_or_fragment, see_other};
+use crate::web::middleware::SetupDone;
+use crate::web::session_store::{ACCOUNT_ID, SID, USER_AGENT};
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct SetupForm {
+    #[validate(length(max = 1000, message = "Name can be at most 100 characters."))]
+    pub display_name: String,
+    #[validate(length(max = 1000, message = "Email can be at most 254 characters."))]
+    pub email: String,
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub password: String,
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub password_confirm: String,
+    #[validate(length(
+        max = 1000,
+        message = "Organization name can be at most 100 characters."
+    ))]
+    pub org_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/auth/_setup_form.html")]
+pub struct SetupFormFragment<'a> {
+    pub form: &'a SetupForm,
+    pub errors: &'a FormErrors,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/auth/setup.html")]
+pub struct SetupPage<'a> {
+    pub layout: Layout,
+    pub form: &'a SetupForm,
+    pub errors: &'a FormErrors,
+}
+
+async fn setup_available(pool: &PgPool) -> AppResult<()> {
+    if db::run(pool, |conn| Ok(db::accounts::any_exist(conn)?)).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn setup_form(pool: web::Data<PgPool>, session: Session) -> AppResult<HttpResponse> {
+    setup_available(&pool).await?;
+    let form = SetupForm::default();
+    crate::web::htmx::render(&SetupPage {
+        layout: Layout::anonymous(&session),
+        form: &form,
+        errors: &FormErrors::default(),
+    })
+}
+
+fn render_setup(
+    req: &HttpRequest,
+    session: &Session,
+    form: &SetupForm,
+    errors: &FormErrors,
+) -> AppResult<HttpResponse> {
+    let layout = Layout::anonymous(session);
+    let csrf = layout.csrf.clone();
+    page_or_fragment(
+        req,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        || SetupPage {
+            layout,
+            form,
+            errors,
+        },
+        || SetupFormFragment {
+            form,
+            errors,
+            csrf: &csrf,
+        },
+    )
+}
+
+pub async fn setup_submit(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    setup_done: web::Data<SetupDone>,
+    session: Session,
+    form: web::Form<SetupForm>,
+) -> AppResult<HttpResponse> {
+    setup_available(&pool).await?;
+    let form = form.into_inner();
+    let mut errors = form
+        .validate()
+        .err()
+        .map(|e| FormErrors::from_validation(&e))
+        .unwrap_or_default();
+    let name = errors.check("display_name", DisplayName::parse(&form.display_name));
+    let email = errors.check("email", EmailAddress::parse(&form.email));
+    let password = errors.check("password", Password::parse(&form.password));
+    if password.is_some() && form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords do not match.");
+    }
+    let org_name = errors.check("org_name", OrgName::parse(&form.org_name));
+    let (Some(display_name), Some(email), Some(password), Some(org_name), true) =
+        (name, email, password, org_name, errors.is_empty())
+    else {
+        return render_setup(&req, &session, &form, &errors);
+    };
+    let password_hash = web::block(move || passwords::hash(&password))
+        .await?
+        .map_err(AppError::Unexpected)?;
+    let setup = services::auth::Setup {
+        display_name,
+        email,
+        password_hash,
+        org_name,
+    };
+    let (account, org) = db::run(&pool, move |conn| services::auth::setup(conn, setup)).await?;
+    setup_done.mark();
+    start_signed_in_session(&req, &session, account)?;
+    flash(
+        &session,
+        "success",
+        "Welcome to Roster. Your organization is ready.",
+    );
+    Ok(see_other(&format!("/orgs/{org}")))
+}
+
+/// Renews the session key (against fixation) and records who is signed in.
+pub fn start_signed_in_session(
+    req: &HttpRequest,
+    session: &Session,
+    account: crate::domain::AccountId,
+) -> AppResult<()> {
+    session.renew();
+    // A new token after sign-in, so one seen before cannot be replayed.
+    crate::web::csrf::reset(session);
+    let mut sid = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut sid);
+    let user_agent: String = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Unknown device")
+        .chars()
+        .take(300)
+        .collect();
+    put(session, ACCOUNT_ID, &account.0)?;
+    put(session, SID, &hex::encode(sid))?;
+    put(session, USER_AGENT, &user_agent)
+}
+
+fn put<T: serde::Serialize>(session: &Session, key: &str, value: &T) -> AppResult<()> {
+    session
+        .insert(key, value)
+        .map_err(|e| AppError::unexpected(anyhow::anyhow!("{e}")))
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct SigninForm {
+    #[validate(length(max = 1000, message = "Email can be at most 254 characters."))]
+    pub email: String,
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub password: String,
+    pub next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/auth/_signin_form.html")]
+pub struct SigninFormFragment<'a> {
+    pub email: &'a str,
+    pub next: &'a str,
+    pub error: Option<&'a str>,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/auth/signin.html")]
+pub struct SigninPage<'a> {
+    pub layout: Layout,
+    pub email: &'a str,
+    pub next: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub async fn signin_form(
+    session: Session,
+    query: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    if signed_in_account_id(&session).is_some() {
+        return Ok(see_other(
+            &safe_next(query.next.as_deref()).unwrap_or_else(|| "/".into()),
+        ));
+    }
+    let next = safe_next(query.next.as_deref()).unwrap_or_default();
+    crate::web::htmx::render(&SigninPage {
+        layout: Layout::anonymous(&session),
+        email: "",
+        next: &next,
+        error: None,
+    })
+}
+
+fn render_signin(
+    req: &HttpRequest,
+    session: &Session,
+    status: StatusCode,
+    email: &str,
+    next: &str,
+    error: &str,
+) -> AppResult<HttpResponse> {
+    let layout = Layout::anonymous(session);
+    let csrf = layout.csrf.clone();
+    page_or_fragment(
+        req,
+        status,
+        || SigninPage {
+            layout,
+            email,
+            next,
+            error: Some(error),
+        },
+        || SigninFormFragment {
+            email,
+            next,
+            error: Some(error),
+            csrf: &csrf,
+        },
+    )
+}
+
+pub const WRONG_CREDENTIALS: &str = "That email and password do not match an account.";
+
+pub async fn signin_submit(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    session: Session,
+    form: web::Form<SigninForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref()).unwrap_or_default();
+    if form.validate().is_err() {
+        return render_signin(
+            &req,
+            &session,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            &next,
+            WRONG_CREDENTIALS,
+        );
+    }
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let (email, ip2) = (form.email.clone(), ip.clone());
+    let found = db::run(&pool, move |conn| {
+        services::auth::check_throttle(conn, &email, &ip2)?;
+        Ok(db::accounts::find_by_email(conn, email.trim())?)
+    })
+    .await;
+    let account = match found {
+        Err(AppError::TooMany(message)) => {
+            return render_signin(
+                &req,
+                &session,
+                StatusCode::TOO_MANY_REQUESTS,
+                &form.email,
+                &next,
+                &message,
+            )
+        }
+        other => other?,
+    };
+    let password = form.password.clone();
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    // Unknown emails verify against a dummy hash: same work, same answer.
+    let ok = web::block(move || passwords::verify(&password, stored.as_deref())).await?;
+    let email = form.email.clone();
+    match (ok, account) {
+        (true, Some(account)) => {
+            db::run(&pool, move |conn| {
+                services::auth::record_signin_success(conn, &email)
+            })
+            .await?;
+            start_signed_in_session(&req, &session, account.id)?;
+            let target = if next.is_empty() {
+                "/".to_owned()
+            } else {
+                next
+            };
+            if crate::web::htmx::is_htmx(&req) {
+                return Ok(HttpResponse::Ok()
+                    .insert_header(("HX-Redirect", target))
+                    .finish());
+            }
+            Ok(see_other(&target))
+        }
+        _ => {
+            db::run(&pool, move |conn| {
+                services::auth::record_signin_failure(conn, &email, &ip)
+            })
+            .await?;
+            render_signin(
+                &req,
+                &session,
+                StatusCode::UNAUTHORIZED,
+                &form.email,
+                &next,
+                WRONG_CREDENTIALS,
+            )
+        }
+    }
+}
+
+pub async fn signout(session: Session) -> HttpResponse {
+    session.purge();
+    see_other("/signin")
+}
+
+/// `/`: the first organization of a signed-in account, else sign-in.
+pub async fn root(pool: web::Data<PgPool>, session: Session) -> AppResult<HttpResponse> {
+    let Some(account) = signed_in_account_id(&session) else {
+        return Ok(see_other("/signin"));
+    };
+    let orgs = db::run(&pool, move |conn| {
+        Ok(db::organizations::list_for_account(conn, account)?)
+    })
+    .await?;
+    Ok(match orgs.first() {
+        Some((id, _)) => see_other(&format!("/orgs/{id}")),
+        None => see_other("/orgs/new"),
+    })
+}

@@ -1,0 +1,191 @@
+//! Who is asking: extractors that load the signed-in account and its membership
+//! in the organization named in the URL from the database on every request
+//! (nothing about roles lives in the session), and the layout data every page shows.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, http::Method, web, FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
+use crate::domain::{policy::Actor, AccountId, OrgId, OrgRole};
+use crate::error::{AppError, AppResult};
+use crate::web::{csrf, session_store};
+
+pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
+    session
+        .get::<i64>(session_store::ACCOUNT_ID)
+        .ok()
+        .flatten()
+        .map(AccountId)
+}
+
+fn unauthenticated(req: &HttpRequest) -> AppError {
+    let next = (req.method() == Method::GET).then(|| {
+        let uri = req.uri();
+        uri.path_and_query()
+            .map(|pq| pq.as_str().to_owned())
+            .unwrap_or_else(|| uri.path().to_owned())
+    });
+    AppError::Unauthenticated { next }
+}
+
+fn pool(req: &HttpRequest) -> AppResult<PgPool> {
+    req.app_data::<web::Data<PgPool>>()
+        .map(|p| p.get_ref().clone())
+        .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("no database pool configured")))
+}
+
+/// An organization the account can switch to.
+#[derive(Debug, Clone)]
+pub struct OrgLink {
+    pub id: OrgId,
+    pub name: String,
+}
+
+/// The signed-in account, freshly loaded, with the organizations it belongs to.
+pub struct SignedIn {
+    pub account: Account,
+    pub orgs: Vec<OrgLink>,
+    pub session: Session,
+}
+
+impl FromRequest for SignedIn {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = req.get_session();
+            let account_id = signed_in_account_id(&session).ok_or_else(|| unauthenticated(&req))?;
+            let loaded = db::run(&pool(&req)?, move |conn| {
+                let Some(account) = db::accounts::find_by_id(conn, account_id)? else {
+                    return Ok(None);
+                };
+                db::accounts::touch_last_seen(conn, account_id)?;
+                let orgs = orgs::list_for_account(conn, account_id)?;
+                Ok(Some((account, orgs)))
+            })
+            .await?;
+            let Some((account, orgs)) = loaded else {
+                session.purge();
+                return Err(unauthenticated(&req));
+            };
+            let orgs = orgs
+                .into_iter()
+                .map(|(id, name)| OrgLink { id, name })
+                .collect();
+            Ok(Self {
+                account,
+                orgs,
+                session,
+            })
+        })
+    }
+}
+
+/// The signed-in account acting inside the organization named by `{org}` in the
+/// path, as an active member. Anything else is a plain 404.
+pub struct OrgContext {
+    pub me: SignedIn,
+    pub org: orgs::Organization,
+    pub actor: Actor,
+}
+
+impl FromRequest for OrgContext {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let org_id = req
+            .match_info()
+            .get("org")
+            .and_then(|raw| raw.parse::<i64>().ok())
+            .map(OrgId);
+        let signed_in = SignedIn::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let me = signed_in.await?;
+            let org_id = org_id.ok_or(AppError::NotFound)?;
+            let account_id = me.account.id;
+            let found = db::run(&pool(&req)?, move |conn| {
+                Ok(orgs::find_active_membership(conn, account_id, org_id)?)
+            })
+            .await?;
+            let (membership, org) = found.ok_or(AppError::NotFound)?;
+            let role = OrgRole::parse(&membership.role).ok_or_else(|| {
+                AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
+            })?;
+            Ok(Self {
+                actor: Actor::new(account_id, role),
+                me,
+                org,
+            })
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub kind: String,
+    pub message: String,
+}
+
+const FLASH: &str = "flash";
+
+/// Leaves a message for the next page the person sees (post → redirect → get).
+pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
+    let _ = session.insert(
+        FLASH,
+        Flash {
+            kind: kind.into(),
+            message: message.into(),
+        },
+    );
+}
+
+/// What the shared layout needs: the CSRF token, who is signed in, the
+/// organization switcher, the current section and any flash message.
+pub struct Layout {
+    pub csrf: String,
+    pub account_name: Option<String>,
+    pub orgs: Vec<OrgLink>,
+    pub current_org: Option<OrgLink>,
+    pub section: &'static str,
+    pub flash: Option<Flash>,
+}
+
+impl Layout {
+    pub fn anonymous(session: &Session) -> Self {
+        Self {
+            csrf: csrf::token(session),
+            account_name: None,
+            orgs: Vec::new(),
+            current_org: None,
+            section: "",
+            flash: session.remove_as::<Flash>(FLASH).and_then(Result::ok),
+        }
+    }
+
+    pub fn signed_in(me: &SignedIn, section: &'static str) -> Self {
+        Self {
+            account_name: Some(me.account.display_name.clone()),
+            orgs: me.orgs.clone(),
+            section,
+            ..Self::anonymous(&me.session)
+        }
+    }
+
+    pub fn in_org(ctx: &OrgContext, section: &'static str) -> Self {
+        Self {
+            current_org: Some(OrgLink {
+                id: ctx.org.id,
+                name: ctx.org.name.clone(),
+            }),
+            ..Self::signed_in(&ctx.me, section)
+        }
+    }
+}

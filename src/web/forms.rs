@@ -1,0 +1,99 @@
+//! Form plumbing shared by the handlers: field errors shown next to their fields,
+//! and turning a domain parse result into either a value or a field error.
+
+use std::collections::BTreeMap;
+
+use crate::domain::Invalid;
+
+/// Messages by field name, rendered beside each field.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors(BTreeMap<&'static str, String>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Keeps the value, or records the reason under `field`.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, Invalid>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(Invalid(message)) => {
+                self.add(field, message);
+                None
+            }
+        }
+    }
+
+    /// Shape errors from `validator` (oversize input), before any parsing.
+    pub fn from_validation(errors: &validator::ValidationErrors) -> Self {
+        let mut out = Self::default();
+        for (field, errs) in errors.field_errors() {
+            let field: &'static str = match field.as_ref() {
+                "display_name" => "display_name",
+                "email" => "email",
+                "password" => "password",
+                "password_confirm" => "password_confirm",
+                "current_password" => "current_password",
+                "org_name" => "org_name",
+                "name" => "name",
+                "seats" => "seats",
+                _ => "form",
+            };
+            if let Some(err) = errs.first() {
+                out.add(
+                    field,
+                    err.message
+                        .as_deref()
+                        .unwrap_or("This value is not accepted.")
+                        .to_owned(),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// A `next` parameter is followed only to a local path: never `//host`, `/\host`
+/// or an absolute URL.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    local.then(|| next.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_only_goes_to_local_paths() {
+        assert_eq!(
+            safe_next(Some("/orgs/1/settings")).as_deref(),
+            Some("/orgs/1/settings")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "/\t/evil.example",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+}

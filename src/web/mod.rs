@@ -1,0 +1,91 @@
+//! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
+//! per area of pages. `routes` is the whole URL map.
+
+pub mod assets;
+pub mod auth;
+pub mod context;
+pub mod csrf;
+pub mod forms;
+pub mod htmx;
+pub mod middleware;
+pub mod orgs;
+pub mod profile;
+pub mod session_store;
+pub mod settings;
+
+use actix_web::{web, HttpResponse};
+
+use crate::db::{self, PgPool};
+use crate::error::{AppError, AppResult};
+
+async fn healthz(pool: web::Data<PgPool>) -> AppResult<HttpResponse> {
+    db::run(&pool, |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+/// Every route of the application. The route-walk test lists these same paths.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(auth::root))
+        .route("/healthz", web::get().to(healthz))
+        .route("/static/{hash}/{path:.*}", web::get().to(assets::serve))
+        .route("/setup", web::get().to(auth::setup_form))
+        .route("/setup", web::post().to(auth::setup_submit))
+        .route("/signin", web::get().to(auth::signin_form))
+        .route("/signin", web::post().to(auth::signin_submit))
+        .route("/signout", web::post().to(auth::signout))
+        .route("/profile", web::get().to(profile::profile_show))
+        .route("/profile/name", web::post().to(profile::profile_name))
+        .route(
+            "/profile/password",
+            web::post().to(profile::profile_password),
+        )
+        .route(
+            "/profile/sessions/end-all",
+            web::post().to(profile::sessions_end_all),
+        )
+        .route(
+            "/profile/sessions/{id}/end",
+            web::post().to(profile::session_end),
+        )
+        .route("/orgs/new", web::get().to(orgs::orgs_new))
+        .route("/orgs", web::post().to(orgs::orgs_create))
+        .route("/orgs/{org}", web::get().to(orgs::org_home))
+        .route(
+            "/orgs/{org}/settings",
+            web::get().to(settings::settings_index),
+        )
+        .route(
+            "/orgs/{org}/settings/general",
+            web::get().to(settings::general_show),
+        )
+        .route(
+            "/orgs/{org}/settings/general",
+            web::post().to(settings::general_update),
+        )
+        .route(
+            "/orgs/{org}/settings/features",
+            web::get().to(settings::features_show),
+        )
+        .route(
+            "/orgs/{org}/settings/features/{feature}",
+            web::post().to(settings::feature_toggle),
+        )
+        .route(
+            "/orgs/{org}/settings/plan",
+            web::get().to(settings::plan_show),
+        )
+        .route(
+            "/orgs/{org}/settings/plan",
+            web::post().to(settings::seats_update),
+        )
+        .default_service(web::to(not_found));
+}

@@ -1,0 +1,305 @@
+//! The signed-in person's own profile: name, password, and sessions.
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+use validator::Validate;
+
+use crate::config::Settings;
+use crate::db::{self, sessions::SessionInfo, PgPool};
+use crate::domain::{DisplayName, Password};
+use crate::error::{AppError, AppResult};
+use crate::services::{self, passwords};
+use crate::web::context::{flash, Layout, SignedIn};
+use crate::web::forms::FormErrors;
+use crate::web::htmx::{fragment_with_toast, is_htmx, see_other};
+use crate::web::session_store::{absolute_cutoff, SID};
+
+#[derive(Template)]
+#[template(path = "pages/profile/index.html")]
+pub struct ProfilePage<'a> {
+    pub layout: Layout,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub errors: &'a FormErrors,
+    pub sessions: &'a [SessionInfo],
+    pub current_sid: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/profile/_name_form.html")]
+pub struct NameFragment<'a> {
+    pub name: &'a str,
+    pub errors: &'a FormErrors,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/profile/_password_form.html")]
+pub struct PasswordFragment<'a> {
+    pub errors: &'a FormErrors,
+    pub csrf: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/profile/_sessions.html")]
+pub struct SessionsFragment<'a> {
+    pub sessions: &'a [SessionInfo],
+    pub current_sid: &'a str,
+    pub csrf: &'a str,
+}
+
+fn current_sid(me: &SignedIn) -> String {
+    me.session
+        .get::<String>(SID)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+async fn load_sessions(
+    pool: &PgPool,
+    settings: &Settings,
+    me: &SignedIn,
+) -> AppResult<Vec<SessionInfo>> {
+    let account = me.account.id;
+    let cutoff = absolute_cutoff(settings.session_absolute);
+    db::run(pool, move |conn| {
+        Ok(db::sessions::list_live_for_account(conn, account, cutoff)?)
+    })
+    .await
+}
+
+async fn render_page(
+    pool: &PgPool,
+    settings: &Settings,
+    me: &SignedIn,
+    name: &str,
+    errors: &FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let sessions = load_sessions(pool, settings, me).await?;
+    let sid = current_sid(me);
+    crate::web::htmx::render_status(
+        status,
+        &ProfilePage {
+            layout: Layout::signed_in(me, "profile"),
+            email: &me.account.email,
+            name,
+            errors,
+            sessions: &sessions,
+            current_sid: &sid,
+        },
+    )
+}
+
+pub async fn profile_show(
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    me: SignedIn,
+) -> AppResult<HttpResponse> {
+    let name = me.account.display_name.clone();
+    render_page(
+        &pool,
+        &settings,
+        &me,
+        &name,
+        &FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct NameForm {
+    #[validate(length(max = 1000, message = "Name can be at most 100 characters."))]
+    pub display_name: String,
+}
+
+pub async fn profile_name(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    me: SignedIn,
+    form: web::Form<NameForm>,
+) -> AppResult<HttpResponse> {
+    let mut errors = form
+        .validate()
+        .err()
+        .map(|e| FormErrors::from_validation(&e))
+        .unwrap_or_default();
+    let parsed = errors.check("display_name", DisplayName::parse(&form.display_name));
+    let Some(name) = parsed.filter(|_| errors.is_empty()) else {
+        if is_htmx(&req) {
+            let csrf = crate::web::csrf::token(&me.session);
+            return crate::web::htmx::render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &NameFragment {
+                    name: &form.display_name,
+                    errors: &errors,
+                    csrf: &csrf,
+                },
+            );
+        }
+        return render_page(
+            &pool,
+            &settings,
+            &me,
+            &form.display_name,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let account = me.account.id;
+    let saved = name.clone();
+    db::run(&pool, move |conn| {
+        services::auth::rename_account(conn, account, &saved)
+    })
+    .await?;
+    if is_htmx(&req) {
+        let csrf = crate::web::csrf::token(&me.session);
+        return fragment_with_toast(
+            &NameFragment {
+                name: name.as_str(),
+                errors: &FormErrors::default(),
+                csrf: &csrf,
+            },
+            "success",
+            "Your name was saved.",
+        );
+    }
+    flash(&me.session, "success", "Your name was saved.");
+    Ok(see_other("/profile"))
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default)]
+pub struct PasswordForm {
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub current_password: String,
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub password: String,
+    #[validate(length(max = 4096, message = "Use at most 1024 characters."))]
+    pub password_confirm: String,
+}
+
+pub async fn profile_password(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    me: SignedIn,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = form
+        .validate()
+        .err()
+        .map(|e| FormErrors::from_validation(&e))
+        .unwrap_or_default();
+    let new_password = errors.check("password", Password::parse(&form.password));
+    if new_password.is_some() && form.password != form.password_confirm {
+        errors.add("password_confirm", "The two passwords do not match.");
+    }
+    if errors.is_empty() {
+        let stored = me.account.password_hash.clone();
+        let current = form.current_password.clone();
+        if !web::block(move || passwords::verify(&current, Some(&stored))).await? {
+            errors.add("current_password", "That is not your current password.");
+        }
+    }
+    let Some(new_password) = new_password.filter(|_| errors.is_empty()) else {
+        let name = me.account.display_name.clone();
+        if is_htmx(&req) {
+            let csrf = crate::web::csrf::token(&me.session);
+            return crate::web::htmx::render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PasswordFragment {
+                    errors: &errors,
+                    csrf: &csrf,
+                },
+            );
+        }
+        return render_page(
+            &pool,
+            &settings,
+            &me,
+            &name,
+            &errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let hash = web::block(move || passwords::hash(&new_password))
+        .await?
+        .map_err(AppError::Unexpected)?;
+    let (account, sid) = (me.account.id, current_sid(&me));
+    let ended = db::run(&pool, move |conn| {
+        services::auth::change_password(conn, account, &hash, Some(&sid))
+    })
+    .await?;
+    let message = match ended {
+        0 => "Your password was changed.".to_owned(),
+        1 => "Your password was changed and your 1 other session was signed out.".to_owned(),
+        n => format!("Your password was changed and your {n} other sessions were signed out."),
+    };
+    flash(&me.session, "success", message);
+    if is_htmx(&req) {
+        return Ok(HttpResponse::Ok()
+            .insert_header(("HX-Redirect", "/profile"))
+            .finish());
+    }
+    Ok(see_other("/profile"))
+}
+
+pub async fn session_end(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    me: SignedIn,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let (id, account) = (path.into_inner(), me.account.id);
+    let ended = db::run(&pool, move |conn| {
+        Ok(db::sessions::delete_by_id_for_account(conn, id, account)?)
+    })
+    .await?;
+    if ended == 0 {
+        return Err(AppError::NotFound);
+    }
+    let sessions = load_sessions(&pool, &settings, &me).await?;
+    let sid = current_sid(&me);
+    if !sessions
+        .iter()
+        .any(|s| s.sid.as_deref() == Some(sid.as_str()))
+    {
+        // That was this session.
+        me.session.purge();
+        return Ok(see_other("/signin"));
+    }
+    let csrf = crate::web::csrf::token(&me.session);
+    if is_htmx(&req) {
+        return fragment_with_toast(
+            &SessionsFragment {
+                sessions: &sessions,
+                current_sid: &sid,
+                csrf: &csrf,
+            },
+            "success",
+            "That session was signed out.",
+        );
+    }
+    flash(&me.session, "success", "That session was signed out.");
+    Ok(see_other("/profile"))
+}
+
+pub async fn sessions_end_all(pool: web::Data<PgPool>, me: SignedIn) -> AppResult<HttpResponse> {
+    let account = me.account.id;
+    db::run(&pool, move |conn| {
+        Ok(db::sessions::delete_all_for_account(conn, account, None)?)
+    })
+    .await?;
+    me.session.purge();
+    Ok(see_other("/signin"))
+}
