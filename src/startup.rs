@@ -31,6 +31,13 @@ impl Application {
     /// Creates the database if needed, migrates it, and binds the listener
     /// (port 0 picks a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener =
+            TcpListener::bind(settings.bind).with_context(|| format!("could not bind {}", settings.bind))?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// As [`Application::build`], on a listener the caller already bound.
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let url = settings.database_url.clone();
         let pool_size = settings.db_pool_size;
         let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<PgPool> {
@@ -40,8 +47,6 @@ impl Application {
             Ok(pool)
         })
         .await??;
-        let listener = TcpListener::bind(settings.bind)
-            .with_context(|| format!("could not bind {}", settings.bind))?;
         let port = listener.local_addr()?.port();
         let key = cookie_key(&pool).await?;
         let server = run(listener, pool.clone(), settings, key)?;

@@ -1,0 +1,303 @@
+//! The test harness: a fresh database per test cloned from a migrated template,
+//! the real application on a random port, and a client that keeps cookies and
+//! the CSRF token like a browser does.
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use diesel::{connection::SimpleConnection, sql_query, Connection, PgConnection, RunQueryDsl};
+use reqwest::{cookie::CookieStore, redirect::Policy, StatusCode};
+use roster::{config::Settings, db::PgPool, startup::Application};
+use sha2::{Digest, Sha256};
+
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database of its own for one test, dropped when the test ends.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+fn migrations_fingerprint() -> String {
+    fn walk(dir: &Path, hasher: &mut Sha256) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir).expect("migrations folder").flatten().collect();
+        entries.sort_by_key(|e| e.path());
+        for entry in entries {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, hasher);
+            } else {
+                hasher.update(path.to_string_lossy().as_bytes());
+                hasher.update(std::fs::read(&path).expect("migration file"));
+            }
+        }
+    }
+    let mut hasher = Sha256::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"), &mut hasher);
+    hex::encode(&hasher.finalize()[..6])
+}
+
+impl TestDb {
+    pub fn create() -> Self {
+        let server = server_url();
+        let mut admin = PgConnection::establish(&format!("{server}/postgres")).expect("PostgreSQL is running");
+        let template = format!("roster_tmpl_{}", migrations_fingerprint());
+        // Test processes run in parallel: one builds the template, the others wait.
+        admin.batch_execute("SELECT pg_advisory_lock(7262001)").unwrap();
+        let exists: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+            "(SELECT count(*) FROM pg_database WHERE datname = '{template}')"
+        )))
+        .get_result(&mut admin)
+        .unwrap();
+        if exists == 0 {
+            admin.batch_execute(&format!("CREATE DATABASE \"{template}\"")).unwrap();
+            let mut conn = PgConnection::establish(&format!("{server}/{template}")).unwrap();
+            if let Err(e) = roster::db::run_migrations(&mut conn) {
+                drop(conn);
+                admin.batch_execute(&format!("DROP DATABASE \"{template}\"")).unwrap();
+                panic!("migrations failed: {e}");
+            }
+        }
+        let name = format!("roster_test_{}", hex::encode(rand::random::<[u8; 8]>()));
+        let created = admin.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""));
+        admin.batch_execute("SELECT pg_advisory_unlock(7262001)").unwrap();
+        created.expect("clone the template database");
+        Self { url: format!("{server}/{name}"), name }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)).execute(&mut admin);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub pool: PgPool,
+    pub client: TestClient,
+    pub settings: Settings,
+    // Last, so it is dropped after the pool's connections are gone.
+    pub db: TestDb,
+}
+
+pub fn test_settings(db: &TestDb, port: u16) -> Settings {
+    let mut settings = Settings::from_env().expect("default settings");
+    settings.bind = format!("127.0.0.1:{port}").parse().unwrap();
+    settings.public_url = url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    settings.database_url = db.url.clone();
+    settings.db_pool_size = 4;
+    settings.workers = 2;
+    settings
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = tokio::task::spawn_blocking(TestDb::create).await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut settings = test_settings(&db, port);
+    configure(&mut settings);
+    let app = Application::build_on(settings.clone(), listener).await.expect("application builds");
+    let pool = app.pool().clone();
+    tokio::spawn(app.run_until_stopped());
+    let address = format!("http://127.0.0.1:{port}");
+    TestApp { client: TestClient::new(&address), address, port, pool, settings, db }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    /// Runs the first-run setup as Ada, Owner of "Acme"; returns the organization id.
+    pub async fn setup_owner(&self) -> i64 {
+        let res = self
+            .client
+            .post_form(
+                "/setup",
+                &[
+                    ("display_name", "Ada Lovelace"),
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                    ("org_name", "Acme"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "setup succeeds");
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        location.trim_start_matches("/orgs/").parse().expect("lands on the organization")
+    }
+
+    /// A new client, signed in as the given account.
+    pub async fn signed_in_client(&self, email: &str, password: &str) -> TestClient {
+        let client = TestClient::new(&self.address);
+        let res = client.sign_in(email, password).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in as {email} succeeds");
+        client
+    }
+
+    /// Creates an account directly in the database and makes it a member of `org`.
+    pub async fn add_member(&self, org: i64, email: &str, name: &str, role: &str) -> i64 {
+        let pool = self.pool.clone();
+        let (email, name, role) = (email.to_owned(), name.to_owned(), role.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().unwrap();
+            let hash = roster::services::passwords::hash(&roster::domain::Password::parse(PASSWORD).unwrap()).unwrap();
+            let account = roster::db::accounts::insert(&mut conn, &email, &name, &hash).unwrap();
+            roster::db::organizations::insert_membership(&mut conn, roster::domain::OrgId(org), account, &role, "active")
+                .unwrap();
+            account.0
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Runs a query on the test database.
+    pub async fn query<T: Send + 'static>(&self, f: impl FnOnce(&mut PgConnection) -> T + Send + 'static) -> T {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || f(&mut pool.get().unwrap())).await.unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let sql = sql.to_owned();
+        self.query(move |conn| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({sql})")))
+                .get_result::<i64>(conn)
+                .unwrap()
+        })
+        .await
+    }
+}
+
+/// A browser-like HTTP client: keeps cookies, remembers the last CSRF token it
+/// saw on a page, and never follows redirects, so tests can assert them.
+pub struct TestClient {
+    pub http: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub base: String,
+    csrf: Mutex<Option<String>>,
+}
+
+impl TestClient {
+    pub fn new(base: &str) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let http = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .user_agent("roster-tests")
+            .build()
+            .unwrap();
+        Self { http, jar, base: base.to_owned(), csrf: Mutex::new(None) }
+    }
+
+    /// The `Cookie` header this client would send.
+    pub fn cookie_header(&self) -> String {
+        let url = url::Url::parse(&self.base).unwrap();
+        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("request")
+    }
+
+    /// GET a page and return its status and body; remembers its CSRF token.
+    pub async fn page(&self, path: &str) -> (StatusCode, String) {
+        let res = self.get(path).await;
+        let status = res.status();
+        let body = res.text().await.unwrap();
+        self.remember_csrf(&body);
+        (status, body)
+    }
+
+    pub fn remember_csrf(&self, body: &str) {
+        if let Some(token) = extract_csrf(body) {
+            *self.csrf.lock().unwrap() = Some(token);
+        }
+    }
+
+    /// The CSRF token of this client's session, fetching a page if none was seen.
+    pub async fn csrf(&self) -> String {
+        if let Some(token) = self.csrf.lock().unwrap().clone() {
+            return token;
+        }
+        // Signed out, the sign-in page has one; signed in, it redirects and the profile has one.
+        for path in ["/signin", "/profile", "/setup"] {
+            let (_, body) = self.page(path).await;
+            if let Some(token) = extract_csrf(&body) {
+                return token;
+            }
+        }
+        panic!("no page carried a CSRF token")
+    }
+
+    pub fn forget_csrf(&self) {
+        *self.csrf.lock().unwrap() = None;
+    }
+
+    /// POST a form with this session's CSRF token, as a plain browser form would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        let res = self.http.post(self.url(path)).form(&all).send().await.expect("request");
+        if res.status() == StatusCode::SEE_OTHER && (path == "/signin" || path == "/setup") {
+            // A new session key and token come with signing in.
+            self.forget_csrf();
+        }
+        res
+    }
+
+    /// POST as htmx does: the token in a header, with `HX-Request`.
+    pub async fn htmx_post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        self.http
+            .post(self.url(path))
+            .header("HX-Request", "true")
+            .header("X-CSRF-Token", token)
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.forget_csrf();
+        let res = self.post_form("/signin", &[("email", email), ("password", password)]).await;
+        self.forget_csrf();
+        res
+    }
+
+    pub async fn sign_out(&self) -> reqwest::Response {
+        let res = self.post_form("/signout", &[]).await;
+        self.forget_csrf();
+        res
+    }
+}
+
+pub fn extract_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = body.find(marker)? + marker.len();
+    let end = body[start..].find('"')? + start;
+    Some(body[start..end].to_owned())
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real application on a random port, a fresh PostgreSQL
+//! database per test, and (in `browser`) headless Chromium.
+
+mod auth;
+
+mod helpers;
+mod security;
+mod sessions;
+mod settings;
+mod setup;
