@@ -31,8 +31,8 @@ impl Application {
     /// Creates the database if needed, migrates it, and binds the listener
     /// (port 0 picks a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let listener =
-            TcpListener::bind(settings.bind).with_context(|| format!("could not bind {}", settings.bind))?;
+        let listener = TcpListener::bind(settings.bind)
+            .with_context(|| format!("could not bind {}", settings.bind))?;
         Self::build_on(settings, listener).await
     }
 

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{self, passwords};
 use crate::web::context::{flash, signed_in_account_id, Layout};
 use crate::web::forms::{safe_next, FormErrors};
-use crate::web::htmx::{page_or_fragment, see_other};
+use crate::web::htmx::{page_or_fragment, redirect, see_other};
 use crate::web::middleware::SetupDone;
 use crate::web::session_store::{ACCOUNT_ID, SID, USER_AGENT};
 
@@ -135,7 +135,7 @@ pub async fn setup_submit(
         "success",
         "Welcome to Roster. Your organization is ready.",
     );
-    Ok(see_other(&format!("/orgs/{org}")))
+    Ok(redirect(&req, &format!("/orgs/{org}")))
 }
 
 /// Renews the session key (against fixation) and records who is signed in.
@@ -307,12 +307,7 @@ pub async fn signin_submit(
             } else {
                 next
             };
-            if crate::web::htmx::is_htmx(&req) {
-                return Ok(HttpResponse::Ok()
-                    .insert_header(("HX-Redirect", target))
-                    .finish());
-            }
-            Ok(see_other(&target))
+            Ok(redirect(&req, &target))
         }
         _ => {
             db::run(&pool, move |conn| {

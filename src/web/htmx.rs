@@ -77,6 +77,18 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
+/// After a change that leads to another page: a 303 for plain forms, `HX-Redirect`
+/// for htmx (which would otherwise follow the 303 and swap a whole page into a fragment).
+pub fn redirect(req: &HttpRequest, location: &str) -> HttpResponse {
+    if is_htmx(req) {
+        HttpResponse::Ok()
+            .insert_header(("HX-Redirect", location))
+            .finish()
+    } else {
+        see_other(location)
+    }
+}
+
 /// For htmx requests, rewrites error pages into a toast swapped into `#toasts`,
 /// and sign-in redirects into `HX-Redirect` so the whole page navigates.
 pub async fn retarget_errors(

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::services;
 use crate::web::context::{flash, Layout, OrgContext, SignedIn};
 use crate::web::forms::FormErrors;
-use crate::web::htmx::{page_or_fragment, see_other};
+use crate::web::htmx::{page_or_fragment, redirect};
 
 #[derive(Template)]
 #[template(path = "pages/orgs/home.html")]
@@ -109,10 +109,5 @@ pub async fn orgs_create(
         "Organization created. You are its Owner.",
     );
     let target = format!("/orgs/{org}");
-    if crate::web::htmx::is_htmx(&req) {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", target))
-            .finish());
-    }
-    Ok(see_other(&target))
+    Ok(redirect(&req, &target))
 }

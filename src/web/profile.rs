@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{self, passwords};
 use crate::web::context::{flash, Layout, SignedIn};
 use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, see_other};
+use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
 use crate::web::session_store::{absolute_cutoff, SID};
 
 #[derive(Template)]
@@ -245,12 +245,7 @@ pub async fn profile_password(
         n => format!("Your password was changed and your {n} other sessions were signed out."),
     };
     flash(&me.session, "success", message);
-    if is_htmx(&req) {
-        return Ok(HttpResponse::Ok()
-            .insert_header(("HX-Redirect", "/profile"))
-            .finish());
-    }
-    Ok(see_other("/profile"))
+    Ok(redirect(&req, "/profile"))
 }
 
 pub async fn session_end(
@@ -276,7 +271,7 @@ pub async fn session_end(
     {
         // That was this session.
         me.session.purge();
-        return Ok(see_other("/signin"));
+        return Ok(redirect(&req, "/signin"));
     }
     let csrf = crate::web::csrf::token(&me.session);
     if is_htmx(&req) {

@@ -9,13 +9,22 @@ async fn an_owner_signs_out_and_back_in() {
 
     let res = app.client.sign_out().await;
     assert_eq!(location(&res), "/signin");
-    let res = app.client.get(&format!("/orgs/{org}/settings/general")).await;
+    let res = app
+        .client
+        .get(&format!("/orgs/{org}/settings/general"))
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&res), format!("/signin?next=%2Forgs%2F{org}%2Fsettings%2Fgeneral"));
+    assert_eq!(
+        location(&res),
+        format!("/signin?next=%2Forgs%2F{org}%2Fsettings%2Fgeneral")
+    );
 
     let res = app.client.sign_in("ada@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (status, body) = app.client.page(&format!("/orgs/{org}/settings/general")).await;
+    let (status, body) = app
+        .client
+        .page(&format!("/orgs/{org}/settings/general"))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Ada Lovelace"));
 }
@@ -33,7 +42,14 @@ async fn sign_in_follows_next_but_only_to_local_paths() {
     ] {
         let client = TestClient::new(&app.address);
         let res = client
-            .post_form("/signin", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", next)])
+            .post_form(
+                "/signin",
+                &[
+                    ("email", "ada@example.com"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next}");
         assert_eq!(location(&res), expected, "{next}");
@@ -45,16 +61,24 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_generic_answer() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let client = TestClient::new(&app.address);
-    let wrong = client.sign_in("ada@example.com", "not the password at all").await;
+    let wrong = client
+        .sign_in("ada@example.com", "not the password at all")
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let wrong = wrong.text().await.unwrap();
-    let unknown = client.sign_in("nobody@example.com", "not the password at all").await;
+    let unknown = client
+        .sign_in("nobody@example.com", "not the password at all")
+        .await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let unknown = unknown.text().await.unwrap();
     let message = "That email and password do not match an account.";
     assert!(wrong.contains(message));
     assert!(unknown.contains(message));
-    assert_eq!(client.get("/profile").await.status(), StatusCode::SEE_OTHER, "still signed out");
+    assert_eq!(
+        client.get("/profile").await.status(),
+        StatusCode::SEE_OTHER,
+        "still signed out"
+    );
 }
 
 #[tokio::test]
@@ -63,13 +87,22 @@ async fn repeated_failures_slow_down_sign_in_with_a_clear_message() {
     app.setup_owner().await;
     let client = TestClient::new(&app.address);
     for _ in 0..5 {
-        assert_eq!(client.sign_in("ada@example.com", "wrong password here").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            client
+                .sign_in("ada@example.com", "wrong password here")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     // Even the right password is refused while the account is throttled.
     let res = client.sign_in("ADA@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Too many failed sign-in attempts. Try again in 15 minutes."), "{body}");
+    assert!(
+        body.contains("Too many failed sign-in attempts. Try again in 15 minutes."),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -77,7 +110,10 @@ async fn sign_in_is_case_insensitive_on_email() {
     let app = spawn_app().await;
     app.setup_owner().await;
     let client = TestClient::new(&app.address);
-    assert_eq!(client.sign_in(" ADA@Example.COM ", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        client.sign_in(" ADA@Example.COM ", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
@@ -109,26 +145,65 @@ async fn another_accounts_organization_is_a_plain_404() {
     let globex = {
         let ada = &app.client;
         let res = ada.post_form("/orgs", &[("name", "Globex")]).await;
-        location(&res).trim_start_matches("/orgs/").parse::<i64>().unwrap()
+        location(&res)
+            .trim_start_matches("/orgs/")
+            .parse::<i64>()
+            .unwrap()
     };
     app.query(move |conn| {
         use diesel::RunQueryDsl;
-        diesel::sql_query(format!("DELETE FROM memberships WHERE organization_id = {globex}")).execute(conn).unwrap();
+        diesel::sql_query(format!(
+            "DELETE FROM memberships WHERE organization_id = {globex}"
+        ))
+        .execute(conn)
+        .unwrap();
     })
     .await;
-    app.add_member(globex, "bob@example.com", "Bob", "owner").await;
-    assert_eq!(bob.sign_in("bob@example.com", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    app.add_member(globex, "bob@example.com", "Bob", "owner")
+        .await;
+    assert_eq!(
+        bob.sign_in("bob@example.com", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
-    for path in ["", "/settings", "/settings/general", "/settings/features", "/settings/plan"] {
+    for path in [
+        "",
+        "/settings",
+        "/settings/general",
+        "/settings/features",
+        "/settings/plan",
+    ] {
         let res = bob.get(&format!("/orgs/{acme}{path}")).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let res = bob.post_form(&format!("/orgs/{acme}/settings/general"), &[("name", "Pwned")]).await;
+    let res = bob
+        .post_form(
+            &format!("/orgs/{acme}/settings/general"),
+            &[("name", "Pwned")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let res = bob.post_form(&format!("/orgs/{acme}/settings/features/groups"), &[("enabled", "false")]).await;
+    let res = bob
+        .post_form(
+            &format!("/orgs/{acme}/settings/features/groups"),
+            &[("enabled", "false")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     // An organization that does not exist looks exactly the same.
-    assert_eq!(bob.get("/orgs/999999/settings/general").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(bob.get("/orgs/not-a-number").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM organizations WHERE name = 'Acme' AND id = {acme}")).await, 1);
+    assert_eq!(
+        bob.get("/orgs/999999/settings/general").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get("/orgs/not-a-number").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM organizations WHERE name = 'Acme' AND id = {acme}"
+        ))
+        .await,
+        1
+    );
 }

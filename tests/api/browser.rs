@@ -1,1 +1,274 @@
-// placeholder replaced below
+//! Browser tests: headless Chromium (Debian's `chromium` and `chromium-driver`)
+//! driven over WebDriver. Screenshots land in `target/screenshots/`.
+
+use std::{
+    net::TcpListener,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+/// A chromedriver process on a free port, stopped on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Driver {
+    pub async fn start() -> Self {
+        let binary =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{binary} could not start ({e}); `.ci/run` installs chromium-driver")
+            });
+        // From here on, Drop stops the process whatever happens.
+        let driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            if reqwest::get(format!("{}/status", driver.url)).await.is_ok() {
+                return driver;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not come up on {}", driver.url);
+    }
+
+    pub async fn browser(&self) -> Client {
+        let profile = std::env::temp_dir().join(format!(
+            "roster-chrome-{}",
+            hex::encode(rand::random::<[u8; 6]>())
+        ));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn screenshot(browser: &Client, name: &str) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = browser.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+pub async fn fill(browser: &Client, css: &str, value: &str) {
+    let field = browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} exists"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+pub async fn wait_for_path(browser: &Client, wanted: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        let url = browser.current_url().await.unwrap();
+        if wanted(url.path()) {
+            return url.path().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the browser stayed on {}",
+        browser.current_url().await.unwrap()
+    );
+}
+
+pub async fn text_of(browser: &Client, css: &str) -> String {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_owner_sets_up_roster_signs_out_and_in_and_toggles_a_feature_in_place() {
+    let app = spawn_app().await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+
+    // First run: every page leads to setup.
+    browser.goto(&app.address).await.unwrap();
+    assert_eq!(wait_for_path(&browser, |p| p == "/setup").await, "/setup");
+    screenshot(&browser, "01-setup").await;
+    fill(&browser, "#f-display_name", "Ada Lovelace").await;
+    fill(&browser, "#f-email", "ada@example.com").await;
+    fill(&browser, "#f-password", PASSWORD).await;
+    fill(&browser, "#f-password_confirm", "not the same password").await;
+    fill(&browser, "#f-org_name", "Acme").await;
+    browser
+        .find(Locator::Css("#setup-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The mismatch comes back inline, next to its field.
+    assert_eq!(
+        text_of(&browser, "#password_confirm-error").await,
+        "The two passwords do not match."
+    );
+    fill(&browser, "#f-password", PASSWORD).await;
+    fill(&browser, "#f-password_confirm", PASSWORD).await;
+    browser
+        .find(Locator::Css("#setup-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let home = wait_for_path(&browser, |p| p.starts_with("/orgs/")).await;
+    assert!(text_of(&browser, "main h1").await.contains("Acme"));
+    screenshot(&browser, "02-organization-home").await;
+
+    // Sign out from the user menu, and back in.
+    browser
+        .find(Locator::Css(".user-menu summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css(".user-menu button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(&browser, |p| p == "/signin").await;
+    fill(&browser, "#f-email", "ada@example.com").await;
+    fill(&browser, "#f-password", "wrong password, surely").await;
+    browser
+        .find(Locator::Css("#signin-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, "#signin-error").await,
+        "That email and password do not match an account."
+    );
+    screenshot(&browser, "03-signin-error").await;
+    fill(&browser, "#f-password", PASSWORD).await;
+    browser
+        .find(Locator::Css("#signin-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(
+        wait_for_path(&browser, |p| p.starts_with("/orgs/")).await,
+        home
+    );
+
+    // Settings pages, each saved for a person to look at.
+    browser
+        .goto(&format!("{}{home}/settings/general", app.address))
+        .await
+        .unwrap();
+    screenshot(&browser, "04-settings-general").await;
+    browser
+        .goto(&format!("{}{home}/settings/plan", app.address))
+        .await
+        .unwrap();
+    screenshot(&browser, "05-settings-plan").await;
+    browser
+        .goto(&format!("{}{home}/settings/features", app.address))
+        .await
+        .unwrap();
+    screenshot(&browser, "06-settings-features").await;
+
+    // Toggle Groups off: htmx swaps the row; the page itself never reloads.
+    assert_eq!(text_of(&browser, "#feature-groups .badge").await, "On");
+    browser
+        .execute("window.rosterMarker = 'still here'; return null;", vec![])
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("#feature-groups button.switch"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#feature-groups .badge[data-state=off]"))
+        .await
+        .expect("the row shows Off");
+    let marker = browser
+        .execute("return window.rosterMarker || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, json!("still here"), "no page load happened");
+    assert!(text_of(&browser, "#toasts")
+        .await
+        .contains("Groups disabled."));
+    // The Pro-only toggle is disabled on Free, with the reason beside it.
+    let pro = browser
+        .find(Locator::Css("#feature-user_management button.switch"))
+        .await
+        .unwrap();
+    assert!(!pro.is_enabled().await.unwrap());
+    assert!(text_of(&browser, "#feature-user_management")
+        .await
+        .contains("Needs the Pro plan"));
+    screenshot(&browser, "07-settings-features-toggled").await;
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM organization_features WHERE feature = 'groups' AND NOT enabled"
+        )
+        .await,
+        1
+    );
+
+    browser.close().await.unwrap();
+}

@@ -15,7 +15,8 @@ use roster::{config::Settings, db::PgPool, startup::Application};
 use sha2::{Digest, Sha256};
 
 pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_SERVER").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_SERVER")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 /// A database of its own for one test, dropped when the test ends.
@@ -26,7 +27,10 @@ pub struct TestDb {
 
 fn migrations_fingerprint() -> String {
     fn walk(dir: &Path, hasher: &mut Sha256) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).expect("migrations folder").flatten().collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("migrations folder")
+            .flatten()
+            .collect();
         entries.sort_by_key(|e| e.path());
         for entry in entries {
             let path = entry.path();
@@ -39,53 +43,72 @@ fn migrations_fingerprint() -> String {
         }
     }
     let mut hasher = Sha256::new();
-    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"), &mut hasher);
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"),
+        &mut hasher,
+    );
     hex::encode(&hasher.finalize()[..6])
 }
 
 impl TestDb {
     pub fn create() -> Self {
         let server = server_url();
-        let mut admin = PgConnection::establish(&format!("{server}/postgres")).expect("PostgreSQL is running");
+        let mut admin =
+            PgConnection::establish(&format!("{server}/postgres")).expect("PostgreSQL is running");
         let template = format!("roster_tmpl_{}", migrations_fingerprint());
         // Test processes run in parallel: one builds the template, the others wait.
-        admin.batch_execute("SELECT pg_advisory_lock(7262001)").unwrap();
+        admin
+            .batch_execute("SELECT pg_advisory_lock(7262001)")
+            .unwrap();
         let exists: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
             "(SELECT count(*) FROM pg_database WHERE datname = '{template}')"
         )))
         .get_result(&mut admin)
         .unwrap();
         if exists == 0 {
-            admin.batch_execute(&format!("CREATE DATABASE \"{template}\"")).unwrap();
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{template}\""))
+                .unwrap();
             let mut conn = PgConnection::establish(&format!("{server}/{template}")).unwrap();
             if let Err(e) = roster::db::run_migrations(&mut conn) {
                 drop(conn);
-                admin.batch_execute(&format!("DROP DATABASE \"{template}\"")).unwrap();
+                admin
+                    .batch_execute(&format!("DROP DATABASE \"{template}\""))
+                    .unwrap();
                 panic!("migrations failed: {e}");
             }
         }
         let name = format!("roster_test_{}", hex::encode(rand::random::<[u8; 8]>()));
-        let created = admin.batch_execute(&format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""));
-        admin.batch_execute("SELECT pg_advisory_unlock(7262001)").unwrap();
+        let created = admin.batch_execute(&format!(
+            "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+        ));
+        admin
+            .batch_execute("SELECT pg_advisory_unlock(7262001)")
+            .unwrap();
         created.expect("clone the template database");
-        Self { url: format!("{server}/{name}"), name }
+        Self {
+            url: format!("{server}/{name}"),
+            name,
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
-            let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)).execute(&mut admin);
+            let _ = sql_query(format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin);
         }
     }
 }
 
 pub struct TestApp {
     pub address: String,
-    pub port: u16,
     pub pool: PgPool,
     pub client: TestClient,
-    pub settings: Settings,
     // Last, so it is dropped after the pool's connections are gone.
     pub db: TestDb,
 }
@@ -110,11 +133,18 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let port = listener.local_addr().unwrap().port();
     let mut settings = test_settings(&db, port);
     configure(&mut settings);
-    let app = Application::build_on(settings.clone(), listener).await.expect("application builds");
+    let app = Application::build_on(settings, listener)
+        .await
+        .expect("application builds");
     let pool = app.pool().clone();
     tokio::spawn(app.run_until_stopped());
     let address = format!("http://127.0.0.1:{port}");
-    TestApp { client: TestClient::new(&address), address, port, pool, settings, db }
+    TestApp {
+        client: TestClient::new(&address),
+        address,
+        pool,
+        db,
+    }
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -137,14 +167,21 @@ impl TestApp {
             .await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "setup succeeds");
         let location = res.headers()["location"].to_str().unwrap().to_owned();
-        location.trim_start_matches("/orgs/").parse().expect("lands on the organization")
+        location
+            .trim_start_matches("/orgs/")
+            .parse()
+            .expect("lands on the organization")
     }
 
     /// A new client, signed in as the given account.
     pub async fn signed_in_client(&self, email: &str, password: &str) -> TestClient {
         let client = TestClient::new(&self.address);
         let res = client.sign_in(email, password).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in as {email} succeeds");
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in as {email} succeeds"
+        );
         client
     }
 
@@ -154,10 +191,19 @@ impl TestApp {
         let (email, name, role) = (email.to_owned(), name.to_owned(), role.to_owned());
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().unwrap();
-            let hash = roster::services::passwords::hash(&roster::domain::Password::parse(PASSWORD).unwrap()).unwrap();
+            let hash = roster::services::passwords::hash(
+                &roster::domain::Password::parse(PASSWORD).unwrap(),
+            )
+            .unwrap();
             let account = roster::db::accounts::insert(&mut conn, &email, &name, &hash).unwrap();
-            roster::db::organizations::insert_membership(&mut conn, roster::domain::OrgId(org), account, &role, "active")
-                .unwrap();
+            roster::db::organizations::insert_membership(
+                &mut conn,
+                roster::domain::OrgId(org),
+                account,
+                &role,
+                "active",
+            )
+            .unwrap();
             account.0
         })
         .await
@@ -165,17 +211,24 @@ impl TestApp {
     }
 
     /// Runs a query on the test database.
-    pub async fn query<T: Send + 'static>(&self, f: impl FnOnce(&mut PgConnection) -> T + Send + 'static) -> T {
+    pub async fn query<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut PgConnection) -> T + Send + 'static,
+    ) -> T {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || f(&mut pool.get().unwrap())).await.unwrap()
+        tokio::task::spawn_blocking(move || f(&mut pool.get().unwrap()))
+            .await
+            .unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
         let sql = sql.to_owned();
         self.query(move |conn| {
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({sql})")))
-                .get_result::<i64>(conn)
-                .unwrap()
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+                "({sql})"
+            )))
+            .get_result::<i64>(conn)
+            .unwrap()
         })
         .await
     }
@@ -200,13 +253,21 @@ impl TestClient {
             .user_agent("roster-tests")
             .build()
             .unwrap();
-        Self { http, jar, base: base.to_owned(), csrf: Mutex::new(None) }
+        Self {
+            http,
+            jar,
+            base: base.to_owned(),
+            csrf: Mutex::new(None),
+        }
     }
 
     /// The `Cookie` header this client would send.
     pub fn cookie_header(&self) -> String {
         let url = url::Url::parse(&self.base).unwrap();
-        self.jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -256,7 +317,13 @@ impl TestClient {
         let token = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &token));
-        let res = self.http.post(self.url(path)).form(&all).send().await.expect("request");
+        let res = self
+            .http
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("request");
         if res.status() == StatusCode::SEE_OTHER && (path == "/signin" || path == "/setup") {
             // A new session key and token come with signing in.
             self.forget_csrf();
@@ -279,7 +346,9 @@ impl TestClient {
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.forget_csrf();
-        let res = self.post_form("/signin", &[("email", email), ("password", password)]).await;
+        let res = self
+            .post_form("/signin", &[("email", email), ("password", password)])
+            .await;
         self.forget_csrf();
         res
     }
@@ -299,5 +368,8 @@ pub fn extract_csrf(body: &str) -> Option<String> {
 }
 
 pub fn location(res: &reqwest::Response) -> String {
-    res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
 }

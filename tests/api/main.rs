@@ -2,6 +2,7 @@
 //! database per test, and (in `browser`) headless Chromium.
 
 mod auth;
+mod browser;
 
 mod helpers;
 mod security;

@@ -18,9 +18,20 @@ async fn a_post_without_a_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
     let path = app.client.url(&format!("/orgs/{org}/settings/general"));
-    let res = app.client.http.post(&path).form(&[("name", "Hijacked")]).send().await.unwrap();
+    let res = app
+        .client
+        .http
+        .post(&path)
+        .form(&[("name", "Hijacked")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.text().await.unwrap().contains("Reload the page and try again"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Reload the page and try again"));
     assert_eq!(org_name(&app).await, "Acme");
 }
 
@@ -29,14 +40,36 @@ async fn a_post_with_a_wrong_csrf_token_is_refused() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
     let path = app.client.url(&format!("/orgs/{org}/settings/general"));
-    let res = app.client.http.post(&path).form(&[("name", "Hijacked"), ("csrf_token", "0000")]).send().await.unwrap();
+    let res = app
+        .client
+        .http
+        .post(&path)
+        .form(&[("name", "Hijacked"), ("csrf_token", "0000")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let res = app.client.http.post(&path).header("X-CSRF-Token", "nope").form(&[("name", "Hijacked")]).send().await.unwrap();
+    let res = app
+        .client
+        .http
+        .post(&path)
+        .header("X-CSRF-Token", "nope")
+        .form(&[("name", "Hijacked")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // Another session's token is wrong here too.
     let other = TestClient::new(&app.address);
     let foreign = other.csrf().await;
-    let res = app.client.http.post(&path).form(&[("name", "Hijacked"), ("csrf_token", foreign.as_str())]).send().await.unwrap();
+    let res = app
+        .client
+        .http
+        .post(&path)
+        .form(&[("name", "Hijacked"), ("csrf_token", foreign.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(org_name(&app).await, "Acme");
 }
@@ -89,7 +122,10 @@ async fn an_htmx_request_without_a_token_gets_a_toast_not_a_page() {
     let res = app
         .client
         .http
-        .post(app.client.url(&format!("/orgs/{org}/settings/features/groups")))
+        .post(
+            app.client
+                .url(&format!("/orgs/{org}/settings/features/groups")),
+        )
         .header("HX-Request", "true")
         .form(&[("enabled", "false")])
         .send()
@@ -121,7 +157,10 @@ async fn an_oversize_form_is_refused_with_413() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
     let huge = "x".repeat(200 * 1024);
-    let res = app.client.post_form(&format!("/orgs/{org}/settings/general"), &[("name", &huge)]).await;
+    let res = app
+        .client
+        .post_form(&format!("/orgs/{org}/settings/general"), &[("name", &huge)])
+        .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(org_name(&app).await, "Acme");
 }
@@ -141,19 +180,42 @@ async fn unknown_pages_get_the_404_page_and_health_is_checked() {
 async fn assets_are_embedded_with_content_types_and_long_cache() {
     let app = spawn_app().await;
     let (_, body) = app.client.page("/setup").await;
-    for (name, content_type) in [("htmx.min.js", "javascript"), ("app.js", "javascript"), ("app.css", "text/css")] {
+    for (name, content_type) in [
+        ("htmx.min.js", "javascript"),
+        ("app.js", "javascript"),
+        ("app.css", "text/css"),
+    ] {
         let start = body.find(&format!("/{name}\"")).expect(name);
         let href_start = body[..start].rfind('"').unwrap() + 1;
         let url = format!("{}/{name}", &body[href_start..start]);
         let res = app.client.get(&url).await;
         assert_eq!(res.status(), StatusCode::OK, "{url}");
-        assert!(res.headers()["content-type"].to_str().unwrap().contains(content_type), "{url}");
-        assert!(res.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains(content_type),
+            "{url}"
+        );
+        assert!(res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
         let etag = res.headers()["etag"].to_str().unwrap().to_owned();
-        let again = app.client.http.get(app.client.url(&url)).header("If-None-Match", etag).send().await.unwrap();
+        let again = app
+            .client
+            .http
+            .get(app.client.url(&url))
+            .header("If-None-Match", etag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
     }
-    assert_eq!(app.client.get("/static/0/nope.js").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.client.get("/static/0/nope.js").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -162,7 +224,16 @@ async fn no_state_changes_on_get() {
     let org = app.setup_owner().await;
     let res = app.client.get("/signout").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.client.get("/profile").await.status(), StatusCode::OK, "still signed in");
-    let res = app.client.get(&format!("/orgs/{org}/settings/features/groups?enabled=false")).await;
+    assert_eq!(
+        app.client.get("/profile").await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
+    let res = app
+        .client
+        .get(&format!(
+            "/orgs/{org}/settings/features/groups?enabled=false"
+        ))
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

@@ -24,10 +24,21 @@ async fn setup_creates_the_owner_and_organization_and_signs_them_in() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Acme"));
     assert!(body.contains("You are Owner here."));
-    assert!(body.contains("Welcome to Roster"), "a flash message greets the owner");
+    assert!(
+        body.contains("Welcome to Roster"),
+        "a flash message greets the owner"
+    );
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM memberships WHERE role = 'owner' AND status = 'active'").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'organization.created'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM memberships WHERE role = 'owner' AND status = 'active'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'organization.created'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -62,13 +73,25 @@ async fn setup_rejects_bad_input_with_messages_and_saves_nothing() {
         (vec![("display_name", "")], "Name cannot be empty."),
         (vec![("display_name", "   ")], "Name cannot be empty."),
         (vec![("display_name", &long)], "at most 100 characters"),
-        (vec![("display_name", "Ada\0Lovelace")], "control characters"),
+        (
+            vec![("display_name", "Ada\0Lovelace")],
+            "control characters",
+        ),
         (vec![("email", "")], "Email cannot be empty."),
         (vec![("email", "not-an-email")], "Enter an email address"),
         (vec![("email", &long_email)], "at most 254 characters"),
-        (vec![("password", "short"), ("password_confirm", "short")], "at least 12 characters"),
-        (vec![("password_confirm", "something else entirely")], "do not match"),
-        (vec![("org_name", "  ")], "Organization name cannot be empty."),
+        (
+            vec![("password", "short"), ("password_confirm", "short")],
+            "at least 12 characters",
+        ),
+        (
+            vec![("password_confirm", "something else entirely")],
+            "do not match",
+        ),
+        (
+            vec![("org_name", "  ")],
+            "Organization name cannot be empty.",
+        ),
         (vec![("org_name", &long)], "at most 100 characters"),
     ];
     for (overrides, expected) in cases {
@@ -84,10 +107,20 @@ async fn setup_rejects_bad_input_with_messages_and_saves_nothing() {
             fields.push((key, value));
         }
         let res = app.client.post_form("/setup", &fields).await;
-        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{overrides:?}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{overrides:?}"
+        );
         let body = res.text().await.unwrap();
-        assert!(body.contains(expected), "{overrides:?} should say {expected:?}");
-        assert!(body.contains("class=\"field-error\""), "the message sits next to its field");
+        assert!(
+            body.contains(expected),
+            "{overrides:?} should say {expected:?}"
+        );
+        assert!(
+            body.contains("class=\"field-error\""),
+            "the message sits next to its field"
+        );
     }
     assert_eq!(app.count("SELECT count(*) FROM accounts").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM organizations").await, 0);
@@ -96,10 +129,16 @@ async fn setup_rejects_bad_input_with_messages_and_saves_nothing() {
 #[tokio::test]
 async fn an_htmx_setup_error_returns_only_the_form() {
     let app = spawn_app().await;
-    let res = app.client.htmx_post("/setup", &[("display_name", ""), ("email", "x")]).await;
+    let res = app
+        .client
+        .htmx_post("/setup", &[("display_name", ""), ("email", "x")])
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(body.trim_start().starts_with("<form id=\"setup-form\""), "{body}");
+    assert!(
+        body.trim_start().starts_with("<form id=\"setup-form\""),
+        "{body}"
+    );
     assert!(!body.contains("<html"));
 }
 
@@ -121,7 +160,10 @@ async fn odd_but_valid_text_is_kept_and_markup_comes_back_escaped() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (_, body) = app.client.page(&location(&res)).await;
-    assert!(body.contains("&#60;script&#62;alert(1)&#60;/script&#62;") || body.contains("&lt;script&gt;"));
+    assert!(
+        body.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || body.contains("&lt;script&gt;")
+    );
     assert!(!body.contains("<script>alert(1)</script>"));
     assert!(body.contains("שלום 👋"));
 }
