@@ -69,9 +69,14 @@ pub fn create_database_if_missing(database_url: &str) -> anyhow::Result<()> {
 }
 
 pub fn run_migrations(conn: &mut PgConnection) -> anyhow::Result<()> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-    Ok(())
+    // Instances starting together take turns; the later ones find nothing to do.
+    conn.batch_execute("SELECT pg_advisory_lock(7262000)")?;
+    let result = conn
+        .run_pending_migrations(MIGRATIONS)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"));
+    conn.batch_execute("SELECT pg_advisory_unlock(7262000)")?;
+    result
 }
 
 /// A database URL with any password replaced, for messages.
