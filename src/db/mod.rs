@@ -5,10 +5,15 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod groups;
+pub mod members;
 pub mod organizations;
+pub mod roles;
 pub mod schema;
 pub mod secrets;
+pub mod services;
 pub mod sessions;
+pub mod teams;
 pub mod throttle;
 
 use anyhow::Context;

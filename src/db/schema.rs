@@ -30,6 +30,11 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        custom_role_id -> Nullable<Int8>,
+        permissions -> Nullable<Array<Text>>,
+        sort_name -> Text,
+        search_text -> Text,
+        version -> Int4,
     }
 }
 
@@ -86,7 +91,95 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    custom_roles (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        scope -> Text,
+        name -> Text,
+        permissions -> Array<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        name -> Text,
+        description -> Text,
+        workflow_id -> Text,
+        calibration -> Bool,
+        self_review -> Bool,
+        goal_threshold -> Int4,
+        archived_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_memberships (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        membership_id -> Int8,
+        role -> Text,
+        custom_role_id -> Nullable<Int8>,
+        permissions -> Nullable<Array<Text>>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, team_membership_id) {
+        group_id -> Int8,
+        team_membership_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        name -> Text,
+        description -> Text,
+        active -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_services (group_id, service_id) {
+        group_id -> Int8,
+        service_id -> Int8,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
+diesel::joinable!(memberships -> custom_roles (custom_role_id));
+diesel::joinable!(teams -> organizations (organization_id));
+diesel::joinable!(team_memberships -> teams (team_id));
+diesel::joinable!(team_memberships -> memberships (membership_id));
+diesel::joinable!(groups -> teams (team_id));
+diesel::joinable!(group_members -> groups (group_id));
+diesel::joinable!(group_members -> team_memberships (team_membership_id));
+diesel::joinable!(services -> teams (team_id));
+diesel::joinable!(group_services -> groups (group_id));
+diesel::joinable!(group_services -> services (service_id));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(organization_features -> organizations (organization_id));
 diesel::joinable!(sessions -> accounts (account_id));
@@ -100,4 +193,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     signin_failures,
     audit_events,
     instance_secrets,
+    custom_roles,
+    teams,
+    team_memberships,
+    groups,
+    group_members,
+    services,
+    group_services,
 );

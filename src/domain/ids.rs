@@ -52,3 +52,8 @@ macro_rules! typed_id {
 typed_id!(AccountId);
 typed_id!(OrgId);
 typed_id!(MembershipId);
+typed_id!(TeamId);
+typed_id!(TeamMembershipId);
+typed_id!(GroupId);
+typed_id!(ServiceId);
+typed_id!(CustomRoleId);

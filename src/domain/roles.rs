@@ -33,6 +33,7 @@ macro_rules! permissions {
 }
 
 permissions! {
+    // Organization scope.
     OrgSettings = 0, "org.settings", "Edit organization settings";
     FeaturesManage = 1, "features.manage", "Enable and disable features";
     BillingManage = 2, "billing.manage", "Change plan and seats";
@@ -46,6 +47,53 @@ permissions! {
     RolesManage = 10, "roles.manage", "Manage custom roles";
     AuditView = 11, "audit.view", "See the audit log";
     ApiManage = 12, "api.manage", "Manage API tokens";
+    // Team scope: held per team (or in every team through `teams.manage`).
+    TeamSettings = 32, "team.settings", "Edit the team's settings";
+    TeamMembers = 33, "team.members", "Add, edit and remove team members";
+    TeamViewAll = 34, "team.view_all", "See all of the team's data";
+    GroupsManage = 35, "groups.manage", "Manage groups";
+    ServicesManage = 36, "services.manage", "Manage services";
+    ContactsViewAll = 37, "contacts.view_all", "See all contacts";
+    ContactsAssign = 38, "contacts.assign", "Assign contacts";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Org,
+    Team,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Org => "org",
+            Self::Team => "team",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "org" => Some(Self::Org),
+            "team" => Some(Self::Team),
+            _ => None,
+        }
+    }
+}
+
+impl Permission {
+    pub fn scope(self) -> Scope {
+        if self.bit() >= 1 << 32 {
+            Scope::Team
+        } else {
+            Scope::Org
+        }
+    }
+
+    pub fn in_scope(scope: Scope) -> impl Iterator<Item = Permission> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(move |p| p.scope() == scope)
+    }
 }
 
 /// A set of permissions, as a bit set.
@@ -64,6 +112,35 @@ impl PermissionSet {
     }
     pub fn is_subset_of(self, other: PermissionSet) -> bool {
         self.0 & !other.0 == 0
+    }
+    pub fn union(self, other: PermissionSet) -> Self {
+        Self(self.0 | other.0)
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn iter(self) -> impl Iterator<Item = Permission> {
+        Permission::ALL
+            .iter()
+            .copied()
+            .filter(move |p| self.contains(*p))
+    }
+    /// All permissions of one scope.
+    pub fn scope_all(scope: Scope) -> Self {
+        Self::of(&Permission::in_scope(scope).collect::<Vec<_>>())
+    }
+    /// Parses stored or submitted keys; unknown keys are an error, never ignored.
+    pub fn from_keys<S: AsRef<str>>(keys: &[S]) -> Result<Self, String> {
+        let mut set = Self::default();
+        for key in keys {
+            let perm = Permission::from_key(key.as_ref())
+                .ok_or_else(|| format!("Unknown permission {:?}.", key.as_ref()))?;
+            set = set.union(Self::of(&[perm]));
+        }
+        Ok(set)
+    }
+    pub fn keys(self) -> Vec<String> {
+        self.iter().map(|p| p.key().to_owned()).collect()
     }
 }
 
@@ -120,7 +197,7 @@ impl OrgRole {
         use Permission::*;
         match self {
             Self::Owner => PermissionSet::all(),
-            Self::Admin => PermissionSet::of(&[
+            Self::Admin => PermissionSet::scope_all(Scope::Team).union(PermissionSet::of(&[
                 OrgSettings,
                 FeaturesManage,
                 MembersView,
@@ -132,21 +209,80 @@ impl OrgRole {
                 RolesManage,
                 AuditView,
                 ApiManage,
-            ]),
-            Self::Manager => PermissionSet::of(&[
+            ])),
+            Self::Manager => PermissionSet::scope_all(Scope::Team).union(PermissionSet::of(&[
                 MembersView,
                 MembersInvite,
                 MembersEditRoles,
                 MembersRevoke,
                 TeamsCreate,
                 TeamsManage,
-            ]),
+            ])),
             Self::Member => PermissionSet::default(),
         }
     }
 }
 
 impl fmt::Display for OrgRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The built-in team roles. `Custom` takes its permissions from a custom role or
+/// from the team member's own set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TeamRole {
+    TeamManager,
+    Supervisor,
+    Agent,
+    Custom,
+}
+
+impl TeamRole {
+    pub const ALL: [TeamRole; 4] = [
+        TeamRole::TeamManager,
+        TeamRole::Supervisor,
+        TeamRole::Agent,
+        TeamRole::Custom,
+    ];
+    pub const PRESETS: [TeamRole; 3] =
+        [TeamRole::TeamManager, TeamRole::Supervisor, TeamRole::Agent];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TeamManager => "team_manager",
+            Self::Supervisor => "supervisor",
+            Self::Agent => "agent",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TeamManager => "Team manager",
+            Self::Supervisor => "Supervisor",
+            Self::Agent => "Agent",
+            Self::Custom => "Custom",
+        }
+    }
+
+    /// The preset's permissions; `Custom` has none of its own.
+    pub fn permissions(self) -> PermissionSet {
+        use Permission::*;
+        match self {
+            Self::TeamManager => PermissionSet::scope_all(Scope::Team),
+            Self::Supervisor => PermissionSet::of(&[TeamViewAll, ContactsViewAll]),
+            Self::Agent | Self::Custom => PermissionSet::default(),
+        }
+    }
+}
+
+impl fmt::Display for TeamRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
     }
@@ -199,6 +335,26 @@ mod tests {
                 role == OrgRole::Owner
             );
         }
+    }
+
+    #[test]
+    fn team_presets_nest_and_stay_in_team_scope() {
+        let managers = TeamRole::TeamManager.permissions();
+        assert!(TeamRole::Supervisor.permissions().is_subset_of(managers));
+        assert!(TeamRole::Agent.permissions().is_empty());
+        assert!(managers.iter().all(|p| p.scope() == Scope::Team));
+        assert!(OrgRole::Manager
+            .permissions()
+            .contains(Permission::GroupsManage));
+        assert!(!OrgRole::Member
+            .permissions()
+            .contains(Permission::TeamViewAll));
+    }
+
+    #[test]
+    fn unknown_permission_keys_are_refused() {
+        assert!(PermissionSet::from_keys(&["members.invite", "groups.manage"]).is_ok());
+        assert!(PermissionSet::from_keys(&["members.invite", "root"]).is_err());
     }
 
     #[test]

@@ -2,5 +2,9 @@
 //! event alongside the change; handlers call exactly one of them.
 
 pub mod auth;
+pub mod groups;
+pub mod members;
 pub mod orgs;
 pub mod passwords;
+pub mod roles;
+pub mod teams;

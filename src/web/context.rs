@@ -10,7 +10,11 @@ use actix_web::{dev::Payload, http::Method, web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
-use crate::domain::{policy::Actor, AccountId, OrgId, OrgRole};
+use crate::domain::{
+    effective_permissions,
+    policy::{self, Actor, TeamAction},
+    AccountId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::web::{csrf, session_store};
 
@@ -92,6 +96,7 @@ impl FromRequest for SignedIn {
 pub struct OrgContext {
     pub me: SignedIn,
     pub org: orgs::Organization,
+    pub membership: orgs::Membership,
     pub actor: Actor,
 }
 
@@ -115,15 +120,103 @@ impl FromRequest for OrgContext {
                 Ok(orgs::find_active_membership(conn, account_id, org_id)?)
             })
             .await?;
-            let (membership, org) = found.ok_or(AppError::NotFound)?;
+            let (membership, org, role_permissions) = found.ok_or(AppError::NotFound)?;
             let role = OrgRole::parse(&membership.role).ok_or_else(|| {
                 AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
             })?;
+            let permissions = effective_permissions(
+                role.permissions(),
+                role_permissions.as_deref(),
+                membership.permissions.as_deref(),
+            );
+            let actor = Actor::with_permissions(account_id, role, permissions);
             Ok(Self {
-                actor: Actor::new(account_id, role),
+                actor,
                 me,
                 org,
+                membership,
             })
+        })
+    }
+}
+
+/// An organization context narrowed to the team named by `{team}` in the path,
+/// with the actor's permissions in that team. A team of another organization, or
+/// one the actor may not see, is a plain 404.
+pub struct TeamContext {
+    pub ctx: OrgContext,
+    pub team: db::teams::Team,
+    /// The actor's own membership in the team, if they are in it.
+    pub team_membership: Option<db::teams::TeamMembership>,
+    /// What the actor may do in this team: all team permissions through
+    /// `teams.manage`, else those of their team role.
+    pub permissions: PermissionSet,
+}
+
+impl TeamContext {
+    /// Asks the policy about a team action, as a 403 with the reason when refused.
+    pub fn allow(&self, action: TeamAction) -> AppResult<()> {
+        policy::check(
+            &self.ctx.actor,
+            policy::Action::Team(action, self.permissions),
+        )
+        .map_err(|policy::Denied(reason)| AppError::forbidden(reason))
+    }
+
+    pub fn may(&self, action: TeamAction) -> bool {
+        self.allow(action).is_ok()
+    }
+}
+
+impl FromRequest for TeamContext {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let team_id = req
+            .match_info()
+            .get("team")
+            .and_then(|raw| raw.parse::<i64>().ok())
+            .map(TeamId);
+        let org_ctx = OrgContext::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let ctx = org_ctx.await?;
+            let team_id = team_id.ok_or(AppError::NotFound)?;
+            let (org_id, account) = (ctx.org.id, ctx.actor.account_id);
+            let (team, membership) = db::run(&pool(&req)?, move |conn| {
+                let Some(team) = db::teams::find_in_org(conn, org_id, team_id)? else {
+                    return Err(AppError::NotFound);
+                };
+                let membership = db::teams::find_membership_of_account(conn, team_id, account)?;
+                Ok((team, membership))
+            })
+            .await?;
+            let permissions = if ctx.actor.has(Permission::TeamsManage) {
+                PermissionSet::scope_all(Scope::Team)
+            } else {
+                match &membership {
+                    Some((tm, role_permissions)) => effective_permissions(
+                        TeamRole::parse(&tm.role)
+                            .map(TeamRole::permissions)
+                            .unwrap_or_default(),
+                        role_permissions.as_deref(),
+                        tm.permissions.as_deref(),
+                    ),
+                    None => PermissionSet::default(),
+                }
+            };
+            let this = Self {
+                team_membership: membership.map(|(tm, _)| tm),
+                ctx,
+                team,
+                permissions,
+            };
+            let is_member = this.team_membership.is_some();
+            if !this.may(TeamAction::View { is_member }) {
+                return Err(AppError::NotFound);
+            }
+            Ok(this)
         })
     }
 }

@@ -6,12 +6,16 @@ pub mod auth;
 pub mod context;
 pub mod csrf;
 pub mod forms;
+pub mod groups;
 pub mod htmx;
+pub mod members;
 pub mod middleware;
 pub mod orgs;
 pub mod profile;
+pub mod roles;
 pub mod session_store;
 pub mod settings;
+pub mod teams;
 
 use actix_web::{web, HttpResponse};
 
@@ -87,5 +91,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/orgs/{org}/settings/plan",
             web::post().to(settings::seats_update),
         )
+        .configure(members::routes)
+        .configure(teams::routes)
+        .configure(groups::routes)
+        .configure(roles::routes)
         .default_service(web::to(not_found));
 }

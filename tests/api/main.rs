@@ -3,9 +3,12 @@
 
 mod auth;
 mod browser;
-
+mod groups;
 mod helpers;
+mod members;
+mod roles;
 mod security;
 mod sessions;
 mod settings;
 mod setup;
+mod teams;

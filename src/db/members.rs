@@ -1,0 +1,1 @@
+//! The members list and the member edit queries.

@@ -1,0 +1,1 @@
+//! Services a team offers, and which groups provide them.

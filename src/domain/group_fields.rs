@@ -1,0 +1,1 @@
+//! Validated fields of groups and services.

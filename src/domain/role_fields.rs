@@ -1,0 +1,1 @@
+//! Validated fields of custom roles.

@@ -1,0 +1,1 @@
+//! Validated fields of teams (names, descriptions, thresholds).

@@ -1,0 +1,5 @@
+//! roles pages and their htmx fragments.
+
+use actix_web::web;
+
+pub fn routes(_cfg: &mut web::ServiceConfig) {}
