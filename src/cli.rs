@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::db;
-use crate::domain::{Plan, SeatCount};
+use crate::domain::{DisplayName, EmailAddress, MembershipStatus, OrgRole, Plan, SeatCount};
 use crate::services;
 use crate::startup::Application;
 
@@ -30,6 +30,12 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Seed a demo organization with teams, groups, services and members to click through.
+    Demo {
+        /// How many members besides the Owner.
+        #[arg(long, default_value_t = 300)]
+        members: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -44,6 +50,18 @@ enum OrgCommand {
         plan: String,
         #[arg(long)]
         seats: Option<i64>,
+    },
+    /// Add an account to an organization (creating the account when it is new).
+    AddMember {
+        /// The organization's id or exact name.
+        org: String,
+        email: String,
+        /// owner, admin, manager or member.
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// The display name for a new account (defaults to the email's local part).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -64,6 +82,19 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Org { command } => org_command(settings, command),
+        Command::Demo { members } => {
+            let mut conn = connect(&settings)?;
+            let org = services::demo::seed_demo(&mut conn, members)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Demo Company (id {org}) is ready with {members} members.");
+            println!(
+                "Sign in at {}signin as {} with the password \"{}\".",
+                settings.public_url,
+                services::demo::DEMO_EMAIL,
+                services::demo::DEMO_PASSWORD
+            );
+            Ok(())
+        }
     }
 }
 
@@ -78,11 +109,16 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
+fn connect(settings: &Settings) -> anyhow::Result<db::PgConn> {
     db::create_database_if_missing(&settings.database_url)?;
     let pool = db::build_pool(&settings.database_url, 1)?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
+    let mut conn = connect(&settings)?;
     let fail = |e: crate::error::AppError| anyhow::anyhow!("{e}");
     match command {
         OrgCommand::List => {
@@ -115,6 +151,46 @@ fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
                 result.plan.label(),
                 result.purchased,
                 result.used
+            );
+        }
+        OrgCommand::AddMember {
+            org,
+            email,
+            role,
+            name,
+        } => {
+            let role = OrgRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("role must be owner, admin, manager or member"))?;
+            let email = EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = name
+                .map(|n| DisplayName::parse(&n))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let found = services::orgs::resolve(&mut conn, &org).map_err(|e| match e {
+                crate::error::AppError::NotFound => {
+                    anyhow::anyhow!("no organization with id or name {org:?}")
+                }
+                other => fail(other),
+            })?;
+            let (_, created) = services::demo::add_member(
+                &mut conn,
+                found.id,
+                &email,
+                name.as_ref(),
+                role,
+                MembershipStatus::Active,
+            )
+            .map_err(fail)?;
+            println!(
+                "{} is now {} of {}{}.",
+                email.as_str(),
+                role.label(),
+                found.name,
+                if created {
+                    " (a new account, with no password yet)"
+                } else {
+                    ""
+                }
             );
         }
     }

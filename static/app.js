@@ -37,6 +37,45 @@
     });
   });
 
+  // Escape inside an inline edit row cancels it (the Cancel link restores the row).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var row = event.target.closest && event.target.closest("tr.editing");
+    if (!row) return;
+    var cancel = row.querySelector("[data-cancel]");
+    if (cancel) { event.preventDefault(); cancel.click(); }
+  });
+
+  // An inline edit form takes the focus when it appears; a restored row gives it back to its pencil.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.id || target.id.indexOf("member-") !== 0) return;
+    var row = document.getElementById(target.id);
+    if (!row) return;
+    var focus = row.classList.contains("editing") ? row.querySelector("select, input:not([type=hidden])") : row.querySelector(".pencil");
+    if (focus) focus.focus();
+  });
+
+  // "Select all" toggles every row checkbox on the page.
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "select-all") return;
+    document.querySelectorAll("#members-table input[name=ids]").forEach(function (box) {
+      box.checked = event.target.checked;
+    });
+  });
+
+  // Copy buttons: <button data-copy="#input-id"> copies that field's value.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) return;
+    var field = document.querySelector(button.getAttribute("data-copy"));
+    if (!field) return;
+    var value = field.value || field.textContent;
+    var done = function () { button.textContent = "Copied"; setTimeout(function () { button.textContent = "Copy"; }, 2000); };
+    if (navigator.clipboard) { navigator.clipboard.writeText(value).then(done, function () { field.select(); }); }
+    else { field.select(); }
+  });
+
   // A click outside an open menu closes it.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

@@ -1,1 +1,489 @@
-//! The members list and the member edit queries.
+//! The members list (search, filters, sort, pages) and the rows it shows, built
+//! so that one organization of 10,000 members is ordered and searched by index:
+//! `memberships.sort_name` and `search_text` copy the account's name and email.
+//! A page is two statements whatever its size: the rows (with their teams,
+//! groups and services aggregated per row) and the total count.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    pg::Pg,
+    prelude::*,
+    query_builder::{BoxedSqlQuery, SqlQuery},
+    sql_types::{BigInt, Text},
+};
+
+use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MemberSort {
+    #[default]
+    Name,
+    NameDesc,
+    Email,
+    LastSeen,
+}
+
+impl MemberSort {
+    pub const ALL: [MemberSort; 4] = [Self::Name, Self::NameDesc, Self::Email, Self::LastSeen];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::NameDesc => "-name",
+            Self::Email => "email",
+            Self::LastSeen => "last_seen",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Name A–Z",
+            Self::NameDesc => "Name Z–A",
+            Self::Email => "Email",
+            Self::LastSeen => "Last seen",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == raw)
+    }
+    fn order_by(self) -> &'static str {
+        match self {
+            Self::Name => "m.sort_name, m.id",
+            Self::NameDesc => "m.sort_name DESC, m.id DESC",
+            Self::Email => "a.email, m.id",
+            Self::LastSeen => "a.last_seen_at DESC NULLS LAST, m.id",
+        }
+    }
+}
+
+/// What the members list is narrowed to. Values are already validated.
+#[derive(Debug, Clone, Default)]
+pub struct MemberFilter {
+    /// Substring of name or email, lowercased.
+    pub search: Option<String>,
+    pub role: Option<String>,
+    /// `None` shows pending and active members; archived ones have their own filter.
+    pub status: Option<String>,
+    pub team: Option<TeamId>,
+    /// Members without `members.view` see only themselves.
+    pub only_account: Option<AccountId>,
+    pub sort: MemberSort,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MemberRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub account_id: i64,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+    #[diesel(sql_type = Text)]
+    pub email: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    pub custom_role_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub custom_role_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<Text>>)]
+    pub permissions: Option<Vec<String>>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub version: i32,
+    /// `[{"id": team id, "name": …, "role": team role}]`
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub teams: serde_json::Value,
+    /// `[{"id": group id, "name": …, "team": team name}]`
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub groups: serde_json::Value,
+    /// `["service name", …]`: the services of the member's groups.
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pub services: serde_json::Value,
+}
+
+/// Escapes `%`, `_` and `\` so a search string matches itself literally.
+pub fn like_pattern(search: &str) -> String {
+    let mut out = String::with_capacity(search.len() + 2);
+    out.push('%');
+    for c in search.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A raw SQL query built piece by piece, numbering its `$n` placeholders.
+struct Sql<'a> {
+    q: BoxedSqlQuery<'a, Pg, SqlQuery>,
+    n: usize,
+}
+
+impl<'a> Sql<'a> {
+    fn new(sql: &str) -> Self {
+        Self {
+            q: diesel::sql_query(sql).into_boxed(),
+            n: 0,
+        }
+    }
+    fn sql(mut self, sql: &str) -> Self {
+        self.q = self.q.sql(sql);
+        self
+    }
+    fn bind<ST, V>(mut self, value: V) -> Self
+    where
+        Pg: diesel::sql_types::HasSqlType<ST>,
+        V: diesel::serialize::ToSql<ST, Pg> + Send + 'a,
+        ST: Send + 'a,
+    {
+        self.n += 1;
+        self.q = self.q.sql(format!("${}", self.n)).bind::<ST, V>(value);
+        self
+    }
+}
+
+fn with_filters<'a>(mut q: Sql<'a>, org: OrgId, filter: &MemberFilter) -> Sql<'a> {
+    q = q
+        .sql(" WHERE m.organization_id = ")
+        .bind::<BigInt, _>(org.0);
+    if let Some(search) = &filter.search {
+        q = q
+            .sql(" AND m.search_text LIKE ")
+            .bind::<Text, _>(like_pattern(search));
+    }
+    if let Some(role) = &filter.role {
+        q = q.sql(" AND m.role = ").bind::<Text, _>(role.clone());
+    }
+    match &filter.status {
+        Some(status) => q = q.sql(" AND m.status = ").bind::<Text, _>(status.clone()),
+        None => q = q.sql(" AND m.status <> 'archived'"),
+    }
+    if let Some(team) = filter.team {
+        q = q
+            .sql(" AND EXISTS (SELECT 1 FROM team_memberships tf WHERE tf.membership_id = m.id AND tf.team_id = ")
+            .bind::<BigInt, _>(team.0)
+            .sql(")");
+    }
+    if let Some(account) = filter.only_account {
+        q = q.sql(" AND m.account_id = ").bind::<BigInt, _>(account.0);
+    }
+    q
+}
+
+const ROW_COLUMNS: &str = "
+    p.id, p.account_id, a.display_name, a.email, a.last_seen_at, p.role, p.status,
+    p.custom_role_id, cr.name AS custom_role_name, p.permissions, p.version,
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'role', tm.role, 'custom_role_id', tm.custom_role_id) ORDER BY lower(t.name))
+              FROM team_memberships tm JOIN teams t ON t.id = tm.team_id
+              WHERE tm.membership_id = p.id), '[]'::jsonb) AS teams,
+    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'team', t.name) ORDER BY lower(t.name), lower(g.name))
+              FROM team_memberships tm JOIN group_members gm ON gm.team_membership_id = tm.id
+              JOIN groups g ON g.id = gm.group_id JOIN teams t ON t.id = g.team_id
+              WHERE tm.membership_id = p.id), '[]'::jsonb) AS groups,
+    COALESCE((SELECT jsonb_agg(DISTINCT s.name)
+              FROM team_memberships tm JOIN group_members gm ON gm.team_membership_id = tm.id
+              JOIN group_services gs ON gs.group_id = gm.group_id JOIN services s ON s.id = gs.service_id
+              WHERE tm.membership_id = p.id AND s.active), '[]'::jsonb) AS services";
+
+/// One page of members, ordered as asked.
+pub fn list_page(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<MemberRow>> {
+    // Pick the page's ids first (index-driven for the name orders), then decorate
+    // only those rows.
+    let needs_account = matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen);
+    let mut q = Sql::new(
+        "WITH page AS (SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version, \
+         row_number() OVER () AS n FROM (SELECT m.* FROM memberships m",
+    );
+    if needs_account {
+        q = q.sql(" JOIN accounts a ON a.id = m.account_id");
+    }
+    q = with_filters(q, org, filter);
+    q = q
+        .sql(" ORDER BY ")
+        .sql(filter.sort.order_by())
+        .sql(" LIMIT ")
+        .bind::<BigInt, _>(limit)
+        .sql(" OFFSET ")
+        .bind::<BigInt, _>(offset)
+        .sql(") m) SELECT ")
+        .sql(ROW_COLUMNS)
+        .sql(" FROM page p JOIN accounts a ON a.id = p.account_id LEFT JOIN custom_roles cr ON cr.id = p.custom_role_id ORDER BY p.n");
+    q.q.load(conn)
+}
+
+pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let q = with_filters(
+        Sql::new("SELECT count(*) AS n FROM memberships m"),
+        org,
+        filter,
+    );
+    Ok(q.q.get_result::<Count>(conn)?.n)
+}
+
+/// One member's row, as the list shows it.
+pub fn find_row(
+    conn: &mut PgConnection,
+    org: OrgId,
+    id: MembershipId,
+) -> QueryResult<Option<MemberRow>> {
+    diesel::sql_query(format!(
+        "WITH page AS (SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version \
+         FROM memberships m WHERE m.organization_id = $1 AND m.id = $2) \
+         SELECT {ROW_COLUMNS} FROM page p JOIN accounts a ON a.id = p.account_id \
+         LEFT JOIN custom_roles cr ON cr.id = p.custom_role_id"
+    ))
+    .bind::<BigInt, _>(org.0)
+    .bind::<BigInt, _>(id.0)
+    .get_result(conn)
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn search_metacharacters_match_literally() {
+        assert_eq!(like_pattern("ada"), "%ada%");
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}
+
+/// A membership row locked for the rest of the transaction.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LockedMember {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub account_id: i64,
+    #[diesel(sql_type = Text)]
+    pub role: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    pub custom_role_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<Text>>)]
+    pub permissions: Option<Vec<String>>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub version: i32,
+}
+
+pub fn lock(
+    conn: &mut PgConnection,
+    org: OrgId,
+    id: MembershipId,
+) -> QueryResult<Option<LockedMember>> {
+    diesel::sql_query(
+        "SELECT id, account_id, role, status, custom_role_id, permissions, version FROM memberships \
+         WHERE organization_id = $1 AND id = $2 FOR UPDATE",
+    )
+    .bind::<BigInt, _>(org.0)
+    .bind::<BigInt, _>(id.0)
+    .get_result(conn)
+    .optional()
+}
+
+pub fn count_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
+    use super::schema::memberships;
+    memberships::table
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::role.eq("owner"))
+        .filter(memberships::status.eq("active"))
+        .count()
+        .get_result(conn)
+}
+
+pub fn update_access(
+    conn: &mut PgConnection,
+    id: MembershipId,
+    role: &str,
+    custom_role_id: Option<i64>,
+    permissions: Option<Vec<String>>,
+) -> QueryResult<usize> {
+    use super::schema::memberships;
+    diesel::update(memberships::table.find(id))
+        .set((
+            memberships::role.eq(role),
+            memberships::custom_role_id.eq(custom_role_id),
+            memberships::permissions.eq(permissions),
+            memberships::version.eq(memberships::version + 1),
+            memberships::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+}
+
+/// A custom role of the organization: (id, scope, name, permission keys).
+pub type RoleOption = (i64, String, String, Vec<String>);
+
+pub fn custom_role_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<RoleOption>> {
+    use super::schema::custom_roles;
+    custom_roles::table
+        .filter(custom_roles::organization_id.eq(org))
+        .order((custom_roles::scope, custom_roles::name))
+        .select((
+            custom_roles::id,
+            custom_roles::scope,
+            custom_roles::name,
+            custom_roles::permissions,
+        ))
+        .load(conn)
+}
+
+/// The organization's teams with their groups: (team id, team name, archived, [(group id, group name)]).
+pub type TeamOption = (i64, String, bool, Vec<(i64, String)>);
+
+pub fn team_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<TeamOption>> {
+    use super::schema::{groups, teams};
+    let teams: Vec<(i64, String, Option<DateTime<Utc>>)> = teams::table
+        .filter(teams::organization_id.eq(org))
+        .order(teams::name)
+        .select((teams::id, teams::name, teams::archived_at))
+        .load(conn)?;
+    let groups: Vec<(i64, i64, String)> = groups::table
+        .filter(groups::organization_id.eq(org))
+        .order(groups::name)
+        .select((groups::team_id, groups::id, groups::name))
+        .load(conn)?;
+    Ok(teams
+        .into_iter()
+        .map(|(id, name, archived)| {
+            let team_groups = groups
+                .iter()
+                .filter(|g| g.0 == id)
+                .map(|g| (g.1, g.2.clone()))
+                .collect();
+            (id, name, archived.is_some(), team_groups)
+        })
+        .collect())
+}
+
+/// A member's place in a team: (team membership id, team id, role, custom role id).
+pub type TeamPlace = (i64, i64, String, Option<i64>);
+
+/// The member's team memberships.
+pub fn team_memberships_of(
+    conn: &mut PgConnection,
+    id: MembershipId,
+) -> QueryResult<Vec<TeamPlace>> {
+    use super::schema::team_memberships as tm;
+    tm::table
+        .filter(tm::membership_id.eq(id))
+        .select((tm::id, tm::team_id, tm::role, tm::custom_role_id))
+        .load(conn)
+}
+
+/// The actor's own team roles, to know what they may grant in each team:
+/// (team id, role, custom role permissions, own permissions).
+pub type ActorTeamRole = (i64, String, Option<Vec<String>>, Option<Vec<String>>);
+
+pub fn team_roles_of_account(
+    conn: &mut PgConnection,
+    org: OrgId,
+    account: AccountId,
+) -> QueryResult<Vec<ActorTeamRole>> {
+    use super::schema::{custom_roles, memberships, team_memberships as tm};
+    tm::table
+        .inner_join(memberships::table)
+        .left_join(custom_roles::table.on(custom_roles::id.nullable().eq(tm::custom_role_id)))
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::account_id.eq(account))
+        .select((
+            tm::team_id,
+            tm::role,
+            custom_roles::permissions.nullable(),
+            tm::permissions,
+        ))
+        .load(conn)
+}
+
+pub fn upsert_team_membership(
+    conn: &mut PgConnection,
+    org: OrgId,
+    team: i64,
+    member: MembershipId,
+    role: &str,
+    custom_role_id: Option<i64>,
+) -> QueryResult<usize> {
+    use super::schema::team_memberships as tm;
+    diesel::insert_into(tm::table)
+        .values((
+            tm::organization_id.eq(org),
+            tm::team_id.eq(team),
+            tm::membership_id.eq(member),
+            tm::role.eq(role),
+            tm::custom_role_id.eq(custom_role_id),
+        ))
+        .on_conflict((tm::team_id, tm::membership_id))
+        .do_update()
+        .set((tm::role.eq(role), tm::custom_role_id.eq(custom_role_id)))
+        .execute(conn)
+}
+
+pub fn delete_team_membership(
+    conn: &mut PgConnection,
+    team: i64,
+    member: MembershipId,
+) -> QueryResult<usize> {
+    use super::schema::team_memberships as tm;
+    diesel::delete(
+        tm::table
+            .filter(tm::team_id.eq(team))
+            .filter(tm::membership_id.eq(member)),
+    )
+    .execute(conn)
+}
+
+/// The member's groups: (group id, team membership id).
+pub fn groups_of(conn: &mut PgConnection, member: MembershipId) -> QueryResult<Vec<(i64, i64)>> {
+    use super::schema::{group_members as gm, team_memberships as tm};
+    gm::table
+        .inner_join(tm::table)
+        .filter(tm::membership_id.eq(member))
+        .select((gm::group_id, gm::team_membership_id))
+        .load(conn)
+}
+
+pub fn add_to_group(
+    conn: &mut PgConnection,
+    group: i64,
+    team_membership: i64,
+) -> QueryResult<usize> {
+    use super::schema::group_members as gm;
+    diesel::insert_into(gm::table)
+        .values((
+            gm::group_id.eq(group),
+            gm::team_membership_id.eq(team_membership),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+pub fn remove_from_group(
+    conn: &mut PgConnection,
+    group: i64,
+    team_membership: i64,
+) -> QueryResult<usize> {
+    use super::schema::group_members as gm;
+    diesel::delete(
+        gm::table
+            .filter(gm::group_id.eq(group))
+            .filter(gm::team_membership_id.eq(team_membership)),
+    )
+    .execute(conn)
+}

@@ -1,1 +1,251 @@
-//! members use cases.
+//! Changing a member's access: org role or custom role, their own permission set,
+//! teams with team roles, and groups. One transaction per member, checked by the
+//! policy against what the actor holds, with an audit event.
+
+use diesel::{Connection, PgConnection};
+use serde_json::json;
+
+use crate::db::{self, audit::NewEvent, members as q};
+use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
+use crate::domain::{MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgRoleChoice {
+    Builtin(OrgRole),
+    /// A custom org-scope role; the member's rank is Member.
+    Custom(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamRoleChoice {
+    Preset(TeamRole),
+    Custom(i64),
+}
+
+impl OrgRoleChoice {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.strip_prefix("custom:") {
+            Some(id) => id.parse().ok().map(Self::Custom),
+            None => OrgRole::parse(raw).map(Self::Builtin),
+        }
+    }
+}
+
+impl TeamRoleChoice {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.strip_prefix("custom:") {
+            Some(id) => id.parse().ok().map(Self::Custom),
+            None => TeamRole::parse(raw)
+                .filter(|r| *r != TeamRole::Custom)
+                .map(Self::Preset),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum GroupsPatch {
+    #[default]
+    Keep,
+    /// Exactly these groups.
+    Set(Vec<i64>),
+    Add(i64),
+}
+
+/// What to change; `None` and empty fields leave things as they are.
+#[derive(Debug, Clone, Default)]
+pub struct MemberPatch {
+    /// When given, the change is refused if someone saved the member since.
+    pub version: Option<i32>,
+    pub role: Option<OrgRoleChoice>,
+    /// `Some(None)` clears the member's own set; `Some(Some(set))` gives one.
+    pub own_permissions: Option<Option<PermissionSet>>,
+    /// Team id → new team role, or `None` to leave the team.
+    pub teams: Vec<(i64, Option<TeamRoleChoice>)>,
+    pub groups: GroupsPatch,
+}
+
+fn denied(d: policy::Denied) -> AppError {
+    AppError::forbidden(d.0)
+}
+
+/// The actor's permissions in each team: all of them through `teams.manage`.
+fn actor_team_permissions(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+) -> AppResult<Vec<(i64, PermissionSet)>> {
+    let roles = q::team_roles_of_account(conn, org, actor.account_id)?;
+    Ok(roles
+        .into_iter()
+        .map(|(team, role, custom, own)| {
+            let preset = TeamRole::parse(&role)
+                .map(TeamRole::permissions)
+                .unwrap_or_default();
+            (
+                team,
+                crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref()),
+            )
+        })
+        .collect())
+}
+
+fn custom_role(roles: &[q::RoleOption], id: i64, scope: Scope) -> AppResult<PermissionSet> {
+    let (_, _, _, keys) = roles
+        .iter()
+        .find(|(rid, rscope, _, _)| *rid == id && rscope == scope.as_str())
+        .ok_or(AppError::NotFound)?;
+    PermissionSet::from_keys(keys).map_err(AppError::Validation)
+}
+
+/// Applies a patch to one member. Returns nothing; the caller reloads the row.
+pub fn update_member(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    patch: MemberPatch,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let current = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        if patch.version.is_some_and(|v| v != current.version) {
+            return Err(AppError::Conflict(
+                "Someone else changed this member while you were editing. Reload the row to see their changes.".into(),
+            ));
+        }
+        let current_role = OrgRole::parse(&current.role).ok_or_else(|| AppError::unexpected(anyhow::anyhow!("bad role")))?;
+        let active = current.status == "active";
+        let last_active_owner =
+            current_role == OrgRole::Owner && active && q::count_active_owners(conn, org)? <= 1;
+        let target = Target { account_id: crate::domain::AccountId(current.account_id), role: current_role, active, last_active_owner };
+        policy::check(actor, Action::EditMember(target)).map_err(denied)?;
+        let roles = q::custom_role_options(conn, org)?;
+
+        // Org role and permission set.
+        let (mut role, mut custom_role_id, mut own) =
+            (current_role, current.custom_role_id, current.permissions.clone());
+        if let Some(choice) = patch.role {
+            let (new_role, new_custom, granted) = match choice {
+                OrgRoleChoice::Builtin(r) => (r, None, r.permissions()),
+                OrgRoleChoice::Custom(id) => (OrgRole::Member, Some(id), custom_role(&roles, id, Scope::Org)?),
+            };
+            if new_role != current_role || new_custom != current.custom_role_id {
+                policy::check(actor, Action::GrantOrgRole(target, new_role, granted)).map_err(denied)?;
+            }
+            (role, custom_role_id) = (new_role, new_custom);
+        }
+        if let Some(set) = patch.own_permissions {
+            let before = current.permissions.as_ref().map(|k| PermissionSet::from_keys(k).unwrap_or_default());
+            if set != before {
+                if let Some(set) = set {
+                    if set.iter().any(|p| p.scope() != Scope::Org) {
+                        return Err(AppError::Validation("Only organization permissions can be given here.".into()));
+                    }
+                    policy::check(actor, Action::GrantPermissions(target, set)).map_err(denied)?;
+                }
+            }
+            own = set.map(PermissionSet::keys);
+        }
+        q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+
+        // Teams.
+        let team_options = q::team_options(conn, org)?;
+        let actor_teams = if actor.has(Permission::TeamsManage) { Vec::new() } else { actor_team_permissions(conn, actor, org)? };
+        let before_teams = q::team_memberships_of(conn, member)?;
+        for (team, choice) in &patch.teams {
+            if !team_options.iter().any(|t| t.0 == *team) {
+                return Err(AppError::NotFound);
+            }
+            let current_in_team = before_teams.iter().find(|t| t.1 == *team);
+            let (new_role, new_custom, granted) = match choice {
+                Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
+                Some(TeamRoleChoice::Custom(id)) => (Some("custom"), Some(*id), custom_role(&roles, *id, Scope::Team)?),
+                None => (None, None, PermissionSet::default()),
+            };
+            let unchanged = match (current_in_team, new_role) {
+                (None, None) => true,
+                (Some((_, _, r, c)), Some(nr)) => r == nr && *c == new_custom,
+                _ => false,
+            };
+            if unchanged {
+                continue;
+            }
+            let in_team = if actor.has(Permission::TeamsManage) {
+                PermissionSet::scope_all(Scope::Team)
+            } else {
+                actor_teams.iter().find(|t| t.0 == *team).map(|t| t.1).unwrap_or_default()
+            };
+            let action = TeamAction::GrantTeamPermissions { target: target.account_id, granted };
+            policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
+            match new_role {
+                Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,
+                None => q::delete_team_membership(conn, *team, member)?,
+            };
+        }
+
+        // Groups: only in the member's teams, and only once they are active.
+        let teams_now = q::team_memberships_of(conn, member)?;
+        let groups_now = q::groups_of(conn, member)?;
+        let wanted: Option<Vec<i64>> = match &patch.groups {
+            GroupsPatch::Keep => None,
+            GroupsPatch::Set(ids) => Some(ids.clone()),
+            GroupsPatch::Add(id) => {
+                let mut ids: Vec<i64> = groups_now.iter().map(|g| g.0).collect();
+                ids.push(*id);
+                Some(ids)
+            }
+        };
+        if let Some(wanted) = wanted {
+            for (group, tm) in &groups_now {
+                if !wanted.contains(group) {
+                    q::remove_from_group(conn, *group, *tm)?;
+                }
+            }
+            for group in wanted.iter().filter(|g| !groups_now.iter().any(|(have, _)| have == *g)) {
+                let team = team_options
+                    .iter()
+                    .find(|t| t.3.iter().any(|(gid, _)| gid == group))
+                    .ok_or(AppError::NotFound)?;
+                if current.status != "active" {
+                    return Err(AppError::Validation(
+                        "Pending and archived members can join groups once they are active.".into(),
+                    ));
+                }
+                let tm = teams_now.iter().find(|t| t.1 == team.0).ok_or_else(|| {
+                    AppError::Validation(format!("Add the member to the team {} before adding them to its groups.", team.1))
+                })?;
+                let in_team = if actor.has(Permission::TeamsManage) {
+                    PermissionSet::scope_all(Scope::Team)
+                } else {
+                    actor_teams.iter().find(|t| t.0 == team.0).map(|t| t.1).unwrap_or_default()
+                };
+                policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team)).map_err(denied)?;
+                q::add_to_group(conn, *group, tm.0)?;
+            }
+        }
+
+        let teams_after = q::team_memberships_of(conn, member)?;
+        let groups_after = q::groups_of(conn, member)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "member.updated",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({
+                    "role": current.role, "custom_role_id": current.custom_role_id, "permissions": current.permissions,
+                    "teams": before_teams.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
+                    "groups": groups_now.iter().map(|g| g.0).collect::<Vec<_>>(),
+                })),
+                after: Some(json!({
+                    "role": role.as_str(), "custom_role_id": custom_role_id, "permissions": own,
+                    "teams": teams_after.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
+                    "groups": groups_after.iter().map(|g| g.0).collect::<Vec<_>>(),
+                })),
+            },
+        )?;
+        Ok(())
+    })
+}

@@ -62,6 +62,14 @@ impl FormErrors {
     }
 }
 
+/// All fields of a urlencoded body, repeated keys included (checkbox lists),
+/// which serde's form extractor cannot express.
+pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
 /// A `next` parameter is followed only to a local path: never `//host`, `/\host`
 /// or an absolute URL.
 pub fn safe_next(next: Option<&str>) -> Option<String> {

@@ -1,5 +1,444 @@
-//! members pages and their htmx fragments.
+//! The members page: search, filters, sort and pages kept in the URL; rows that
+//! swap in place for an inline edit form; bulk actions applied row by row.
 
-use actix_web::web;
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use crate::db::{self, members as q, PgPool};
+use crate::domain::{policy, MembershipId, OrgId, OrgRole, PermissionSet, TeamId};
+use crate::error::{AppError, AppResult};
+use crate::services::members::{
+    self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
+};
+use crate::web::context::{flash, Layout, OrgContext};
+use crate::web::forms::pairs;
+use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status};
+use crate::web::members_view::{edit_form, member_view, EditForm, MemberView};
+
+pub const PAGE_SIZE: i64 = 50;
+pub const MAX_SEARCH: usize = 200;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orgs/{org}/members", web::get().to(members_index))
+        .route("/orgs/{org}/members/bulk", web::post().to(members_bulk))
+        .route(
+            "/orgs/{org}/members/{member}",
+            web::post().to(members_update),
+        )
+        .route(
+            "/orgs/{org}/members/{member}/row",
+            web::get().to(members_row),
+        )
+        .route(
+            "/orgs/{org}/members/{member}/edit",
+            web::get().to(members_edit),
+        );
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub role: String,
+    pub status: String,
+    pub team: String,
+    pub sort: String,
+    pub page: String,
+}
+
+/// The list's state, validated, as the URL keeps it.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    pub q: String,
+    pub role: String,
+    pub status: String,
+    pub team: Option<i64>,
+    pub sort: q::MemberSort,
+    pub page: i64,
+    pub error: Option<String>,
+}
+
+impl ListState {
+    fn parse(raw: &ListQuery) -> Self {
+        let mut state = Self {
+            page: 1,
+            ..Self::default()
+        };
+        let search = raw.q.trim();
+        if search.chars().count() > MAX_SEARCH {
+            state.error = Some(format!("Search for at most {MAX_SEARCH} characters."));
+        } else if search.chars().any(char::is_control) {
+            state.error = Some("Search text cannot contain control characters.".into());
+        } else {
+            state.q = search.to_owned();
+        }
+        state.role = OrgRole::parse(&raw.role)
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or_default();
+        state.status = crate::domain::MembershipStatus::parse(&raw.status)
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        state.team = raw.team.parse().ok();
+        state.sort = q::MemberSort::parse(&raw.sort).unwrap_or_default();
+        state.page = raw
+            .page
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, 1_000_000);
+        state
+    }
+
+    fn filter(&self, ctx: &OrgContext) -> q::MemberFilter {
+        let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
+        q::MemberFilter {
+            search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
+            role: (!self.role.is_empty()).then(|| self.role.clone()),
+            status: (!self.status.is_empty()).then(|| self.status.clone()),
+            team: self.team.map(TeamId),
+            only_account: (!sees_all).then_some(ctx.actor.account_id),
+            sort: self.sort,
+        }
+    }
+
+    /// The query string for this state on another page (or sort).
+    pub fn team_is(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.team == Some(*id.borrow())
+    }
+
+    pub fn href(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        let page = *page.borrow();
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("q", self.q.as_str()),
+            ("role", &self.role),
+            ("status", &self.status),
+        ] {
+            if !v.is_empty() {
+                url.append_pair(k, v);
+            }
+        }
+        if let Some(team) = self.team {
+            url.append_pair("team", &team.to_string());
+        }
+        if self.sort != q::MemberSort::Name {
+            url.append_pair("sort", self.sort.key());
+        }
+        if page > 1 {
+            url.append_pair("page", &page.to_string());
+        }
+        url.finish()
+    }
+}
+
+pub struct Listing {
+    pub rows: Vec<MemberView>,
+    pub total: i64,
+    pub pages: i64,
+    pub teams: Vec<q::TeamOption>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/members/index.html")]
+pub struct MembersPage<'a> {
+    pub layout: Layout,
+    pub org_id: i64,
+    pub state: &'a ListState,
+    pub list: &'a Listing,
+    pub sees_all: bool,
+    pub sorts: &'a [q::MemberSort],
+    pub roles: &'a [OrgRole],
+}
+
+#[derive(Template)]
+#[template(path = "fragments/members/_table.html")]
+pub struct MembersTable<'a> {
+    pub org_id: i64,
+    pub state: &'a ListState,
+    pub list: &'a Listing,
+    pub csrf: &'a str,
+}
+
+/// The page's rows and count: two statements whatever the page size.
+pub fn load_listing(
+    conn: &mut diesel::PgConnection,
+    ctx_org: OrgId,
+    actor: &policy::Actor,
+    filter: &q::MemberFilter,
+    page: i64,
+) -> AppResult<Listing> {
+    let total = q::count(conn, ctx_org, filter)?;
+    let rows = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let owners = q::count_active_owners(conn, ctx_org)?;
+    let teams = q::team_options(conn, ctx_org)?;
+    Ok(Listing {
+        rows: rows.iter().map(|r| member_view(r, actor, owners)).collect(),
+        pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        total,
+        teams,
+    })
+}
+
+pub async fn members_index(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let state = ListState::parse(&query);
+    let filter = state.filter(&ctx);
+    let (org, actor, page) = (ctx.org.id, ctx.actor, state.page);
+    let list = if state.error.is_some() {
+        Listing {
+            rows: Vec::new(),
+            total: 0,
+            pages: 1,
+            teams: Vec::new(),
+        }
+    } else {
+        db::run(&pool, move |conn| {
+            load_listing(conn, org, &actor, &filter, page)
+        })
+        .await?
+    };
+    let status = if state.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
+    let layout = Layout::in_org(&ctx, "members");
+    let csrf = layout.csrf.clone();
+    page_or_fragment(
+        &req,
+        status,
+        || MembersPage {
+            layout,
+            org_id: org.0,
+            state: &state,
+            list: &list,
+            sees_all,
+            sorts: &q::MemberSort::ALL,
+            roles: &OrgRole::ALL,
+        },
+        || MembersTable {
+            org_id: org.0,
+            state: &state,
+            list: &list,
+            csrf: &csrf,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "fragments/members/_row.html")]
+pub struct RowFragment<'a> {
+    pub org_id: i64,
+    pub m: &'a MemberView,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/members/_edit_row.html")]
+pub struct EditRowFragment<'a> {
+    pub org_id: i64,
+    pub f: &'a EditForm,
+    pub csrf: &'a str,
+    pub inline: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/members/edit.html")]
+pub struct EditPage<'a> {
+    pub layout: Layout,
+    pub org_id: i64,
+    pub f: &'a EditForm,
+    pub inline: bool,
+}
+
+fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
+    req.match_info()
+        .get("member")
+        .and_then(|v| v.parse().ok())
+        .map(MembershipId)
+        .ok_or(AppError::NotFound)
+}
+
+async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> AppResult<EditForm> {
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
+    db::run(pool, move |conn| {
+        let row = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+        if !sees_all && row.account_id != actor.account_id.0 {
+            return Err(AppError::NotFound);
+        }
+        let owners = q::count_active_owners(conn, org)?;
+        let roles = q::custom_role_options(conn, org)?;
+        let teams = q::team_options(conn, org)?;
+        Ok(edit_form(&row, &actor, owners, &roles, &teams))
+    })
+    .await
+}
+
+fn render_form(
+    req: &HttpRequest,
+    ctx: &OrgContext,
+    status: StatusCode,
+    form: &EditForm,
+) -> AppResult<HttpResponse> {
+    let layout = Layout::in_org(ctx, "members");
+    let csrf = layout.csrf.clone();
+    page_or_fragment(
+        req,
+        status,
+        || EditPage {
+            layout,
+            org_id: ctx.org.id.0,
+            f: form,
+            inline: false,
+        },
+        || EditRowFragment {
+            org_id: ctx.org.id.0,
+            f: form,
+            csrf: &csrf,
+            inline: true,
+        },
+    )
+}
+
+pub async fn members_edit(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+) -> AppResult<HttpResponse> {
+    let form = load_form(&pool, &ctx, member_id(&req)?).await?;
+    if let Some(reason) = form.member.edit_denied {
+        return Err(AppError::forbidden(reason));
+    }
+    render_form(&req, &ctx, StatusCode::OK, &form)
+}
+
+pub async fn members_row(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+) -> AppResult<HttpResponse> {
+    let form = load_form(&pool, &ctx, member_id(&req)?).await?;
+    render_status(
+        StatusCode::OK,
+        &RowFragment {
+            org_id: ctx.org.id.0,
+            m: &form.member,
+        },
+    )
+}
+
+/// Reads the inline form's fields into a patch; unknown values are errors.
+fn parse_patch(fields: &[(String, String)]) -> Result<MemberPatch, String> {
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut patch = MemberPatch {
+        version: match get("version") {
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|_| "The form is out of date; reload the page.".to_owned())?,
+            ),
+            None => None,
+        },
+        ..MemberPatch::default()
+    };
+    if let Some(role) = get("role") {
+        patch.role =
+            Some(OrgRoleChoice::parse(role).ok_or_else(|| format!("Unknown role {role:?}."))?);
+    }
+    if get("permissions_form").is_some() {
+        patch.own_permissions = Some(if get("own_permissions").is_some() {
+            let keys: Vec<&str> = fields
+                .iter()
+                .filter(|(k, _)| k == "perm")
+                .map(|(_, v)| v.as_str())
+                .collect();
+            Some(PermissionSet::from_keys(&keys)?)
+        } else {
+            None
+        });
+    }
+    for (key, value) in fields {
+        if let Some(team) = key.strip_prefix("team_") {
+            let team: i64 = team
+                .parse()
+                .map_err(|_| format!("Unknown team {team:?}."))?;
+            let choice = if value.is_empty() {
+                None
+            } else {
+                Some(
+                    TeamRoleChoice::parse(value)
+                        .ok_or_else(|| format!("Unknown team role {value:?}."))?,
+                )
+            };
+            patch.teams.push((team, choice));
+        }
+    }
+    if get("groups_form").is_some() {
+        let groups: Result<Vec<i64>, _> = fields
+            .iter()
+            .filter(|(k, _)| k == "group")
+            .map(|(_, v)| v.parse::<i64>())
+            .collect();
+        patch.groups = GroupsPatch::Set(groups.map_err(|_| "Unknown group.".to_owned())?);
+    }
+    Ok(patch)
+}
+
+pub async fn members_update(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let member = member_id(&req)?;
+    let fields = pairs(&body);
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    let result = match parse_patch(&fields) {
+        Ok(patch) => {
+            db::run(&pool, move |conn| {
+                svc::update_member(conn, &actor, org, member, patch)
+            })
+            .await
+        }
+        Err(message) => Err(AppError::Validation(message)),
+    };
+    let (status, message) = match result {
+        Ok(()) => (StatusCode::OK, None),
+        Err(AppError::NotFound) => return Err(AppError::NotFound),
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => (
+            actix_web::ResponseError::status_code(&e),
+            Some(e.to_string()),
+        ),
+        Err(other) => return Err(other),
+    };
+    let mut form = load_form(&pool, &ctx, member).await?;
+    if message.is_some() {
+        form.error = message;
+        return render_form(&req, &ctx, status, &form);
+    }
+    let saved = format!("Saved {}.", form.member.display_name);
+    if is_htmx(&req) {
+        return fragment_with_toast(
+            &RowFragment {
+                org_id: org.0,
+                m: &form.member,
+            },
+            "success",
+            &saved,
+        );
+    }
+    flash(&ctx.me.session, "success", saved);
+    Ok(redirect(&req, &format!("/orgs/{org}/members")))
+}
+
+pub use crate::web::members_bulk::members_bulk;

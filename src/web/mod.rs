@@ -9,6 +9,8 @@ pub mod forms;
 pub mod groups;
 pub mod htmx;
 pub mod members;
+pub mod members_bulk;
+pub mod members_view;
 pub mod middleware;
 pub mod orgs;
 pub mod profile;

@@ -1,1 +1,685 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use reqwest::StatusCode;
+
+use crate::helpers::{location, spawn_app, TestApp, PASSWORD};
+
+async fn seed(app: &TestApp, org: i64, members: i64, teams: i64) {
+    app.query(move |conn| {
+        roster::services::demo::seed_org_sql(
+            conn,
+            roster::domain::OrgId(org),
+            members,
+            teams,
+            "seed",
+        )
+        .unwrap();
+    })
+    .await;
+}
+
+async fn membership_id(app: &TestApp, email: &str) -> i64 {
+    app.count(&format!(
+        "SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = '{email}'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_members_page_searches_filters_sorts_and_pages_with_the_state_in_the_url() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 120, 3).await;
+
+    let (status, body) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.matches("class=\"member-row\"").count(), 50);
+    assert!(
+        body.contains("121 members"),
+        "the owner and 120 seeded members; pending ones included"
+    );
+    assert!(body.contains("page 1 of 3"));
+    assert!(body.contains("rel=\"next\" href=\"/orgs/"));
+
+    let (_, page3) = app
+        .client
+        .page(&format!("/orgs/{org}/members?page=3"))
+        .await;
+    assert_eq!(page3.matches("class=\"member-row\"").count(), 21);
+
+    // Search by part of a name or an email; case does not matter.
+    let (_, found) = app
+        .client
+        .page(&format!("/orgs/{org}/members?q=ADA%20LOVE"))
+        .await;
+    assert!(found.contains("1 member matching"), "{found}");
+    let (_, by_email) = app
+        .client
+        .page(&format!("/orgs/{org}/members?q=seed-7%40"))
+        .await;
+    assert!(by_email.contains("seed-7@example.test"));
+    assert_eq!(by_email.matches("class=\"member-row\"").count(), 1);
+
+    // Filters narrow the list and survive in page links.
+    let (_, pending) = app
+        .client
+        .page(&format!("/orgs/{org}/members?status=pending"))
+        .await;
+    assert!(
+        pending.contains("4 members"),
+        "every 29th seeded member is pending"
+    );
+    assert!(!pending.contains("status-active"));
+    let (_, admins) = app
+        .client
+        .page(&format!("/orgs/{org}/members?role=admin&sort=-name"))
+        .await;
+    assert!(admins.contains("1 member"));
+    let team = app.count("SELECT min(id) FROM teams").await;
+    let (_, in_team) = app
+        .client
+        .page(&format!("/orgs/{org}/members?team={team}"))
+        .await;
+    let in_team_count = app
+        .count(&format!(
+            "SELECT count(*) FROM team_memberships WHERE team_id = {team}"
+        ))
+        .await;
+    assert!(in_team.contains(&format!("{in_team_count} members")));
+
+    // htmx asks for just the table.
+    let res = app
+        .client
+        .http
+        .get(
+            app.client
+                .url(&format!("/orgs/{org}/members?q=seed&page=2")),
+        )
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    let fragment = res.text().await.unwrap();
+    assert!(fragment.starts_with("<div id=\"members-table\""));
+    assert!(
+        fragment.contains("q=seed&#38;page=3"),
+        "the next link keeps the search"
+    );
+}
+
+#[tokio::test]
+async fn odd_search_strings_and_page_numbers_get_clear_answers() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    for q in ["%25", "_", "%27%22", "%5C"] {
+        let (status, body) = app.client.page(&format!("/orgs/{org}/members?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        assert!(
+            body.contains("No members match"),
+            "{q} matches literally, so nothing"
+        );
+    }
+    let long = "x".repeat(10_000);
+    let (status, body) = app
+        .client
+        .page(&format!("/orgs/{org}/members?q={long}"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Search for at most 200 characters."));
+    let (status, body) = app
+        .client
+        .page(&format!("/orgs/{org}/members?page=-1"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("page 1 of 1"));
+    let (status, body) = app
+        .client
+        .page(&format!("/orgs/{org}/members?page=999999"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Page 999999 does not exist; there is 1 page."));
+    let (status, _) = app
+        .client
+        .page(&format!(
+            "/orgs/{org}/members?page=abc&role=superuser&status=gone&team=x&sort=nope"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_owner_edits_a_row_inline_and_only_that_row_comes_back() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+
+    let res = app
+        .client
+        .http
+        .get(app.client.url(&format!("/orgs/{org}/members/{bob}/edit")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let form = res.text().await.unwrap();
+    assert!(form.starts_with(&format!(
+        "<tr id=\"member-{bob}\" class=\"member-row editing\">"
+    )));
+    assert!(form.contains("name=\"version\" value=\"1\""));
+
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[("role", "manager"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let row = res.text().await.unwrap();
+    assert!(row.starts_with(&format!("<tr id=\"member-{bob}\" class=\"member-row\">")));
+    assert!(row.contains("<td class=\"role\">Manager</td>"));
+    assert!(row.contains("hx-swap-oob") && row.contains("Saved Bob."));
+    assert_eq!(app.count(&format!("SELECT count(*) FROM memberships WHERE id = {bob} AND role = 'manager' AND version = 2")).await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'member.updated'")
+            .await,
+        1
+    );
+
+    // Cancel restores the row as it is.
+    let res = app
+        .client
+        .http
+        .get(app.client.url(&format!("/orgs/{org}/members/{bob}/row")))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("<td class=\"role\">Manager</td>"));
+}
+
+#[tokio::test]
+async fn without_javascript_the_pencil_leads_to_a_full_edit_page() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let (_, list) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert!(list.contains(&format!("href=\"/orgs/{org}/members/{bob}/edit\"")));
+    let (status, page) = app
+        .client
+        .page(&format!("/orgs/{org}/members/{bob}/edit"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<h1>Edit Bob</h1>") && page.contains("<html"));
+    let res = app
+        .client
+        .post_form(&format!("/orgs/{org}/members/{bob}"), &[("role", "admin")])
+        .await;
+    assert_eq!(location(&res), format!("/orgs/{org}/members"));
+    let (_, list) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert!(list.contains("Saved Bob."));
+}
+
+#[tokio::test]
+async fn nobody_edits_their_own_access_and_the_reason_is_shown() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let me = membership_id(&app, "ada@example.com").await;
+    let (_, list) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert!(list.contains("You cannot change your own access; ask another Owner or Admin."));
+    let res = app
+        .client
+        .htmx_post(&format!("/orgs/{org}/members/{me}"), &[("role", "member")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.count("SELECT count(*) FROM memberships WHERE role = 'owner'")
+            .await,
+        1,
+        "the last Owner stays"
+    );
+    let res = app
+        .client
+        .get(&format!("/orgs/{org}/members/{me}/edit"))
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn admins_cannot_grant_owner_or_permissions_they_lack() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let admin = app.signed_in_client("admin@example.com", PASSWORD).await;
+
+    let res = admin
+        .htmx_post(&format!("/orgs/{org}/members/{bob}"), &[("role", "owner")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Only an Owner can grant Owner."));
+    assert!(
+        body.starts_with("<tr"),
+        "the inline form comes back with the message"
+    );
+
+    let res = admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[
+                ("permissions_form", "1"),
+                ("own_permissions", "1"),
+                ("perm", "billing.manage"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("You cannot grant permissions you do not hold yourself."));
+
+    let res = admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[("role", "superuser")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Unknown role"));
+    let res = admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[
+                ("permissions_form", "1"),
+                ("own_permissions", "1"),
+                ("perm", "rm.rf"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM memberships WHERE id = {bob} AND role = 'member' AND permissions IS NULL")).await, 1);
+
+    // Within what she holds, she can give Bob his own set.
+    let res = admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[
+                ("permissions_form", "1"),
+                ("own_permissions", "1"),
+                ("perm", "members.invite"),
+                ("perm", "audit.view"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Member (custom permissions)"));
+}
+
+#[tokio::test]
+async fn a_manager_cannot_touch_owners_or_admins() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "manager@example.com", "Mo", "manager")
+        .await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    let admin = membership_id(&app, "admin@example.com").await;
+    let owner = membership_id(&app, "ada@example.com").await;
+    let manager = app.signed_in_client("manager@example.com", PASSWORD).await;
+    for target in [admin, owner] {
+        let res = manager
+            .htmx_post(
+                &format!("/orgs/{org}/members/{target}"),
+                &[("role", "member")],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{target}");
+    }
+    let (_, list) = manager.page(&format!("/orgs/{org}/members")).await;
+    assert!(list.contains("Only an Owner can change an Owner."));
+    assert!(list.contains("You can only change members whose role is below yours."));
+    assert_eq!(
+        app.count("SELECT count(*) FROM memberships WHERE role IN ('owner', 'admin')")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_plain_member_sees_only_themselves() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "agent@example.com", "Agnes", "member")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let agent = app.signed_in_client("agent@example.com", PASSWORD).await;
+    let (status, body) = agent.page(&format!("/orgs/{org}/members")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.matches("class=\"member-row\"").count(), 1);
+    assert!(body.contains("Agnes") && !body.contains("Bob") && !body.contains("Ada Lovelace"));
+    assert_eq!(
+        agent
+            .get(&format!("/orgs/{org}/members/{bob}/edit"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Members they cannot see are as good as absent.
+    let res = agent
+        .post_form(&format!("/orgs/{org}/members/{bob}"), &[("role", "admin")])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count("SELECT count(*) FROM memberships WHERE role = 'admin'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn two_managers_saving_the_same_row_get_a_clear_conflict() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let admin = app.signed_in_client("admin@example.com", PASSWORD).await;
+    // Both opened the form at version 1; the owner saves first.
+    let first = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[("role", "manager"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[("role", "admin"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::CONFLICT);
+    assert!(second
+        .text()
+        .await
+        .unwrap()
+        .contains("Someone else changed this member"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM memberships WHERE id = {bob} AND role = 'manager'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn teams_and_groups_are_edited_inline_but_pending_members_cannot_join_groups() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 0, 2).await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    app.add_member(org, "pat@example.com", "Pat", "member")
+        .await;
+    app.query(|conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE memberships SET status = 'pending' FROM accounts a WHERE a.id = account_id AND a.email = 'pat@example.com'")
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let (bob, pat) = (
+        membership_id(&app, "bob@example.com").await,
+        membership_id(&app, "pat@example.com").await,
+    );
+    let team = app.count("SELECT min(id) FROM teams").await;
+    let group = app
+        .count(&format!(
+            "SELECT min(id) FROM groups WHERE team_id = {team}"
+        ))
+        .await;
+    let team_field = format!("team_{team}");
+    let group_value = group.to_string();
+
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[
+                (team_field.as_str(), "supervisor"),
+                ("groups_form", "1"),
+                ("group", group_value.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let row = res.text().await.unwrap();
+    assert!(row.contains("· Supervisor"));
+    assert!(row.contains("Tier 1"), "{row}");
+    assert!(row.contains("Provides Chat, Phone"));
+
+    // A pending member may be put in a team, but not in its groups.
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{pat}"),
+            &[
+                (team_field.as_str(), "agent"),
+                ("groups_form", "1"),
+                ("group", group_value.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("once they are active"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM team_memberships WHERE membership_id = {pat}"
+        ))
+        .await,
+        0,
+        "nothing half-saved"
+    );
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{pat}"),
+            &[(team_field.as_str(), "agent")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Leaving the team leaves its groups.
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[(team_field.as_str(), "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM group_members gm JOIN team_memberships tm ON tm.id = gm.team_membership_id WHERE tm.membership_id = {bob}")).await, 0);
+}
+
+#[tokio::test]
+async fn another_organizations_ids_are_404() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let res = app.client.post_form("/orgs", &[("name", "Globex")]).await;
+    let globex: i64 = location(&res).trim_start_matches("/orgs/").parse().unwrap();
+    app.add_member(globex, "gus@example.com", "Gus", "member")
+        .await;
+    let gus = membership_id(&app, "gus@example.com").await;
+    // Ada owns both, but Gus's membership is not Acme's.
+    assert_eq!(
+        app.client
+            .get(&format!("/orgs/{org}/members/{gus}/edit"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.client
+            .get(&format!("/orgs/{org}/members/{gus}/row"))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app
+        .client
+        .post_form(&format!("/orgs/{org}/members/{gus}"), &[("role", "admin")])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    app.query(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!(
+            "INSERT INTO teams (organization_id, name, workflow_id) VALUES ({globex}, 'G', 'wf_x')"
+        ))
+        .execute(conn)
+        .unwrap();
+    })
+    .await;
+    let team = app
+        .count(&format!(
+            "SELECT id FROM teams WHERE organization_id = {globex}"
+        ))
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let field = format!("team_{team}");
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[(field.as_str(), "agent")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("SELECT count(*) FROM team_memberships").await, 0);
+}
+
+#[tokio::test]
+async fn bulk_actions_apply_row_by_row_and_report_each() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 0, 1).await;
+    app.add_member(org, "manager@example.com", "Mo", "manager")
+        .await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    app.add_member(org, "cy@example.com", "Cy", "member").await;
+    let ids: Vec<String> = futures_ids(
+        &app,
+        &["admin@example.com", "bob@example.com", "cy@example.com"],
+    )
+    .await;
+    let manager = app.signed_in_client("manager@example.com", PASSWORD).await;
+    let team = app.count("SELECT min(id) FROM teams").await.to_string();
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    fields.extend([
+        ("action", "add_team"),
+        ("team", team.as_str()),
+        ("team_role", "agent"),
+    ]);
+    let res = manager
+        .htmx_post(&format!("/orgs/{org}/members/bulk"), &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["hx-trigger"], "members-changed");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("2 of 3 changed."), "{body}");
+    assert!(body.contains(
+        "<strong>Ann</strong>: Refused — You can only change members whose role is below yours."
+    ));
+    assert!(body.contains("<strong>Bob</strong>: Done."));
+    assert_eq!(app.count("SELECT count(*) FROM team_memberships").await, 2);
+
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    fields.push(("action", "explode"));
+    let res = manager
+        .htmx_post(&format!("/orgs/{org}/members/bulk"), &fields)
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = manager
+        .htmx_post(
+            &format!("/orgs/{org}/members/bulk"),
+            &[("action", "set_role"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn futures_ids(app: &TestApp, emails: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for email in emails {
+        out.push(membership_id(app, email).await.to_string());
+    }
+    out
+}
+
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_statements() -> Option<Box<dyn diesel::connection::Instrumentation>> {
+    Some(Box::new(
+        |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                STATEMENTS.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+    ))
+}
+
+#[tokio::test]
+async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+    diesel::connection::set_default_instrumentation(count_statements).unwrap();
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 4, 2).await;
+    let path = format!("/orgs/{org}/members");
+    app.client.page(&path).await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let (_, small) = app.client.page(&path).await;
+    let few = STATEMENTS.load(Ordering::SeqCst);
+    assert_eq!(small.matches("class=\"member-row\"").count(), 5);
+
+    app.query(move |conn| {
+        roster::services::demo::seed_org_sql(conn, roster::domain::OrgId(org), 60, 0, "more")
+            .unwrap();
+    })
+    .await;
+    app.client.page(&path).await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let (_, large) = app.client.page(&path).await;
+    let many = STATEMENTS.load(Ordering::SeqCst);
+    assert_eq!(large.matches("class=\"member-row\"").count(), 50);
+    assert_eq!(few, many, "statements per page must not grow with the rows");
+    assert!(many <= 11, "{many} statements for one page");
+}

@@ -1,0 +1,161 @@
+//! Bulk actions on selected members: the policy is applied row by row, each row
+//! in its own transaction, and the result is shown per row.
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::db::{self, members as q, PgPool};
+use crate::domain::MembershipId;
+use crate::error::{AppError, AppResult};
+use crate::services::members::{
+    self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
+};
+use crate::web::context::{Layout, OrgContext};
+use crate::web::forms::pairs;
+use crate::web::htmx::{is_htmx, render_status};
+
+/// The most rows one bulk action takes: one page of the list.
+pub const MAX_BULK: usize = 50;
+
+pub struct BulkResult {
+    pub name: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/members/_bulk_result.html")]
+pub struct BulkFragment<'a> {
+    pub results: &'a [BulkResult],
+    pub summary: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/members/bulk.html")]
+pub struct BulkPage<'a> {
+    pub layout: Layout,
+    pub org_id: i64,
+    pub results: &'a [BulkResult],
+    pub summary: &'a str,
+}
+
+fn patch_for(fields: &[(String, String)]) -> AppResult<MemberPatch> {
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let invalid = |m: &str| AppError::Validation(m.to_owned());
+    let mut patch = MemberPatch::default();
+    match get("action") {
+        "set_role" => {
+            patch.role =
+                Some(OrgRoleChoice::parse(get("role")).ok_or_else(|| invalid("Choose a role."))?);
+        }
+        "add_team" => {
+            let team = get("team").parse().map_err(|_| invalid("Choose a team."))?;
+            let role = TeamRoleChoice::parse(get("team_role"))
+                .ok_or_else(|| invalid("Choose a team role."))?;
+            patch.teams.push((team, Some(role)));
+        }
+        "add_group" => {
+            patch.groups = GroupsPatch::Add(
+                get("group")
+                    .parse()
+                    .map_err(|_| invalid("Choose a group."))?,
+            );
+        }
+        _ => return Err(invalid("Choose what to do with the selected members.")),
+    }
+    Ok(patch)
+}
+
+pub async fn members_bulk(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let fields = pairs(&body);
+    let ids: Vec<MembershipId> = fields
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .map(|(_, v)| {
+            v.parse()
+                .map(MembershipId)
+                .map_err(|_| AppError::Validation("Unknown member.".into()))
+        })
+        .collect::<AppResult<_>>()?;
+    if ids.is_empty() {
+        return Err(AppError::Validation("Select at least one member.".into()));
+    }
+    if ids.len() > MAX_BULK {
+        return Err(AppError::Validation(format!(
+            "Select at most {MAX_BULK} members at a time."
+        )));
+    }
+    let patch = patch_for(&fields)?;
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    let results = db::run(&pool, move |conn| {
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let name = q::find_row(conn, org, id)?.map(|r| r.display_name);
+            let Some(name) = name else {
+                results.push(BulkResult {
+                    name: format!("#{id}"),
+                    ok: false,
+                    message: "Not found.".into(),
+                });
+                continue;
+            };
+            let outcome = svc::update_member(conn, &actor, org, id, patch.clone());
+            results.push(match outcome {
+                Ok(()) => BulkResult {
+                    name,
+                    ok: true,
+                    message: "Done.".into(),
+                },
+                Err(AppError::Unexpected(e)) => return Err(AppError::Unexpected(e)),
+                Err(AppError::NotFound) => BulkResult {
+                    name,
+                    ok: false,
+                    message: "Not found.".into(),
+                },
+                Err(refused) => BulkResult {
+                    name,
+                    ok: false,
+                    message: refused.to_string(),
+                },
+            });
+        }
+        Ok(results)
+    })
+    .await?;
+    let done = results.iter().filter(|r| r.ok).count();
+    let summary = format!("{done} of {} changed.", results.len());
+    if is_htmx(&req) {
+        let mut res = render_status(
+            StatusCode::OK,
+            &BulkFragment {
+                results: &results,
+                summary: &summary,
+            },
+        )?;
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("hx-trigger"),
+            actix_web::http::header::HeaderValue::from_static("members-changed"),
+        );
+        return Ok(res);
+    }
+    render_status(
+        StatusCode::OK,
+        &BulkPage {
+            layout: Layout::in_org(&ctx, "members"),
+            org_id: org.0,
+            results: &results,
+            summary: &summary,
+        },
+    )
+}

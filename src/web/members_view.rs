@@ -1,0 +1,277 @@
+//! View models of the members page: rows and the inline edit form, with the
+//! policy's reasons attached to whatever the viewer may not do.
+
+use crate::db::members::{MemberRow, RoleOption, TeamOption};
+use crate::domain::policy::{self, Action, Actor, Target};
+use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+
+#[derive(Debug, Clone)]
+pub struct Chip {
+    pub id: i64,
+    pub name: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    pub id: i64,
+    pub display_name: String,
+    pub email: String,
+    pub role_label: String,
+    pub status: String,
+    pub teams: Vec<Chip>,
+    pub groups: Vec<Chip>,
+    pub services: Vec<String>,
+    pub last_seen: String,
+    pub is_me: bool,
+    pub version: i32,
+    /// Why the viewer may not edit this member, if they may not.
+    pub edit_denied: Option<&'static str>,
+}
+
+pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
+    let role = OrgRole::parse(&row.role).unwrap_or(OrgRole::Member);
+    let active = row.status == "active";
+    Target {
+        account_id: AccountId(row.account_id),
+        role,
+        active,
+        last_active_owner: role == OrgRole::Owner && active && active_owners <= 1,
+    }
+}
+
+fn chips(value: &serde_json::Value, detail: impl Fn(&serde_json::Value) -> String) -> Vec<Chip> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| Chip {
+                    id: item["id"].as_i64().unwrap_or_default(),
+                    name: item["name"].as_str().unwrap_or_default().to_owned(),
+                    detail: detail(item),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn team_role_label(raw: &str) -> String {
+    TeamRole::parse(raw)
+        .map(|r| r.label().to_owned())
+        .unwrap_or_else(|| raw.to_owned())
+}
+
+pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> MemberView {
+    let target = target_of(row, active_owners);
+    let role_label = match &row.custom_role_name {
+        Some(name) => name.clone(),
+        None => target.role.label().to_owned(),
+    };
+    let role_label = if row.permissions.is_some() {
+        format!("{role_label} (custom permissions)")
+    } else {
+        role_label
+    };
+    MemberView {
+        id: row.id,
+        display_name: row.display_name.clone(),
+        email: row.email.clone(),
+        role_label,
+        status: row.status.clone(),
+        teams: chips(&row.teams, |t| {
+            team_role_label(t["role"].as_str().unwrap_or_default())
+        }),
+        groups: chips(&row.groups, |g| {
+            g["team"].as_str().unwrap_or_default().to_owned()
+        }),
+        services: row
+            .services
+            .as_array()
+            .map(|s| {
+                s.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        last_seen: row
+            .last_seen_at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "Never".into()),
+        is_me: row.account_id == actor.account_id.0,
+        version: row.version,
+        edit_denied: policy::check(actor, Action::EditMember(target))
+            .err()
+            .map(|d| d.0),
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+    pub denied: Option<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamEdit {
+    pub id: i64,
+    pub name: String,
+    pub choices: Vec<Choice>,
+    pub groups: Vec<Choice>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EditForm {
+    pub member: MemberView,
+    pub roles: Vec<Choice>,
+    pub own_permissions: bool,
+    pub permissions: Vec<Choice>,
+    pub teams: Vec<TeamEdit>,
+    /// Why groups cannot be chosen, when they cannot.
+    pub groups_note: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+pub fn edit_form(
+    row: &MemberRow,
+    actor: &Actor,
+    active_owners: i64,
+    roles: &[RoleOption],
+    teams: &[TeamOption],
+) -> EditForm {
+    let member = member_view(row, actor, active_owners);
+    let target = target_of(row, active_owners);
+    let current = match row.custom_role_id {
+        Some(id) => format!("custom:{id}"),
+        None => row.role.clone(),
+    };
+    let mut role_choices: Vec<Choice> = OrgRole::ALL
+        .into_iter()
+        .map(|r| Choice {
+            value: r.as_str().into(),
+            label: r.label().into(),
+            selected: current == r.as_str(),
+            denied: (current != r.as_str())
+                .then(|| {
+                    policy::check(actor, Action::GrantOrgRole(target, r, r.permissions()))
+                        .err()
+                        .map(|d| d.0)
+                })
+                .flatten(),
+        })
+        .collect();
+    for (id, scope, name, keys) in roles.iter().filter(|r| r.1 == Scope::Org.as_str()) {
+        let value = format!("custom:{id}");
+        let granted = PermissionSet::from_keys(keys).unwrap_or_default();
+        role_choices.push(Choice {
+            selected: current == value,
+            denied: policy::check(
+                actor,
+                Action::GrantOrgRole(target, OrgRole::Member, granted),
+            )
+            .err()
+            .map(|d| d.0),
+            value,
+            label: format!("{name} (custom)"),
+        });
+        let _ = scope;
+    }
+    let own = row
+        .permissions
+        .as_ref()
+        .map(|k| PermissionSet::from_keys(k).unwrap_or_default());
+    let permissions = Permission::in_scope(Scope::Org)
+        .map(|p| Choice {
+            value: p.key().into(),
+            label: p.label().into(),
+            selected: own.is_some_and(|set| set.contains(p)),
+            denied: (!actor.has(p))
+                .then_some("You cannot grant permissions you do not hold yourself."),
+        })
+        .collect();
+    let in_teams: Vec<(i64, String, Option<()>)> = row
+        .teams
+        .as_array()
+        .map(|ts| {
+            ts.iter()
+                .map(|t| {
+                    let role = t["role"].as_str().unwrap_or_default();
+                    let role = match t["custom_role_id"].as_i64() {
+                        Some(id) if role == "custom" => format!("custom:{id}"),
+                        _ => role.to_owned(),
+                    };
+                    (t["id"].as_i64().unwrap_or_default(), role, None)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let group_ids: Vec<i64> = row
+        .groups
+        .as_array()
+        .map(|gs| gs.iter().filter_map(|g| g["id"].as_i64()).collect())
+        .unwrap_or_default();
+    let team_roles: Vec<&RoleOption> = roles
+        .iter()
+        .filter(|r| r.1 == Scope::Team.as_str())
+        .collect();
+    let teams = teams
+        .iter()
+        .filter(|(id, _, archived, _)| !archived || in_teams.iter().any(|t| t.0 == *id))
+        .map(|(id, name, _, groups)| {
+            let current = in_teams
+                .iter()
+                .find(|t| t.0 == *id)
+                .map(|t| t.1.clone())
+                .unwrap_or_default();
+            let mut choices = vec![Choice {
+                value: String::new(),
+                label: "Not in team".into(),
+                selected: current.is_empty(),
+                denied: None,
+            }];
+            choices.extend(TeamRole::PRESETS.into_iter().map(|r| Choice {
+                value: r.as_str().into(),
+                label: r.label().into(),
+                selected: current == r.as_str(),
+                denied: None,
+            }));
+            choices.extend(team_roles.iter().map(|(rid, _, rname, _)| Choice {
+                selected: current == format!("custom:{rid}"),
+                value: format!("custom:{rid}"),
+                label: format!("{rname} (custom)"),
+                denied: None,
+            }));
+            let pending = row.status != "active";
+            let groups = groups
+                .iter()
+                .map(|(gid, gname)| Choice {
+                    value: gid.to_string(),
+                    label: gname.clone(),
+                    selected: group_ids.contains(gid),
+                    denied: pending.then_some(
+                        "Pending members can join groups once they accept their invitation.",
+                    ),
+                })
+                .collect();
+            TeamEdit {
+                id: *id,
+                name: name.clone(),
+                choices,
+                groups,
+            }
+        })
+        .collect();
+    let groups_note = (row.status != "active")
+        .then_some("Pending members can join groups once they accept their invitation.");
+    EditForm {
+        member,
+        roles: role_choices,
+        own_permissions: own.is_some(),
+        permissions,
+        teams,
+        groups_note,
+        error: None,
+    }
+}
