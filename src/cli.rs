@@ -30,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Seed the benchmark's data set: 100 organizations, 200,000 accounts, one
+    /// organization of 10,000 members in 20 teams. Only with `--features bench`.
+    #[cfg(feature = "bench")]
+    #[command(hide = true)]
+    BenchSeed,
     /// Seed a demo organization with teams, groups, services and members to click through.
     Demo {
         /// How many members besides the Owner.
@@ -82,6 +87,13 @@ pub fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Org { command } => org_command(settings, command),
+        #[cfg(feature = "bench")]
+        Command::BenchSeed => {
+            let mut conn = connect(&settings)?;
+            let org = services::demo::seed_bench(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{org}");
+            Ok(())
+        }
         Command::Demo { members } => {
             let mut conn = connect(&settings)?;
             let org = services::demo::seed_demo(&mut conn, members)

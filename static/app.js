@@ -76,6 +76,19 @@
     else { field.select(); }
   });
 
+  // The bulk bar shows only the choices the selected action needs.
+  function syncBulk() {
+    var action = document.getElementById("bulk-action");
+    if (!action) return;
+    document.querySelectorAll("#bulk-form [data-bulk]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-bulk") !== action.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", syncBulk);
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "bulk-action") syncBulk();
+  });
+
   // A click outside an open menu closes it.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

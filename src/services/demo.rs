@@ -141,8 +141,35 @@ pub fn seed_org_sql(
         ON CONFLICT DO NOTHING;
 
         ANALYZE accounts; ANALYZE memberships; ANALYZE team_memberships; ANALYZE group_members;
+        ANALYZE teams; ANALYZE groups;
         "#,
         no_password = NO_PASSWORD,
     ))?;
     Ok(())
+}
+
+pub const BENCH_EMAIL: &str = "bench-owner@example.test";
+pub const BENCH_PASSWORD: &str = "benchmark password";
+
+/// The benchmark's data set: 99 organizations sharing 190,000 members and one of
+/// 10,000 members in 20 teams, 200,000 accounts in all. Returns the large one.
+#[cfg(feature = "bench")]
+pub fn seed_bench(conn: &mut PgConnection) -> AppResult<OrgId> {
+    let password = Password::parse(BENCH_PASSWORD).map_err(|e| AppError::Validation(e.0))?;
+    let hash = passwords::hash(&password).map_err(AppError::Unexpected)?;
+    let owner = db::accounts::insert(conn, BENCH_EMAIL, "Bench Owner", &hash)?;
+    let big = crate::services::auth::create_org(
+        conn,
+        owner,
+        &OrgName::parse("Large Org").map_err(|e| AppError::Validation(e.0))?,
+    )?;
+    db::organizations::update_seats(conn, big, 20_000)?;
+    seed_org_sql(conn, big, 10_000 - 1, 20, "big")?;
+    for n in 1..100 {
+        let name = OrgName::parse(&format!("Org {n}")).map_err(|e| AppError::Validation(e.0))?;
+        let org = crate::services::auth::create_org(conn, owner, &name)?;
+        db::organizations::update_seats(conn, org, 5_000)?;
+        seed_org_sql(conn, org, 1_920, 2, &format!("org{n}"))?;
+    }
+    Ok(big)
 }

@@ -34,6 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/orgs/{org}/members/{member}/edit",
             web::get().to(members_edit),
         );
+    #[cfg(feature = "bench")]
+    cfg.route("/bench/members/{org}", web::get().to(bench_members));
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +139,12 @@ pub struct Listing {
     pub total: i64,
     pub pages: i64,
     pub teams: Vec<q::TeamOption>,
+}
+
+impl Listing {
+    pub fn has_groups(&self) -> bool {
+        self.teams.iter().any(|t| !t.3.is_empty())
+    }
 }
 
 #[derive(Template)]
@@ -442,3 +450,35 @@ pub async fn members_update(
 }
 
 pub use crate::web::members_bulk::members_bulk;
+
+/// The benchmark's ceiling: the page's own query and rows, with no session,
+/// authorization or layout. Compiled only with `--features bench`.
+#[cfg(feature = "bench")]
+pub async fn bench_members(
+    pool: web::Data<PgPool>,
+    path: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let org = OrgId(path.into_inner());
+    let state = ListState::parse(&query);
+    let filter = q::MemberFilter {
+        search: (!state.q.is_empty()).then(|| state.q.to_lowercase()),
+        sort: state.sort,
+        ..q::MemberFilter::default()
+    };
+    let actor = policy::Actor::new(crate::domain::AccountId(0), OrgRole::Owner);
+    let page = state.page;
+    let list = db::run(&pool, move |conn| {
+        load_listing(conn, org, &actor, &filter, page)
+    })
+    .await?;
+    render_status(
+        StatusCode::OK,
+        &MembersTable {
+            org_id: org.0,
+            state: &state,
+            list: &list,
+            csrf: "",
+        },
+    )
+}

@@ -272,3 +272,142 @@ async fn an_owner_sets_up_roster_signs_out_and_in_and_toggles_a_feature_in_place
 
     browser.close().await.unwrap();
 }
+
+async fn sign_in_in_browser(browser: &Client, address: &str, email: &str) {
+    browser.goto(&format!("{address}/signin")).await.unwrap();
+    fill(browser, "#f-email", email).await;
+    fill(browser, "#f-password", PASSWORD).await;
+    browser
+        .find(Locator::Css("#signin-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(browser, |p| p.starts_with("/orgs/")).await;
+}
+
+#[tokio::test]
+async fn a_manager_hovers_a_row_edits_it_in_place_and_escape_restores_it() {
+    use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+    use fantoccini::key::Key;
+
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "bob@example.com", "Bob Builder", "member")
+        .await;
+    let bob = app
+        .count("SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'bob@example.com'")
+        .await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    screenshot(&browser, "10-members").await;
+
+    // The pencil is invisible until the row is hovered.
+    let row = format!("#member-{bob}");
+    let pencil = browser
+        .find(Locator::Css(&format!("{row} .pencil")))
+        .await
+        .unwrap();
+    assert_eq!(pencil.css_value("opacity").await.unwrap(), "0");
+    let cell = browser
+        .find(Locator::Css(&format!("{row} td.role")))
+        .await
+        .unwrap();
+    let hover = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement {
+        element: cell,
+        duration: None,
+        x: 0.0,
+        y: 0.0,
+    });
+    browser.perform_actions(hover).await.unwrap();
+    assert_eq!(pencil.css_value("opacity").await.unwrap(), "1");
+    // Ada's own row shows why she cannot edit herself.
+    assert!(browser
+        .source()
+        .await
+        .unwrap()
+        .contains("You cannot change your own access"));
+
+    browser
+        .execute("window.rosterMarker = 'same page'; return null;", vec![])
+        .await
+        .unwrap();
+    pencil.click().await.unwrap();
+    let select = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{row}.editing select[name=role]")))
+        .await
+        .unwrap();
+    screenshot(&browser, "11-members-inline-edit").await;
+    select.select_by_value("manager").await.unwrap();
+    browser
+        .find(Locator::Css(&format!("{row} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{row}:not(.editing) td.role")))
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&browser, &format!("{row} td.role")).await,
+        "Manager"
+    );
+    assert!(text_of(&browser, "#toasts")
+        .await
+        .contains("Saved Bob Builder."));
+    screenshot(&browser, "12-members-saved").await;
+
+    // Open again, then Escape: the row comes back unchanged.
+    browser
+        .find(Locator::Css(&format!("{row} .pencil")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let select = browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{row}.editing select[name=role]")))
+        .await
+        .unwrap();
+    select
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .unwrap();
+    browser
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(&format!("{row}:not(.editing) td.role")))
+        .await
+        .unwrap();
+    let marker = browser
+        .execute("return window.rosterMarker || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        marker,
+        json!("same page"),
+        "only rows were swapped, never the page"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM memberships WHERE id = {bob} AND role = 'manager'"
+        ))
+        .await,
+        1
+    );
+    browser.close().await.unwrap();
+}
