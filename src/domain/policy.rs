@@ -64,6 +64,13 @@ pub enum Action {
     ToggleFeatures,
     ChangeSeats,
     ManageRoles,
+    /// Create, edit or delete a custom role: `before` is the role as it is (empty
+    /// when creating), `after` as it will be (empty when deleting). Both must be
+    /// within what the actor holds.
+    ChangeRole {
+        before: PermissionSet,
+        after: PermissionSet,
+    },
     /// See every member (without it, the members page shows only yourself).
     ViewMembers,
     /// Open a member's edit form at all.
@@ -124,6 +131,18 @@ fn may_manage(actor: &Actor, target: &Target) -> Result<(), Denied> {
     Ok(())
 }
 
+/// What an actor may put into a role: their own permissions, and every team
+/// permission when they manage every team.
+fn held_for_roles(actor: &Actor) -> PermissionSet {
+    if actor.has(Permission::TeamsManage) {
+        actor
+            .permissions
+            .union(PermissionSet::scope_all(super::roles::Scope::Team))
+    } else {
+        actor.permissions
+    }
+}
+
 pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
     use Permission as P;
     match action {
@@ -147,6 +166,21 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
             P::RolesManage,
             "Only Owners and Admins can manage roles.",
         ),
+        Action::ChangeRole { before, after } => {
+            check(actor, Action::ManageRoles)?;
+            let held = held_for_roles(actor);
+            if !before.is_subset_of(held) {
+                return Err(Denied(
+                    "You cannot change a role with permissions you do not hold yourself.",
+                ));
+            }
+            if !after.is_subset_of(held) {
+                return Err(Denied(
+                    "You cannot grant permissions you do not hold yourself.",
+                ));
+            }
+            Ok(())
+        }
         Action::ViewMembers => need(
             actor,
             P::MembersView,
@@ -446,6 +480,96 @@ mod tests {
             Action::GrantPermissions(target(2, OrgRole::Member), invite)
         )
         .is_ok());
+    }
+
+    #[test]
+    fn custom_roles_hold_only_what_their_author_holds() {
+        use Permission::*;
+        let none = PermissionSet::default();
+        let set = |perms: &[Permission]| PermissionSet::of(perms);
+        // (actor, before, after, allowed, reason fragment)
+        let table: &[(OrgRole, PermissionSet, PermissionSet, bool, &str)] = &[
+            (
+                OrgRole::Owner,
+                none,
+                set(&[BillingManage, OrgDelete]),
+                true,
+                "",
+            ),
+            (
+                OrgRole::Admin,
+                none,
+                set(&[MembersInvite, AuditView]),
+                true,
+                "",
+            ),
+            (
+                OrgRole::Admin,
+                none,
+                set(&[BillingManage]),
+                false,
+                "do not hold",
+            ),
+            // Team permissions come with managing every team.
+            (
+                OrgRole::Admin,
+                none,
+                set(&[GroupsManage, ContactsAssign]),
+                true,
+                "",
+            ),
+            (
+                OrgRole::Admin,
+                set(&[BillingManage]),
+                none,
+                false,
+                "change a role",
+            ),
+            (
+                OrgRole::Admin,
+                set(&[AuditView]),
+                set(&[MembersView]),
+                true,
+                "",
+            ),
+            (
+                OrgRole::Manager,
+                none,
+                set(&[MembersView]),
+                false,
+                "manage roles",
+            ),
+            (OrgRole::Member, none, none, false, "manage roles"),
+        ];
+        for &(role, before, after, allowed, reason) in table {
+            let result = check(&actor(1, role), Action::ChangeRole { before, after });
+            assert_eq!(result.is_ok(), allowed, "{role:?} {before:?} → {after:?}");
+            if let Err(Denied(text)) = result {
+                assert!(text.contains(reason), "{role:?}: {text}");
+            }
+        }
+        // A custom permission set counts, not the role's name.
+        let delegate = Actor::with_permissions(
+            AccountId(3),
+            OrgRole::Member,
+            set(&[RolesManage, MembersView]),
+        );
+        assert!(check(
+            &delegate,
+            Action::ChangeRole {
+                before: none,
+                after: set(&[MembersView])
+            }
+        )
+        .is_ok());
+        assert!(check(
+            &delegate,
+            Action::ChangeRole {
+                before: none,
+                after: set(&[TeamSettings])
+            }
+        )
+        .is_err());
     }
 
     #[test]
