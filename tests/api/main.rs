@@ -7,6 +7,7 @@ mod groups;
 mod helpers;
 mod members;
 mod roles;
+mod routes;
 mod security;
 mod sessions;
 mod settings;

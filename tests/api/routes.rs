@@ -1,0 +1,234 @@
+//! Walks every route of the application with every kind of visitor and asserts
+//! the status each gets. The route list is read from the source (`.route(…)` in
+//! src/web), so a route added without an entry here fails this test.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+
+use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
+
+/// What a visitor gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// This exact status (a 303 anywhere but sign-in counts as 303).
+    Status(u16),
+    /// Sent to sign in.
+    SignIn,
+}
+
+use Want::{SignIn, Status};
+
+const S200: Want = Status(200);
+const S303: Want = Status(303);
+const S401: Want = Status(401);
+const S403: Want = Status(403);
+const S404: Want = Status(404);
+const S422: Want = Status(422);
+
+/// Visitors, in this order: Owner, Admin, Manager, team manager, agent, someone
+/// from another organization, anonymous.
+const ACTORS: [&str; 7] = ["owner", "admin", "manager", "team manager", "agent", "outsider", "anonymous"];
+
+/// (method, path, expected per actor). Paths use the placeholders of src/web.
+fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
+    let member_page = [S200, S200, S200, S200, S200, S404, SignIn];
+    let settings_view = [S200, S200, S403, S403, S403, S404, SignIn];
+    let roles_view = [S200, S200, S403, S403, S403, S404, SignIn];
+    let signed_in = [S200, S200, S200, S200, S200, S200, SignIn];
+    vec![
+        ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
+        ("GET", "/healthz", [S200; 7]),
+        ("GET", "/static/{hash}/{path:.*}", [S200; 7]),
+        ("GET", "/setup", [S404; 7]),
+        ("POST", "/setup", [S404; 7]),
+        ("GET", "/signin", [S303, S303, S303, S303, S303, S303, S200]),
+        ("POST", "/signin", [S401; 7]),
+        ("POST", "/signout", [SignIn; 7]),
+        ("GET", "/profile", signed_in),
+        ("POST", "/profile/name", [S422, S422, S422, S422, S422, S422, SignIn]),
+        ("POST", "/profile/password", [S422, S422, S422, S422, S422, S422, SignIn]),
+        ("POST", "/profile/sessions/end-all", [SignIn; 7]),
+        ("POST", "/profile/sessions/{id}/end", [S404, S404, S404, S404, S404, S404, SignIn]),
+        ("GET", "/orgs/new", signed_in),
+        ("POST", "/orgs", [S422, S422, S422, S422, S422, S422, SignIn]),
+        ("GET", "/orgs/{org}", member_page),
+        ("GET", "/orgs/{org}/settings", [S303, S303, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/general", settings_view),
+        ("POST", "/orgs/{org}/settings/general", [S422, S422, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/features", settings_view),
+        ("POST", "/orgs/{org}/settings/features/{feature}", [S422, S422, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/plan", settings_view),
+        ("POST", "/orgs/{org}/settings/plan", [S422, S403, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/roles", roles_view),
+        ("POST", "/orgs/{org}/settings/roles", [S422, S422, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/roles/{role}", roles_view),
+        ("POST", "/orgs/{org}/settings/roles/{role}", [S422, S422, S403, S403, S403, S404, SignIn]),
+        // Without htmx the row alone is no page: it leads back to the list.
+        ("GET", "/orgs/{org}/settings/roles/{role}/row", [S303, S303, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/settings/roles/{role}/delete", roles_view),
+        ("POST", "/orgs/{org}/settings/roles/{role}/delete", [S303, S303, S403, S403, S403, S404, SignIn]),
+        ("GET", "/orgs/{org}/members", member_page),
+        ("POST", "/orgs/{org}/members/bulk", [S422, S422, S422, S422, S422, S404, SignIn]),
+        ("POST", "/orgs/{org}/members/{member}", [S303, S303, S303, S404, S404, S404, SignIn]),
+        ("GET", "/orgs/{org}/members/{member}/row", [S200, S200, S200, S404, S404, S404, SignIn]),
+        ("GET", "/orgs/{org}/members/{member}/edit", [S200, S200, S200, S404, S404, S404, SignIn]),
+    ]
+}
+
+/// Every `.route("…", web::method()…)` in src/web, except the bench-only ones.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let mut files = vec![dir];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap();
+        let compact: String = source.split_whitespace().collect::<Vec<_>>().join("");
+        for piece in compact.split(".route(\"").skip(1) {
+            let Some((path, rest)) = piece.split_once('"') else { continue };
+            let Some(method) = rest.strip_prefix(",web::").and_then(|r| r.split_once("()")).map(|(m, _)| m) else {
+                continue;
+            };
+            if !path.starts_with("/bench/") {
+                found.insert((method.to_uppercase(), path.to_owned()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_route_in_the_source_has_an_entry_in_the_walk() {
+    let source = routes_in_source();
+    let table: BTreeSet<(String, String)> = table().iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let missing: Vec<_> = source.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&source).collect();
+    assert!(missing.is_empty(), "routes without an entry in the route walk: {missing:?}");
+    assert!(stale.is_empty(), "entries for routes that no longer exist: {stale:?}");
+    assert!(source.len() >= 30, "the source scan found only {} routes", source.len());
+}
+
+struct World {
+    org: i64,
+    bob: i64,
+    clients: Vec<Option<(TestClient, &'static str)>>,
+}
+
+const EMAILS: [&str; 6] =
+    ["ada@example.com", "admin@example.com", "manager@example.com", "tm@example.com", "agent@example.com", "out@example.com"];
+
+async fn build_world(app: &TestApp) -> World {
+    let org = app.setup_owner().await;
+    app.add_member(org, "admin@example.com", "Ann Admin", "admin").await;
+    app.add_member(org, "manager@example.com", "Mo Manager", "manager").await;
+    app.add_member(org, "tm@example.com", "Tia Teamlead", "member").await;
+    app.add_member(org, "agent@example.com", "Al Agent", "member").await;
+    app.add_member(org, "bob@example.com", "Bob Target", "member").await;
+    let other = app
+        .query(|conn| {
+            roster::db::organizations::insert(conn, "Elsewhere").unwrap().id.0
+        })
+        .await;
+    app.add_member(other, "out@example.com", "Otto Outsider", "owner").await;
+    let bob = app
+        .count("SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'bob@example.com'")
+        .await;
+    let mut clients = Vec::new();
+    for email in EMAILS {
+        clients.push(Some((app.signed_in_client(email, PASSWORD).await, email)));
+    }
+    clients.push(None);
+    World { org, bob, clients }
+}
+
+/// Puts back whatever the previous request changed, so every request meets the same world.
+async fn reset_world(app: &TestApp, org: i64) {
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            r#"
+            UPDATE organizations SET name = 'Acme', plan = 'free', seats_purchased = 20 WHERE id = {org};
+            UPDATE memberships m SET role = CASE a.email WHEN 'ada@example.com' THEN 'owner' WHEN 'admin@example.com' THEN 'admin'
+                   WHEN 'manager@example.com' THEN 'manager' ELSE 'member' END,
+                   status = 'active', custom_role_id = NULL, permissions = NULL
+              FROM accounts a WHERE a.id = m.account_id AND m.organization_id = {org};
+            INSERT INTO teams (id, organization_id, name, workflow_id) VALUES (101, {org}, 'Walk team', 'wf_walk')
+              ON CONFLICT (id) DO UPDATE SET name = 'Walk team', archived_at = NULL, workflow_id = 'wf_walk';
+            INSERT INTO groups (id, organization_id, team_id, name) VALUES (201, {org}, 101, 'Walk group')
+              ON CONFLICT (id) DO UPDATE SET name = 'Walk group';
+            INSERT INTO services (id, organization_id, team_id, name) VALUES (301, {org}, 101, 'Walk service')
+              ON CONFLICT (id) DO UPDATE SET name = 'Walk service', active = true;
+            INSERT INTO custom_roles (id, organization_id, scope, name, permissions) VALUES (401, {org}, 'org', 'Walk role', '{{members.view}}')
+              ON CONFLICT (id) DO UPDATE SET name = 'Walk role', permissions = '{{members.view}}';
+            INSERT INTO team_memberships (organization_id, team_id, membership_id, role)
+              SELECT {org}, 101, m.id, CASE a.email WHEN 'tm@example.com' THEN 'team_manager' ELSE 'agent' END
+              FROM memberships m JOIN accounts a ON a.id = m.account_id
+              WHERE m.organization_id = {org} AND a.email IN ('tm@example.com', 'agent@example.com', 'bob@example.com')
+              ON CONFLICT (team_id, membership_id) DO UPDATE SET role = EXCLUDED.role, custom_role_id = NULL, permissions = NULL;
+            INSERT INTO group_members (group_id, team_membership_id)
+              SELECT 201, tm.id FROM team_memberships tm JOIN memberships m ON m.id = tm.membership_id
+              JOIN accounts a ON a.id = m.account_id WHERE tm.team_id = 101 AND a.email = 'bob@example.com'
+              ON CONFLICT DO NOTHING;
+            INSERT INTO group_services (group_id, service_id) VALUES (201, 301) ON CONFLICT DO NOTHING;
+            DELETE FROM signin_failures;
+            "#
+        ))
+        .unwrap();
+    })
+    .await;
+}
+
+fn concrete(path: &str, world: &World, asset: &str) -> String {
+    path.replace("{org}", &world.org.to_string())
+        .replace("{team}", "101")
+        .replace("{group}", "201")
+        .replace("{service}", "301")
+        .replace("{role}", "401")
+        .replace("{member}", &world.bob.to_string())
+        .replace("{feature}", "groups")
+        .replace("{id}", "999999")
+        .replace("{hash}/{path:.*}", asset)
+}
+
+#[tokio::test]
+async fn every_route_answers_every_kind_of_visitor_as_the_policy_says() {
+    let app = spawn_app().await;
+    let mut world = build_world(&app).await;
+    let anonymous = TestClient::new(&app.address);
+    let (_, page) = anonymous.page("/signin").await;
+    let start = page.find("/static/").unwrap() + "/static/".len();
+    let asset = page[start..].split('"').next().unwrap().to_owned();
+    let mut failures = Vec::new();
+    for (method, path, wants) in table() {
+        let url = concrete(path, &world, &asset);
+        for (i, want) in wants.iter().enumerate() {
+            reset_world(&app, world.org).await;
+            // Requests like sign-out end sessions: sign back in before each visit.
+            if let Some((client, email)) = &world.clients[i] {
+                if client.get("/profile").await.status() != StatusCode::OK {
+                    world.clients[i] = Some((app.signed_in_client(email, PASSWORD).await, email));
+                }
+            }
+            let client = world.clients[i].as_ref().map(|(c, _)| c).unwrap_or(&anonymous);
+            // The anonymous visitor's session may have been purged by the last request.
+            client.forget_csrf();
+            let res = match method {
+                "GET" => client.get(&url).await,
+                _ => client.post_form(&url, &[]).await,
+            };
+            let got = if res.status() == StatusCode::SEE_OTHER && location(&res).starts_with("/signin") {
+                SignIn
+            } else {
+                Status(res.status().as_u16())
+            };
+            if got != *want {
+                failures.push(format!("{method} {path} as {}: got {got:?}, want {want:?}", ACTORS[i]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} unexpected answers:\n{}", failures.len(), failures.join("\n"));
+}
