@@ -100,6 +100,8 @@ pub enum TeamAction {
     },
     ManageGroups,
     ManageServices,
+    /// See every member and all data of the team, not only one's own.
+    ViewAll,
 }
 
 /// Why an action is refused, in words shown to the person.
@@ -299,6 +301,10 @@ fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<
         TeamAction::ManageServices => need(
             Permission::ServicesManage,
             "You do not have permission to manage services.",
+        ),
+        TeamAction::ViewAll => need(
+            Permission::TeamViewAll,
+            "You see only your own membership in this team.",
         ),
     }
 }
@@ -588,6 +594,8 @@ mod tests {
             (sup, EditSettings, false),
             (sup, ManageGroups, false),
             (agent, ManageMembers, false),
+            (agent, ViewAll, false),
+            (sup, ViewAll, true),
             (agent, View { is_member: true }, true),
             (PermissionSet::default(), View { is_member: false }, false),
         ];

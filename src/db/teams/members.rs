@@ -1,0 +1,230 @@
+//! A team's members: listing them, the org members who could join, and adding,
+//! re-roling and removing team memberships. Lookups are scoped by team and
+//! organization, so another tenant's ids find nothing.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{accounts, memberships, team_memberships};
+use crate::domain::{AccountId, MembershipId, OrgId, TeamId, TeamMembershipId};
+
+/// One member of a team as its Members tab shows them.
+#[derive(Debug, Clone, Queryable)]
+pub struct TeamMemberRow {
+    pub team_membership_id: TeamMembershipId,
+    pub membership_id: MembershipId,
+    pub account_id: AccountId,
+    pub display_name: String,
+    pub email: String,
+    pub org_role: String,
+    pub status: String,
+    pub team_role: String,
+}
+
+type TeamMemberColumns = (
+    team_memberships::id,
+    memberships::id,
+    accounts::id,
+    accounts::display_name,
+    accounts::email,
+    memberships::role,
+    memberships::status,
+    team_memberships::role,
+);
+
+const TEAM_MEMBER_COLUMNS: TeamMemberColumns = (
+    team_memberships::id,
+    memberships::id,
+    accounts::id,
+    accounts::display_name,
+    accounts::email,
+    memberships::role,
+    memberships::status,
+    team_memberships::role,
+);
+
+/// The team's members by name (archived org members left out). With `only`,
+/// just that org membership's row (what someone without `team.view_all` sees).
+pub fn list_members(
+    conn: &mut PgConnection,
+    team: TeamId,
+    only: Option<MembershipId>,
+) -> QueryResult<Vec<TeamMemberRow>> {
+    let mut query = team_memberships::table
+        .inner_join(memberships::table.inner_join(accounts::table))
+        .filter(team_memberships::team_id.eq(team))
+        .filter(memberships::status.ne("archived"))
+        .order((memberships::sort_name, memberships::id))
+        .select(TEAM_MEMBER_COLUMNS)
+        .into_boxed();
+    if let Some(id) = only {
+        query = query.filter(memberships::id.eq(id));
+    }
+    query.load(conn)
+}
+
+pub fn count_members(conn: &mut PgConnection, team: TeamId) -> QueryResult<i64> {
+    team_memberships::table
+        .inner_join(memberships::table)
+        .filter(team_memberships::team_id.eq(team))
+        .filter(memberships::status.ne("archived"))
+        .count()
+        .get_result(conn)
+}
+
+/// One member of the team by their org membership id; `None` when they are not
+/// in this team (or the id belongs to another organization).
+pub fn find_member(
+    conn: &mut PgConnection,
+    team: TeamId,
+    membership: MembershipId,
+) -> QueryResult<Option<TeamMemberRow>> {
+    team_memberships::table
+        .inner_join(memberships::table.inner_join(accounts::table))
+        .filter(team_memberships::team_id.eq(team))
+        .filter(memberships::id.eq(membership))
+        .filter(memberships::status.ne("archived"))
+        .select(TEAM_MEMBER_COLUMNS)
+        .first(conn)
+        .optional()
+}
+
+/// Locks a team membership row, so two managers saving the same row take turns.
+pub fn lock_membership(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<String> {
+    team_memberships::table
+        .find(id)
+        .select(team_memberships::role)
+        .for_update()
+        .first(conn)
+}
+
+/// An org member who could be added to a team.
+#[derive(Debug, Clone, Queryable)]
+pub struct OrgMemberChoice {
+    pub membership_id: MembershipId,
+    pub account_id: AccountId,
+    pub display_name: String,
+    pub email: String,
+    pub status: String,
+}
+
+/// At most this many members are offered in the "add member" list at once.
+pub const ADDABLE_LIMIT: i64 = 200;
+
+/// Escapes `%`, `_` and `\` so a search string matches literally inside `LIKE`.
+pub fn like_pattern(needle: &str) -> String {
+    let mut escaped = String::with_capacity(needle.len() + 2);
+    escaped.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+/// Active and pending org members not yet in the team, by name, optionally
+/// narrowed to those whose name or email contains `search`; one more than
+/// `ADDABLE_LIMIT` is fetched so the caller knows the list was cut.
+pub fn list_addable(
+    conn: &mut PgConnection,
+    org: OrgId,
+    team: TeamId,
+    search: Option<&str>,
+) -> QueryResult<Vec<OrgMemberChoice>> {
+    let in_team = team_memberships::table
+        .filter(team_memberships::team_id.eq(team))
+        .filter(team_memberships::membership_id.eq(memberships::id))
+        .select(team_memberships::id);
+    let mut query = memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::status.eq_any(["active", "pending"]))
+        .filter(diesel::dsl::not(diesel::dsl::exists(in_team)))
+        .order((memberships::sort_name, memberships::id))
+        .select((
+            memberships::id,
+            accounts::id,
+            accounts::display_name,
+            accounts::email,
+            memberships::status,
+        ))
+        .limit(ADDABLE_LIMIT + 1)
+        .into_boxed();
+    if let Some(needle) = search.filter(|s| !s.is_empty()) {
+        query = query.filter(memberships::search_text.like(like_pattern(needle)));
+    }
+    query.load(conn)
+}
+
+/// An org member of this organization by membership id, whatever their status.
+pub fn find_org_member(
+    conn: &mut PgConnection,
+    org: OrgId,
+    membership: MembershipId,
+) -> QueryResult<Option<OrgMemberChoice>> {
+    memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::id.eq(membership))
+        .select((
+            memberships::id,
+            accounts::id,
+            accounts::display_name,
+            accounts::email,
+            memberships::status,
+        ))
+        .first(conn)
+        .optional()
+}
+
+pub fn insert_membership(
+    conn: &mut PgConnection,
+    org: OrgId,
+    team: TeamId,
+    membership: MembershipId,
+    role: &str,
+) -> QueryResult<TeamMembershipId> {
+    diesel::insert_into(team_memberships::table)
+        .values((
+            team_memberships::organization_id.eq(org),
+            team_memberships::team_id.eq(team),
+            team_memberships::membership_id.eq(membership),
+            team_memberships::role.eq(role),
+        ))
+        .returning(team_memberships::id)
+        .get_result(conn)
+}
+
+/// Gives a team member a preset role, dropping any custom role or own set.
+pub fn update_member_role(
+    conn: &mut PgConnection,
+    id: TeamMembershipId,
+    role: &str,
+) -> QueryResult<usize> {
+    diesel::update(team_memberships::table.find(id))
+        .set((
+            team_memberships::role.eq(role),
+            team_memberships::custom_role_id.eq(None::<i64>),
+            team_memberships::permissions.eq(None::<Vec<String>>),
+        ))
+        .execute(conn)
+}
+
+/// Removes someone from one team; their group memberships in it go by cascade.
+pub fn delete_membership(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<usize> {
+    diesel::delete(team_memberships::table.find(id)).execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn search_wildcards_match_literally() {
+        assert_eq!(like_pattern("Ada"), "%ada%");
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern("o'brien\""), "%o'brien\"%");
+    }
+}
