@@ -28,7 +28,15 @@ const S422: Want = Status(422);
 
 /// Visitors, in this order: Owner, Admin, Manager, team manager, agent, someone
 /// from another organization, anonymous.
-const ACTORS: [&str; 7] = ["owner", "admin", "manager", "team manager", "agent", "outsider", "anonymous"];
+const ACTORS: [&str; 7] = [
+    "owner",
+    "admin",
+    "manager",
+    "team manager",
+    "agent",
+    "outsider",
+    "anonymous",
+];
 
 /// (method, path, expected per actor). Paths use the placeholders of src/web.
 fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
@@ -36,6 +44,9 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     let settings_view = [S200, S200, S403, S403, S403, S404, SignIn];
     let roles_view = [S200, S200, S403, S403, S403, S404, SignIn];
     let signed_in = [S200, S200, S200, S200, S200, S200, SignIn];
+    // Team changes: org-wide managers and the team's manager; the team's agent is refused.
+    let team_change = [S422, S422, S422, S422, S403, S404, SignIn];
+    let team_done = [S303, S303, S303, S303, S403, S404, SignIn];
     vec![
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
@@ -46,33 +57,150 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("POST", "/signin", [S401; 7]),
         ("POST", "/signout", [SignIn; 7]),
         ("GET", "/profile", signed_in),
-        ("POST", "/profile/name", [S422, S422, S422, S422, S422, S422, SignIn]),
-        ("POST", "/profile/password", [S422, S422, S422, S422, S422, S422, SignIn]),
+        (
+            "POST",
+            "/profile/name",
+            [S422, S422, S422, S422, S422, S422, SignIn],
+        ),
+        (
+            "POST",
+            "/profile/password",
+            [S422, S422, S422, S422, S422, S422, SignIn],
+        ),
         ("POST", "/profile/sessions/end-all", [SignIn; 7]),
-        ("POST", "/profile/sessions/{id}/end", [S404, S404, S404, S404, S404, S404, SignIn]),
+        (
+            "POST",
+            "/profile/sessions/{id}/end",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
         ("GET", "/orgs/new", signed_in),
-        ("POST", "/orgs", [S422, S422, S422, S422, S422, S422, SignIn]),
+        (
+            "POST",
+            "/orgs",
+            [S422, S422, S422, S422, S422, S422, SignIn],
+        ),
         ("GET", "/orgs/{org}", member_page),
-        ("GET", "/orgs/{org}/settings", [S303, S303, S403, S403, S403, S404, SignIn]),
+        (
+            "GET",
+            "/orgs/{org}/settings",
+            [S303, S303, S403, S403, S403, S404, SignIn],
+        ),
         ("GET", "/orgs/{org}/settings/general", settings_view),
-        ("POST", "/orgs/{org}/settings/general", [S422, S422, S403, S403, S403, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/settings/general",
+            [S422, S422, S403, S403, S403, S404, SignIn],
+        ),
         ("GET", "/orgs/{org}/settings/features", settings_view),
-        ("POST", "/orgs/{org}/settings/features/{feature}", [S422, S422, S403, S403, S403, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/settings/features/{feature}",
+            [S422, S422, S403, S403, S403, S404, SignIn],
+        ),
         ("GET", "/orgs/{org}/settings/plan", settings_view),
-        ("POST", "/orgs/{org}/settings/plan", [S422, S403, S403, S403, S403, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/settings/plan",
+            [S422, S403, S403, S403, S403, S404, SignIn],
+        ),
         ("GET", "/orgs/{org}/settings/roles", roles_view),
-        ("POST", "/orgs/{org}/settings/roles", [S422, S422, S403, S403, S403, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/settings/roles",
+            [S422, S422, S403, S403, S403, S404, SignIn],
+        ),
         ("GET", "/orgs/{org}/settings/roles/{role}", roles_view),
-        ("POST", "/orgs/{org}/settings/roles/{role}", [S422, S422, S403, S403, S403, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/settings/roles/{role}",
+            [S422, S422, S403, S403, S403, S404, SignIn],
+        ),
         // Without htmx the row alone is no page: it leads back to the list.
-        ("GET", "/orgs/{org}/settings/roles/{role}/row", [S303, S303, S403, S403, S403, S404, SignIn]),
-        ("GET", "/orgs/{org}/settings/roles/{role}/delete", roles_view),
-        ("POST", "/orgs/{org}/settings/roles/{role}/delete", [S303, S303, S403, S403, S403, S404, SignIn]),
+        (
+            "GET",
+            "/orgs/{org}/settings/roles/{role}/row",
+            [S303, S303, S403, S403, S403, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/settings/roles/{role}/delete",
+            roles_view,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/settings/roles/{role}/delete",
+            [S303, S303, S403, S403, S403, S404, SignIn],
+        ),
+        ("GET", "/orgs/{org}/teams", member_page),
+        (
+            "POST",
+            "/orgs/{org}/teams",
+            [S422, S422, S422, S403, S403, S404, SignIn],
+        ),
+        ("GET", "/orgs/{org}/teams/{team}", member_page),
+        ("POST", "/orgs/{org}/teams/{team}/members", team_change),
+        // The row alone is no page without htmx; an agent does not see other members' rows.
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/members/{member}",
+            [S303, S303, S303, S303, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/members/{member}",
+            team_change,
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/members/{member}/edit",
+            [S200, S200, S200, S200, S403, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/members/{member}/remove",
+            team_done,
+        ),
+        ("GET", "/orgs/{org}/teams/{team}/settings", member_page),
+        ("POST", "/orgs/{org}/teams/{team}/settings", team_change),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/settings/goal",
+            team_change,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/settings/toggle",
+            team_change,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/settings/workflow-id",
+            team_done,
+        ),
+        ("POST", "/orgs/{org}/teams/{team}/archive", team_done),
+        ("POST", "/orgs/{org}/teams/{team}/unarchive", team_done),
+        ("POST", "/orgs/{org}/teams/{team}/delete", team_change),
         ("GET", "/orgs/{org}/members", member_page),
-        ("POST", "/orgs/{org}/members/bulk", [S422, S422, S422, S422, S422, S404, SignIn]),
-        ("POST", "/orgs/{org}/members/{member}", [S303, S303, S303, S404, S404, S404, SignIn]),
-        ("GET", "/orgs/{org}/members/{member}/row", [S200, S200, S200, S404, S404, S404, SignIn]),
-        ("GET", "/orgs/{org}/members/{member}/edit", [S200, S200, S200, S404, S404, S404, SignIn]),
+        (
+            "POST",
+            "/orgs/{org}/members/bulk",
+            [S422, S422, S422, S422, S422, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/members/{member}",
+            [S303, S303, S303, S404, S404, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/members/{member}/row",
+            [S200, S200, S200, S404, S404, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/members/{member}/edit",
+            [S200, S200, S200, S404, S404, S404, SignIn],
+        ),
     ]
 }
 
@@ -83,14 +211,25 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut files = vec![dir];
     while let Some(path) = files.pop() {
         if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().flatten().map(|e| e.path()));
+            files.extend(
+                std::fs::read_dir(&path)
+                    .unwrap()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
             continue;
         }
         let source = std::fs::read_to_string(&path).unwrap();
         let compact: String = source.split_whitespace().collect::<Vec<_>>().join("");
         for piece in compact.split(".route(\"").skip(1) {
-            let Some((path, rest)) = piece.split_once('"') else { continue };
-            let Some(method) = rest.strip_prefix(",web::").and_then(|r| r.split_once("()")).map(|(m, _)| m) else {
+            let Some((path, rest)) = piece.split_once('"') else {
+                continue;
+            };
+            let Some(method) = rest
+                .strip_prefix(",web::")
+                .and_then(|r| r.split_once("()"))
+                .map(|(m, _)| m)
+            else {
                 continue;
             };
             if !path.starts_with("/bench/") {
@@ -104,12 +243,25 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
 #[test]
 fn every_route_in_the_source_has_an_entry_in_the_walk() {
     let source = routes_in_source();
-    let table: BTreeSet<(String, String)> = table().iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+    let table: BTreeSet<(String, String)> = table()
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
     let missing: Vec<_> = source.difference(&table).collect();
     let stale: Vec<_> = table.difference(&source).collect();
-    assert!(missing.is_empty(), "routes without an entry in the route walk: {missing:?}");
-    assert!(stale.is_empty(), "entries for routes that no longer exist: {stale:?}");
-    assert!(source.len() >= 30, "the source scan found only {} routes", source.len());
+    assert!(
+        missing.is_empty(),
+        "routes without an entry in the route walk: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "entries for routes that no longer exist: {stale:?}"
+    );
+    assert!(
+        source.len() >= 30,
+        "the source scan found only {} routes",
+        source.len()
+    );
 }
 
 struct World {
@@ -118,22 +270,37 @@ struct World {
     clients: Vec<Option<(TestClient, &'static str)>>,
 }
 
-const EMAILS: [&str; 6] =
-    ["ada@example.com", "admin@example.com", "manager@example.com", "tm@example.com", "agent@example.com", "out@example.com"];
+const EMAILS: [&str; 6] = [
+    "ada@example.com",
+    "admin@example.com",
+    "manager@example.com",
+    "tm@example.com",
+    "agent@example.com",
+    "out@example.com",
+];
 
 async fn build_world(app: &TestApp) -> World {
     let org = app.setup_owner().await;
-    app.add_member(org, "admin@example.com", "Ann Admin", "admin").await;
-    app.add_member(org, "manager@example.com", "Mo Manager", "manager").await;
-    app.add_member(org, "tm@example.com", "Tia Teamlead", "member").await;
-    app.add_member(org, "agent@example.com", "Al Agent", "member").await;
-    app.add_member(org, "bob@example.com", "Bob Target", "member").await;
+    app.add_member(org, "admin@example.com", "Ann Admin", "admin")
+        .await;
+    app.add_member(org, "manager@example.com", "Mo Manager", "manager")
+        .await;
+    app.add_member(org, "tm@example.com", "Tia Teamlead", "member")
+        .await;
+    app.add_member(org, "agent@example.com", "Al Agent", "member")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob Target", "member")
+        .await;
     let other = app
         .query(|conn| {
-            roster::db::organizations::insert(conn, "Elsewhere").unwrap().id.0
+            roster::db::organizations::insert(conn, "Elsewhere")
+                .unwrap()
+                .id
+                .0
         })
         .await;
-    app.add_member(other, "out@example.com", "Otto Outsider", "owner").await;
+    app.add_member(other, "out@example.com", "Otto Outsider", "owner")
+        .await;
     let bob = app
         .count("SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'bob@example.com'")
         .await;
@@ -213,22 +380,34 @@ async fn every_route_answers_every_kind_of_visitor_as_the_policy_says() {
                     world.clients[i] = Some((app.signed_in_client(email, PASSWORD).await, email));
                 }
             }
-            let client = world.clients[i].as_ref().map(|(c, _)| c).unwrap_or(&anonymous);
+            let client = world.clients[i]
+                .as_ref()
+                .map(|(c, _)| c)
+                .unwrap_or(&anonymous);
             // The anonymous visitor's session may have been purged by the last request.
             client.forget_csrf();
             let res = match method {
                 "GET" => client.get(&url).await,
                 _ => client.post_form(&url, &[]).await,
             };
-            let got = if res.status() == StatusCode::SEE_OTHER && location(&res).starts_with("/signin") {
-                SignIn
-            } else {
-                Status(res.status().as_u16())
-            };
+            let got =
+                if res.status() == StatusCode::SEE_OTHER && location(&res).starts_with("/signin") {
+                    SignIn
+                } else {
+                    Status(res.status().as_u16())
+                };
             if got != *want {
-                failures.push(format!("{method} {path} as {}: got {got:?}, want {want:?}", ACTORS[i]));
+                failures.push(format!(
+                    "{method} {path} as {}: got {got:?}, want {want:?}",
+                    ACTORS[i]
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "{} unexpected answers:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} unexpected answers:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

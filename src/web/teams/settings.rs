@@ -23,33 +23,39 @@ use crate::web::context::{flash, TeamContext};
 use crate::web::htmx::redirect;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let base = "/orgs/{org}/teams/{team}";
-    cfg.route(&format!("{base}/settings"), web::get().to(settings_show))
-        .route(&format!("{base}/settings"), web::post().to(settings_update))
-        .route(
-            &format!("{base}/settings/goal"),
-            web::post().to(goal_update),
-        )
-        .route(
-            &format!("{base}/settings/toggle"),
-            web::post().to(toggle_update),
-        )
-        .route(
-            &format!("{base}/settings/workflow-id"),
-            web::post().to(lifecycle::workflow_regenerate),
-        )
-        .route(
-            &format!("{base}/archive"),
-            web::post().to(lifecycle::team_archive),
-        )
-        .route(
-            &format!("{base}/unarchive"),
-            web::post().to(lifecycle::team_unarchive),
-        )
-        .route(
-            &format!("{base}/delete"),
-            web::post().to(lifecycle::team_delete),
-        );
+    // Literal paths: the route-walk test reads them from here.
+    cfg.route(
+        "/orgs/{org}/teams/{team}/settings",
+        web::get().to(settings_show),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/settings",
+        web::post().to(settings_update),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/settings/goal",
+        web::post().to(goal_update),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/settings/toggle",
+        web::post().to(toggle_update),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/settings/workflow-id",
+        web::post().to(lifecycle::workflow_regenerate),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/archive",
+        web::post().to(lifecycle::team_archive),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/unarchive",
+        web::post().to(lifecycle::team_unarchive),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/delete",
+        web::post().to(lifecycle::team_delete),
+    );
 }
 
 pub async fn settings_show(req: HttpRequest, tctx: TeamContext) -> AppResult<HttpResponse> {
