@@ -96,6 +96,8 @@ pub enum TeamAction {
     /// Give a team member a team role or set; the set must be held by the actor.
     GrantTeamPermissions {
         target: AccountId,
+        /// The target's org role: team managers do not touch Owners or Admins.
+        target_role: OrgRole,
         granted: PermissionSet,
     },
     ManageGroups,
@@ -276,10 +278,24 @@ fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<
             Permission::TeamMembers,
             "Only the team's managers can change its members.",
         ),
-        TeamAction::GrantTeamPermissions { target, granted } => {
+        TeamAction::GrantTeamPermissions {
+            target,
+            target_role,
+            granted,
+        } => {
             if target == actor.account_id {
                 return Err(Denied(
                     "You cannot change your own access; ask another manager.",
+                ));
+            }
+            if target_role == OrgRole::Owner && actor.role != OrgRole::Owner {
+                return Err(Denied("Only an Owner can change an Owner."));
+            }
+            if target_role.rank() >= OrgRole::Admin.rank()
+                && actor.role.rank() < OrgRole::Admin.rank()
+            {
+                return Err(Denied(
+                    "Only Owners and Admins can change an Admin's team access.",
                 ));
             }
             need(
@@ -467,6 +483,39 @@ mod tests {
     }
 
     #[test]
+    fn team_managers_do_not_touch_owners_or_admins_in_their_team() {
+        let team_manager = actor(1, OrgRole::Member);
+        let tm = TeamRole::TeamManager.permissions();
+        for (target_role, allowed) in [
+            (OrgRole::Owner, false),
+            (OrgRole::Admin, false),
+            (OrgRole::Manager, true),
+            (OrgRole::Member, true),
+        ] {
+            let grant = TeamAction::GrantTeamPermissions {
+                target: AccountId(2),
+                target_role,
+                granted: PermissionSet::default(),
+            };
+            assert_eq!(
+                check(&team_manager, Action::Team(grant, tm)).is_ok(),
+                allowed,
+                "{target_role:?}"
+            );
+        }
+        let admin = actor(3, OrgRole::Admin);
+        let on_owner = TeamAction::GrantTeamPermissions {
+            target: AccountId(2),
+            target_role: OrgRole::Owner,
+            granted: PermissionSet::default(),
+        };
+        assert_eq!(
+            check(&admin, Action::Team(on_owner, tm)),
+            Err(Denied("Only an Owner can change an Owner."))
+        );
+    }
+
+    #[test]
     fn nobody_grants_a_permission_they_lack() {
         let admin = actor(1, OrgRole::Admin);
         let billing = PermissionSet::of(&[Permission::BillingManage]);
@@ -621,11 +670,13 @@ mod tests {
         // A supervisor cannot hand out team-manager rights.
         let grant = GrantTeamPermissions {
             target: AccountId(9),
+            target_role: OrgRole::Member,
             granted: tm,
         };
         assert!(check(&member, Action::Team(grant, sup)).is_err());
         let grant = GrantTeamPermissions {
             target: AccountId(1),
+            target_role: OrgRole::Member,
             granted: agent,
         };
         assert!(

@@ -175,7 +175,7 @@ pub fn update_member(
             } else {
                 actor_teams.iter().find(|t| t.0 == *team).map(|t| t.1).unwrap_or_default()
             };
-            let action = TeamAction::GrantTeamPermissions { target: target.account_id, granted };
+            let action = TeamAction::GrantTeamPermissions { target: target.account_id, target_role: target.role, granted };
             policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
             match new_role {
                 Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,

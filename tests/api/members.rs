@@ -683,3 +683,48 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     assert_eq!(few, many, "statements per page must not grow with the rows");
     assert!(many <= 11, "{many} statements for one page");
 }
+
+#[tokio::test]
+async fn a_team_manager_cannot_touch_an_admin_in_their_team() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "tm@example.com", "Tia", "member").await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "INSERT INTO teams (id, organization_id, name, workflow_id) VALUES (7, {org}, 'Support', 'wf_t');
+             INSERT INTO team_memberships (organization_id, team_id, membership_id, role)
+             SELECT {org}, 7, m.id, CASE a.email WHEN 'tm@example.com' THEN 'team_manager' ELSE 'agent' END
+             FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email <> 'ada@example.com'"
+        ))
+        .unwrap();
+    })
+    .await;
+    let (admin, bob) = (
+        membership_id(&app, "admin@example.com").await,
+        membership_id(&app, "bob@example.com").await,
+    );
+    let tm = app.signed_in_client("tm@example.com", PASSWORD).await;
+    let res = tm
+        .post_form(&format!("/orgs/{org}/teams/7/members/{admin}/remove"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Only Owners and Admins can change an Admin"));
+    let res = tm
+        .post_form(&format!("/orgs/{org}/teams/7/members/{bob}/remove"), &[])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "an agent of the team is theirs to manage"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM team_memberships").await, 2);
+}

@@ -105,6 +105,7 @@ pub struct OrgMemberChoice {
     pub display_name: String,
     pub email: String,
     pub status: String,
+    pub org_role: String,
 }
 
 /// At most this many members are offered in the "add member" list at once.
@@ -149,6 +150,7 @@ pub fn list_addable(
             accounts::display_name,
             accounts::email,
             memberships::status,
+            memberships::role,
         ))
         .limit(ADDABLE_LIMIT + 1)
         .into_boxed();
@@ -174,6 +176,7 @@ pub fn find_org_member(
             accounts::display_name,
             accounts::email,
             memberships::status,
+            memberships::role,
         ))
         .first(conn)
         .optional()

@@ -3,6 +3,7 @@
 //! transaction, once the target is loaded: nobody changes their own access and
 //! nobody grants team permissions they do not hold.
 
+use crate::domain::OrgRole;
 use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
 
@@ -27,9 +28,19 @@ impl TeamAccess {
     }
 
     /// Giving `target` the permissions `granted` in this team (none, to remove them).
-    fn allow_grant(&self, target: AccountId, granted: PermissionSet) -> AppResult<()> {
+    fn allow_grant(
+        &self,
+        target: AccountId,
+        target_role: &str,
+        granted: PermissionSet,
+    ) -> AppResult<()> {
         self.allow(TeamAction::ManageMembers)?;
-        self.allow(TeamAction::GrantTeamPermissions { target, granted })
+        let target_role = OrgRole::parse(target_role).unwrap_or(OrgRole::Member);
+        self.allow(TeamAction::GrantTeamPermissions {
+            target,
+            target_role,
+            granted,
+        })
     }
 }
 
@@ -100,7 +111,11 @@ pub fn add(
                 candidate.display_name
             )));
         }
-        access.allow_grant(candidate.account_id, role.permissions())?;
+        access.allow_grant(
+            candidate.account_id,
+            &candidate.org_role,
+            role.permissions(),
+        )?;
         let id = db::teams::members::insert_membership(conn, org, team, member, role.as_str())?;
         let row = find(conn, team, member)?;
         audit_member(
@@ -130,7 +145,7 @@ pub fn change_role(
     conn.transaction(|conn| {
         super::lock_editable(conn, org, team)?;
         let current = find(conn, team, member)?;
-        access.allow_grant(current.account_id, role.permissions())?;
+        access.allow_grant(current.account_id, &current.org_role, role.permissions())?;
         let locked_role = db::teams::members::lock_membership(conn, current.team_membership_id)?;
         if locked_role == role.as_str() {
             return Ok(current);
@@ -163,7 +178,11 @@ pub fn remove(
     conn.transaction(|conn| {
         super::lock_editable(conn, org, team)?;
         let current = find(conn, team, member)?;
-        access.allow_grant(current.account_id, PermissionSet::default())?;
+        access.allow_grant(
+            current.account_id,
+            &current.org_role,
+            PermissionSet::default(),
+        )?;
         db::teams::members::delete_membership(conn, current.team_membership_id)?;
         audit_member(
             conn,

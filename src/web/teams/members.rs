@@ -2,6 +2,7 @@
 //! adding org members with a team role, and removing someone from the team.
 //! One row's inline edit lives in `member_rows`.
 
+use crate::domain::OrgRole;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -86,6 +87,7 @@ pub(super) fn row_view(tctx: &TeamContext, row: TeamMemberRow) -> MemberRowView 
                 tctx,
                 TeamAction::GrantTeamPermissions {
                     target: row.account_id,
+                    target_role: OrgRole::parse(&row.org_role).unwrap_or(OrgRole::Member),
                     granted: PermissionSet::default(),
                 },
             )
@@ -152,11 +154,11 @@ pub(super) async fn load(
         addable: addable
             .into_iter()
             .map(|c| {
-                let target = c.account_id;
                 let refusal = denied(
                     tctx,
                     TeamAction::GrantTeamPermissions {
-                        target,
+                        target: c.account_id,
+                        target_role: OrgRole::parse(&c.org_role).unwrap_or(OrgRole::Member),
                         granted: PermissionSet::default(),
                     },
                 );
