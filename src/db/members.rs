@@ -262,6 +262,7 @@ mod tests {
     fn search_metacharacters_match_literally() {
         assert_eq!(like_pattern("ada"), "%ada%");
         assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern("o'brien\""), "%o'brien\"%");
     }
 }
 

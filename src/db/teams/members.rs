@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::members::like_pattern;
 use crate::db::schema::{accounts, memberships, team_memberships};
 use crate::domain::{AccountId, MembershipId, OrgId, TeamId, TeamMembershipId};
 
@@ -111,20 +112,6 @@ pub struct OrgMemberChoice {
 /// At most this many members are offered in the "add member" list at once.
 pub const ADDABLE_LIMIT: i64 = 200;
 
-/// Escapes `%`, `_` and `\` so a search string matches literally inside `LIKE`.
-pub fn like_pattern(needle: &str) -> String {
-    let mut escaped = String::with_capacity(needle.len() + 2);
-    escaped.push('%');
-    for c in needle.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
-        }
-        escaped.push(c);
-    }
-    escaped.push('%');
-    escaped
-}
-
 /// Active and pending org members not yet in the team, by name, optionally
 /// narrowed to those whose name or email contains `search`; one more than
 /// `ADDABLE_LIMIT` is fetched so the caller knows the list was cut.
@@ -155,7 +142,7 @@ pub fn list_addable(
         .limit(ADDABLE_LIMIT + 1)
         .into_boxed();
     if let Some(needle) = search.filter(|s| !s.is_empty()) {
-        query = query.filter(memberships::search_text.like(like_pattern(needle)));
+        query = query.filter(memberships::search_text.like(like_pattern(&needle.to_lowercase())));
     }
     query.load(conn)
 }
@@ -218,16 +205,4 @@ pub fn update_member_role(
 /// Removes someone from one team; their group memberships in it go by cascade.
 pub fn delete_membership(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<usize> {
     diesel::delete(team_memberships::table.find(id)).execute(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
-
-    #[test]
-    fn search_wildcards_match_literally() {
-        assert_eq!(like_pattern("Ada"), "%ada%");
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(like_pattern("o'brien\""), "%o'brien\"%");
-    }
 }
