@@ -70,7 +70,7 @@ pub struct MemberFilter {
 }
 
 #[derive(Debug, Clone, QueryableByName)]
-pub struct MemberRow {
+pub struct MemberBase {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
     #[diesel(sql_type = BigInt)]
@@ -93,15 +93,40 @@ pub struct MemberRow {
     pub permissions: Option<Vec<String>>,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub version: i32,
-    /// `[{"id": team id, "name": …, "role": team role}]`
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub teams: serde_json::Value,
-    /// `[{"id": group id, "name": …, "team": team name}]`
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub groups: serde_json::Value,
-    /// `["service name", …]`: the services of the member's groups.
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub services: serde_json::Value,
+}
+
+/// A member's place in one team, as a row shows it.
+#[derive(Debug, Clone)]
+pub struct TeamChip {
+    pub team_id: i64,
+    pub name: String,
+    pub role: String,
+    pub custom_role_id: Option<i64>,
+}
+
+/// A group the member is in, with its team's name.
+#[derive(Debug, Clone)]
+pub struct GroupChip {
+    pub group_id: i64,
+    pub name: String,
+    pub team: String,
+}
+
+/// A member as the list shows them: the membership and account, their teams,
+/// their groups, and the services those groups provide.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub base: MemberBase,
+    pub teams: Vec<TeamChip>,
+    pub groups: Vec<GroupChip>,
+    pub services: Vec<String>,
+}
+
+impl std::ops::Deref for MemberRow {
+    type Target = MemberBase;
+    fn deref(&self) -> &MemberBase {
+        &self.base
+    }
 }
 
 /// Escapes `%`, `_` and `\` so a search string matches itself literally.
@@ -175,22 +200,78 @@ fn with_filters<'a>(mut q: Sql<'a>, org: OrgId, filter: &MemberFilter) -> Sql<'a
     q
 }
 
-const ROW_COLUMNS: &str = "
-    p.id, p.account_id, a.display_name, a.email, a.last_seen_at, p.role, p.status,
-    p.custom_role_id, cr.name AS custom_role_name, p.permissions, p.version,
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'role', tm.role, 'custom_role_id', tm.custom_role_id) ORDER BY lower(t.name))
-              FROM team_memberships tm JOIN teams t ON t.id = tm.team_id
-              WHERE tm.membership_id = p.id), '[]'::jsonb) AS teams,
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('id', g.id, 'name', g.name, 'team', t.name) ORDER BY lower(t.name), lower(g.name))
-              FROM team_memberships tm JOIN group_members gm ON gm.team_membership_id = tm.id
-              JOIN groups g ON g.id = gm.group_id JOIN teams t ON t.id = g.team_id
-              WHERE tm.membership_id = p.id), '[]'::jsonb) AS groups,
-    COALESCE((SELECT jsonb_agg(DISTINCT s.name)
-              FROM team_memberships tm JOIN group_members gm ON gm.team_membership_id = tm.id
-              JOIN group_services gs ON gs.group_id = gm.group_id JOIN services s ON s.id = gs.service_id
-              WHERE tm.membership_id = p.id AND s.active), '[]'::jsonb) AS services";
+const BASE_COLUMNS: &str = "SELECT m.id, m.account_id, a.display_name, a.email, a.last_seen_at, m.role, m.status, \
+     m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version \
+     FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
 
-/// One page of members, ordered as asked.
+#[derive(QueryableByName)]
+struct Decoration {
+    #[diesel(sql_type = BigInt)]
+    membership_id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    detail: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    custom_role_id: Option<i64>,
+}
+
+/// Teams, groups and services of a page of members: one statement for the page.
+fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<MemberRow>> {
+    let ids: Vec<i64> = base.iter().map(|m| m.id).collect();
+    let decorations: Vec<Decoration> = diesel::sql_query(
+        "SELECT tm.membership_id, 'team' AS kind, t.id, t.name, tm.role AS detail, tm.custom_role_id \
+         FROM team_memberships tm JOIN teams t ON t.id = tm.team_id WHERE tm.membership_id = ANY($1) \
+         UNION ALL \
+         SELECT tm.membership_id, 'group', g.id, g.name, t.name, NULL::bigint FROM team_memberships tm \
+         JOIN group_members gm ON gm.team_membership_id = tm.id JOIN groups g ON g.id = gm.group_id \
+         JOIN teams t ON t.id = g.team_id WHERE tm.membership_id = ANY($1) \
+         UNION ALL \
+         SELECT DISTINCT tm.membership_id, 'service', 0::bigint, s.name, NULL::text, NULL::bigint FROM team_memberships tm \
+         JOIN group_members gm ON gm.team_membership_id = tm.id JOIN group_services gs ON gs.group_id = gm.group_id \
+         JOIN services s ON s.id = gs.service_id WHERE tm.membership_id = ANY($1) AND s.active \
+         ORDER BY 1, 2, 4",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+    .load(conn)?;
+    Ok(base
+        .into_iter()
+        .map(|base| {
+            let id = base.id;
+            let mine = decorations.iter().filter(|d| d.membership_id == id);
+            let mut row = MemberRow {
+                base,
+                teams: Vec::new(),
+                groups: Vec::new(),
+                services: Vec::new(),
+            };
+            for d in mine {
+                match d.kind.as_str() {
+                    "team" => row.teams.push(TeamChip {
+                        team_id: d.id,
+                        name: d.name.clone(),
+                        role: d.detail.clone().unwrap_or_default(),
+                        custom_role_id: d.custom_role_id,
+                    }),
+                    "group" => row.groups.push(GroupChip {
+                        group_id: d.id,
+                        name: d.name.clone(),
+                        team: d.detail.clone().unwrap_or_default(),
+                    }),
+                    _ => row.services.push(d.name.clone()),
+                }
+            }
+            row
+        })
+        .collect())
+}
+
+/// One page of members, ordered as asked: two statements, the page and its
+/// teams, groups and services.
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
@@ -198,28 +279,15 @@ pub fn list_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<MemberRow>> {
-    // Pick the page's ids first (index-driven for the name orders), then decorate
-    // only those rows.
-    let needs_account = matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen);
-    let mut q = Sql::new(
-        "WITH page AS (SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version, \
-         row_number() OVER () AS n FROM (SELECT m.* FROM memberships m",
-    );
-    if needs_account {
-        q = q.sql(" JOIN accounts a ON a.id = m.account_id");
-    }
-    q = with_filters(q, org, filter);
-    q = q
+    let q = with_filters(Sql::new(BASE_COLUMNS), org, filter)
         .sql(" ORDER BY ")
         .sql(filter.sort.order_by())
         .sql(" LIMIT ")
         .bind::<BigInt, _>(limit)
         .sql(" OFFSET ")
-        .bind::<BigInt, _>(offset)
-        .sql(") m) SELECT ")
-        .sql(ROW_COLUMNS)
-        .sql(" FROM page p JOIN accounts a ON a.id = p.account_id LEFT JOIN custom_roles cr ON cr.id = p.custom_role_id ORDER BY p.n");
-    q.q.load(conn)
+        .bind::<BigInt, _>(offset);
+    let base: Vec<MemberBase> = q.q.load(conn)?;
+    decorate(conn, base)
 }
 
 pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
@@ -242,16 +310,17 @@ pub fn find_row(
     org: OrgId,
     id: MembershipId,
 ) -> QueryResult<Option<MemberRow>> {
-    diesel::sql_query(format!(
-        "WITH page AS (SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version \
-         FROM memberships m WHERE m.organization_id = $1 AND m.id = $2) \
-         SELECT {ROW_COLUMNS} FROM page p JOIN accounts a ON a.id = p.account_id \
-         LEFT JOIN custom_roles cr ON cr.id = p.custom_role_id"
+    let base: Option<MemberBase> = diesel::sql_query(format!(
+        "{BASE_COLUMNS} WHERE m.organization_id = $1 AND m.id = $2"
     ))
     .bind::<BigInt, _>(org.0)
     .bind::<BigInt, _>(id.0)
     .get_result(conn)
-    .optional()
+    .optional()?;
+    match base {
+        Some(base) => Ok(decorate(conn, vec![base])?.pop()),
+        None => Ok(None),
+    }
 }
 
 #[cfg(test)]

@@ -69,7 +69,13 @@ impl FromRequest for SignedIn {
                 let Some(account) = db::accounts::find_by_id(conn, account_id)? else {
                     return Ok(None);
                 };
-                db::accounts::touch_last_seen(conn, account_id)?;
+                // Last seen moves at most once a minute: most requests skip the write.
+                let stale = account
+                    .last_seen_at
+                    .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1));
+                if stale {
+                    db::accounts::touch_last_seen(conn, account_id)?;
+                }
                 let orgs = orgs::list_for_account(conn, account_id)?;
                 Ok(Some((account, orgs)))
             })

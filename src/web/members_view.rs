@@ -40,22 +40,6 @@ pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
     }
 }
 
-fn chips(value: &serde_json::Value, detail: impl Fn(&serde_json::Value) -> String) -> Vec<Chip> {
-    value
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|item| Chip {
-                    id: item["id"].as_i64().unwrap_or_default(),
-                    name: item["name"].as_str().unwrap_or_default().to_owned(),
-                    detail: detail(item),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn team_role_label(raw: &str) -> String {
     TeamRole::parse(raw)
         .map(|r| r.label().to_owned())
@@ -79,21 +63,25 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
         email: row.email.clone(),
         role_label,
         status: row.status.clone(),
-        teams: chips(&row.teams, |t| {
-            team_role_label(t["role"].as_str().unwrap_or_default())
-        }),
-        groups: chips(&row.groups, |g| {
-            g["team"].as_str().unwrap_or_default().to_owned()
-        }),
-        services: row
-            .services
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
+        teams: row
+            .teams
+            .iter()
+            .map(|t| Chip {
+                id: t.team_id,
+                name: t.name.clone(),
+                detail: team_role_label(&t.role),
             })
-            .unwrap_or_default(),
+            .collect(),
+        groups: row
+            .groups
+            .iter()
+            .map(|g| Chip {
+                id: g.group_id,
+                name: g.name.clone(),
+                detail: g.team.clone(),
+            })
+            .collect(),
+        services: row.services.clone(),
         last_seen: row
             .last_seen_at
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
@@ -191,27 +179,18 @@ pub fn edit_form(
                 .then_some("You cannot grant permissions you do not hold yourself."),
         })
         .collect();
-    let in_teams: Vec<(i64, String, Option<()>)> = row
+    let in_teams: Vec<(i64, String)> = row
         .teams
-        .as_array()
-        .map(|ts| {
-            ts.iter()
-                .map(|t| {
-                    let role = t["role"].as_str().unwrap_or_default();
-                    let role = match t["custom_role_id"].as_i64() {
-                        Some(id) if role == "custom" => format!("custom:{id}"),
-                        _ => role.to_owned(),
-                    };
-                    (t["id"].as_i64().unwrap_or_default(), role, None)
-                })
-                .collect()
+        .iter()
+        .map(|t| {
+            let role = match t.custom_role_id {
+                Some(id) if t.role == "custom" => format!("custom:{id}"),
+                _ => t.role.clone(),
+            };
+            (t.team_id, role)
         })
-        .unwrap_or_default();
-    let group_ids: Vec<i64> = row
-        .groups
-        .as_array()
-        .map(|gs| gs.iter().filter_map(|g| g["id"].as_i64()).collect())
-        .unwrap_or_default();
+        .collect();
+    let group_ids: Vec<i64> = row.groups.iter().map(|g| g.group_id).collect();
     let team_roles: Vec<&RoleOption> = roles
         .iter()
         .filter(|r| r.1 == Scope::Team.as_str())
