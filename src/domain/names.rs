@@ -3,7 +3,7 @@
 
 use super::Invalid;
 
-fn clean_text(raw: &str, label: &str, max_chars: usize) -> Result<String, Invalid> {
+pub(crate) fn clean_text(raw: &str, label: &str, max_chars: usize) -> Result<String, Invalid> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(Invalid::new(format!("{label} cannot be empty.")));
