@@ -8,4 +8,5 @@ pub mod members;
 pub mod orgs;
 pub mod passwords;
 pub mod roles;
+pub mod team_services;
 pub mod teams;

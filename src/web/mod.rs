@@ -17,6 +17,7 @@ pub mod profile;
 pub mod roles;
 pub mod session_store;
 pub mod settings;
+pub mod team_services;
 pub mod teams;
 
 use actix_web::{web, HttpResponse};

@@ -1,0 +1,90 @@
+//! Plumbing both team tabs (Groups, Services) share: which controls the viewer
+//! may use and why not, and running a change together with what its answer shows.
+
+use actix_web::{http::StatusCode, ResponseError};
+use diesel::PgConnection;
+use validator::Validate;
+
+use crate::db::{self, organizations::Organization, PgPool};
+use crate::domain::{policy::TeamAction, AccountId, Feature, TeamId};
+use crate::error::{AppError, AppResult};
+use crate::services::groups as groups_service;
+use crate::web::context::TeamContext;
+
+/// Whether the viewer may change things on a tab and, when not, the reason the
+/// disabled controls show: a switched-off module first, then the policy's word.
+pub struct Controls {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+impl Controls {
+    pub fn new(tctx: &TeamContext, action: TeamAction, off: Option<&str>) -> Self {
+        let refused = match off {
+            Some(reason) => Some(reason.to_owned()),
+            None => tctx.allow(action).err().map(|e| e.to_string()),
+        };
+        Self {
+            allowed: refused.is_none(),
+            reason: refused.unwrap_or_default(),
+        }
+    }
+}
+
+/// What came of a change: done (with the view to show when htmx swaps a
+/// fragment), or refused for a reason the person can fix in the form, with the
+/// view to show the form again.
+pub enum Outcome<T, V> {
+    Done(T, Option<V>),
+    Refused(StatusCode, String, V),
+}
+
+/// Runs a change and, in the same blocking call, loads what the response shows:
+/// after success only if `reload`, after a fixable refusal (422/409) always. A
+/// module that is switched off wins over any complaint about the input.
+pub async fn change_and_load<T, V, C, L>(
+    pool: &PgPool,
+    tctx: &TeamContext,
+    reload: bool,
+    needs: &'static [Feature],
+    change: C,
+    load: L,
+) -> AppResult<Outcome<T, V>>
+where
+    T: Send + 'static,
+    V: Send + 'static,
+    C: FnOnce(&mut PgConnection, AccountId, &Organization, TeamId) -> AppResult<T> + Send + 'static,
+    L: FnOnce(&mut PgConnection, &Organization, TeamId) -> AppResult<V> + Send + 'static,
+{
+    let (actor, org, team) = (
+        tctx.ctx.actor.account_id,
+        tctx.ctx.org.clone(),
+        tctx.team.id,
+    );
+    db::run(pool, move |conn| match change(conn, actor, &org, team) {
+        Ok(done) => {
+            let view = if reload {
+                Some(load(conn, &org, team)?)
+            } else {
+                None
+            };
+            Ok(Outcome::Done(done, view))
+        }
+        Err(err @ (AppError::Validation(_) | AppError::Conflict(_))) => {
+            groups_service::require(conn, &org, needs)?;
+            let view = load(conn, &org, team)?;
+            Ok(Outcome::Refused(err.status_code(), err.to_string(), view))
+        }
+        Err(other) => Err(other),
+    })
+    .await
+}
+
+/// A choice from a select: the form's shape is valid and the value is an id,
+/// or the message for its field.
+pub fn parse_choice(form: &impl Validate, raw: &str, message: &str) -> AppResult<i64> {
+    form.validate()
+        .ok()
+        .and_then(|_| raw.trim().parse::<i64>().ok())
+        .ok_or_else(|| AppError::Validation(message.to_owned()))
+}
