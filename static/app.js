@@ -40,7 +40,7 @@
   // Escape inside an inline edit row cancels it (the Cancel link restores the row).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    var row = event.target.closest && event.target.closest("tr.editing, tr.is-editing");
+    var row = event.target.closest && event.target.closest(".editing, .is-editing, form");
     if (!row) return;
     var cancel = row.querySelector("[data-cancel]");
     if (cancel) { event.preventDefault(); cancel.click(); }

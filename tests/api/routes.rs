@@ -47,6 +47,7 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     // Team changes: org-wide managers and the team's manager; the team's agent is refused.
     let team_change = [S422, S422, S422, S422, S403, S404, SignIn];
     let team_done = [S303, S303, S303, S303, S403, S404, SignIn];
+    let team_view_edit = [S200, S200, S200, S200, S403, S404, SignIn];
     vec![
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
@@ -180,6 +181,75 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("POST", "/orgs/{org}/teams/{team}/archive", team_done),
         ("POST", "/orgs/{org}/teams/{team}/unarchive", team_done),
         ("POST", "/orgs/{org}/teams/{team}/delete", team_change),
+        ("GET", "/orgs/{org}/teams/{team}/groups", member_page),
+        ("POST", "/orgs/{org}/teams/{team}/groups", team_change),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/groups/{group}",
+            member_page,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}",
+            team_change,
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/groups/{group}/edit",
+            team_view_edit,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}/delete",
+            team_done,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}/members",
+            team_change,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}/members/{member}/remove",
+            team_done,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}/services",
+            team_change,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/groups/{group}/services/{service}/remove",
+            team_done,
+        ),
+        ("GET", "/orgs/{org}/teams/{team}/services", member_page),
+        ("POST", "/orgs/{org}/teams/{team}/services", team_change),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/services/{service}",
+            member_page,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/services/{service}",
+            team_change,
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/services/{service}/edit",
+            team_view_edit,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/services/{service}/active",
+            team_change,
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/services/{service}/delete",
+            team_done,
+        ),
         ("GET", "/orgs/{org}/members", member_page),
         (
             "POST",
@@ -349,7 +419,13 @@ async fn reset_world(app: &TestApp, org: i64) {
     .await;
 }
 
-fn concrete(path: &str, world: &World, asset: &str) -> String {
+fn concrete(path: &str, world: &World, asset: &str, bob_in_team: i64) -> String {
+    // In group routes `{member}` is a team membership; elsewhere an org membership.
+    let path = if path.contains("/groups/") {
+        path.replace("{member}", &bob_in_team.to_string())
+    } else {
+        path.to_owned()
+    };
     path.replace("{org}", &world.org.to_string())
         .replace("{team}", "101")
         .replace("{group}", "201")
@@ -371,9 +447,15 @@ async fn every_route_answers_every_kind_of_visitor_as_the_policy_says() {
     let asset = page[start..].split('"').next().unwrap().to_owned();
     let mut failures = Vec::new();
     for (method, path, wants) in table() {
-        let url = concrete(path, &world, &asset);
         for (i, want) in wants.iter().enumerate() {
             reset_world(&app, world.org).await;
+            let bob_in_team = app
+                .count(&format!(
+                    "SELECT id FROM team_memberships WHERE team_id = 101 AND membership_id = {}",
+                    world.bob
+                ))
+                .await;
+            let url = concrete(path, &world, &asset, bob_in_team);
             // Requests like sign-out end sessions: sign back in before each visit.
             if let Some((client, email)) = &world.clients[i] {
                 if client.get("/profile").await.status() != StatusCode::OK {
