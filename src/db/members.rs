@@ -279,13 +279,24 @@ pub fn list_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<MemberRow>> {
-    let q = with_filters(Sql::new(BASE_COLUMNS), org, filter)
+    // Find the page's ids from the memberships index alone (deep pages skip
+    // thousands of entries there), then join the accounts of just those 50.
+    let from = if matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen) {
+        "WITH page AS (SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id"
+    } else {
+        "WITH page AS (SELECT m.id FROM memberships m"
+    };
+    let q = with_filters(Sql::new(from), org, filter)
         .sql(" ORDER BY ")
         .sql(filter.sort.order_by())
         .sql(" LIMIT ")
         .bind::<BigInt, _>(limit)
         .sql(" OFFSET ")
-        .bind::<BigInt, _>(offset);
+        .bind::<BigInt, _>(offset)
+        .sql(") ")
+        .sql(BASE_COLUMNS)
+        .sql(" JOIN page ON page.id = m.id ORDER BY ")
+        .sql(filter.sort.order_by());
     let base: Vec<MemberBase> = q.q.load(conn)?;
     decorate(conn, base)
 }
