@@ -1,3 +1,6 @@
+DROP TRIGGER memberships_count ON memberships;
+DROP FUNCTION memberships_count();
+DROP TABLE membership_counts;
 DROP TABLE group_services;
 DROP TABLE services;
 DROP TABLE group_members;

@@ -126,3 +126,29 @@ CREATE TABLE group_services (
     PRIMARY KEY (group_id, service_id)
 );
 CREATE INDEX group_services_service_idx ON group_services (service_id);
+
+-- Members per organization and status, kept by trigger, so the members page's
+-- unfiltered total is a lookup rather than a count over 10,000 index entries.
+CREATE TABLE membership_counts (
+    organization_id BIGINT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (organization_id, status)
+);
+INSERT INTO membership_counts (organization_id, status, n)
+SELECT organization_id, status, count(*) FROM memberships GROUP BY organization_id, status;
+
+CREATE FUNCTION memberships_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE membership_counts SET n = n - 1
+        WHERE organization_id = OLD.organization_id AND status = OLD.status;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO membership_counts (organization_id, status, n) VALUES (NEW.organization_id, NEW.status, 1)
+        ON CONFLICT (organization_id, status) DO UPDATE SET n = membership_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER memberships_count AFTER INSERT OR DELETE OR UPDATE OF status, organization_id ON memberships
+    FOR EACH ROW EXECUTE FUNCTION memberships_count();

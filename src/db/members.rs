@@ -302,6 +302,13 @@ pub fn list_page(
 }
 
 pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
+    let unfiltered = filter.search.is_none()
+        && filter.role.is_none()
+        && filter.team.is_none()
+        && filter.only_account.is_none();
+    if unfiltered {
+        return count_by_status(conn, org, filter.status.as_deref());
+    }
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
@@ -313,6 +320,26 @@ pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> Quer
         filter,
     );
     Ok(q.q.get_result::<Count>(conn)?.n)
+}
+
+/// Members of one status, or active and pending ones, from the trigger-kept counts.
+fn count_by_status(conn: &mut PgConnection, org: OrgId, status: Option<&str>) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let statuses: Vec<&str> = match status {
+        Some(status) => vec![status],
+        None => vec!["active", "pending"],
+    };
+    let row: Count = diesel::sql_query(
+        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM membership_counts WHERE organization_id = $1 AND status = ANY($2)",
+    )
+    .bind::<BigInt, _>(org.0)
+    .bind::<diesel::sql_types::Array<Text>, _>(statuses)
+    .get_result(conn)?;
+    Ok(row.n)
 }
 
 /// One member's row, as the list shows it.

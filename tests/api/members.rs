@@ -728,3 +728,40 @@ async fn a_team_manager_cannot_touch_an_admin_in_their_team() {
     );
     assert_eq!(app.count("SELECT count(*) FROM team_memberships").await, 2);
 }
+
+#[tokio::test]
+async fn the_total_follows_every_change_of_membership() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 30, 1).await;
+    let totals = |body: &str| {
+        body.split(" member")
+            .next()
+            .unwrap_or_default()
+            .rsplit('>')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    };
+    let (_, body) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert_eq!(totals(&body), "31");
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "UPDATE memberships SET status = 'archived' WHERE organization_id = {org} AND id IN (SELECT id FROM memberships WHERE organization_id = {org} AND role = 'member' ORDER BY id LIMIT 3);
+             DELETE FROM memberships WHERE organization_id = {org} AND id IN (SELECT id FROM memberships WHERE organization_id = {org} AND status = 'active' AND role = 'member' ORDER BY id LIMIT 2);"
+        ))
+        .unwrap();
+    })
+    .await;
+    let (_, body) = app.client.page(&format!("/orgs/{org}/members")).await;
+    assert_eq!(totals(&body), "26");
+    let (_, archived) = app
+        .client
+        .page(&format!("/orgs/{org}/members?status=archived"))
+        .await;
+    assert_eq!(totals(&archived), "3");
+    let real = app.count(&format!("SELECT count(*) FROM memberships WHERE organization_id = {org} AND status <> 'archived'")).await;
+    assert_eq!(real, 26);
+}
