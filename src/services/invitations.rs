@@ -347,6 +347,9 @@ pub enum Problem {
     MustSignIn,
 }
 
+/// A link that cannot be used: why, and the invitation when the token is known.
+pub type Refused = (Problem, Option<Invite>);
+
 /// An open invitation as its accept page shows it.
 #[derive(Debug, Clone)]
 pub struct Invite {
@@ -360,10 +363,7 @@ pub struct Invite {
     pub existing_account: bool,
 }
 
-fn describe(
-    conn: &mut PgConnection,
-    token: &str,
-) -> AppResult<Result<Invite, (Problem, Option<Invite>)>> {
+fn describe(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Refused>> {
     let Some((inv, org_name, inviter)) = q::find_by_hash(conn, &hash_token(token))? else {
         return Ok(Err((Problem::Unknown, None)));
     };
@@ -394,10 +394,7 @@ fn describe(
 }
 
 /// What the link leads to, read only: opening it never uses it up.
-pub fn lookup(
-    conn: &mut PgConnection,
-    token: &str,
-) -> AppResult<Result<Invite, (Problem, Option<Invite>)>> {
+pub fn lookup(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Refused>> {
     describe(conn, token)
 }
 
@@ -418,7 +415,7 @@ pub fn accept(
     conn: &mut PgConnection,
     token: &str,
     how: Accepting,
-) -> AppResult<Result<(Invite, AccountId), (Problem, Option<Invite>)>> {
+) -> AppResult<Result<(Invite, AccountId), Refused>> {
     conn.transaction(|conn| {
         let Some(inv) = q::lock_by_hash(conn, &hash_token(token))? else {
             return Ok(Err((Problem::Unknown, None)));
