@@ -655,4 +655,18 @@ mod tests {
             "not on oneself"
         );
     }
+
+    #[test]
+    fn inviting_needs_members_invite_and_a_role_below_ones_own_unless_owner() {
+        let member = |r: OrgRole| r.permissions();
+        let invite = |a: &Actor, r: OrgRole| check(a, Action::InviteMember(r, member(r)));
+        let owner = actor(1, OrgRole::Owner);
+        let admin = actor(2, OrgRole::Admin);
+        let plain = actor(3, OrgRole::Member);
+        assert!(invite(&owner, OrgRole::Owner).is_ok());
+        assert!(invite(&admin, OrgRole::Manager).is_ok());
+        assert!(invite(&admin, OrgRole::Owner).is_err());
+        assert!(invite(&admin, OrgRole::Admin).is_err());
+        assert!(invite(&plain, OrgRole::Member).is_err());
+    }
 }

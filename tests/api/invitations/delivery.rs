@@ -182,3 +182,37 @@ async fn a_revoked_invitations_queued_email_is_not_sent() {
         1
     );
 }
+
+#[tokio::test]
+async fn with_no_smtp_configured_the_email_is_written_as_an_eml_file() {
+    let app = spawn_app_with(fast_outbox).await;
+    let org = app.setup_owner().await;
+    enable_invites(&app, org, 10).await;
+    let dir = std::env::temp_dir().join(format!("roster-mail-{}", app.db.name));
+
+    assert_eq!(
+        invite(&app, org, "grace@example.com", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let mut files = Vec::new();
+    for _ in 0..60 {
+        files = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(files.len(), 1);
+    let message = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(message.contains("/invite/"));
+    assert!(message.contains("grace@example.com"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
