@@ -279,3 +279,46 @@ async fn twenty_concurrent_accepts_of_one_link_make_exactly_one_membership() {
         1
     );
 }
+
+#[tokio::test]
+async fn accept_racing_revoke_never_leaves_a_revoked_invitation_with_an_active_member() {
+    let smtp = SmtpServer::start().await;
+    let (app, org) = app_with_smtp(&smtp).await;
+    for round in 0..5 {
+        let email = format!("racer{round}@example.com");
+        let path = invited_link(&app, &smtp, org, &email, &[]).await;
+        let member = app
+            .count(&format!(
+                "SELECT membership_id FROM invitations WHERE email = '{email}'"
+            ))
+            .await;
+        let invitee = TestClient::new(&app.address);
+        invitee.page(&path).await;
+        app.client.page(&format!("/orgs/{org}/members")).await;
+        let revoke_path = format!("/orgs/{org}/members/{member}/invitation/revoke");
+
+        let (accepted, revoked) = tokio::join!(
+            accept_new(&invitee, &path),
+            app.client.post_form(&revoke_path, &[])
+        );
+
+        let (a, r) = (accepted.status(), revoked.status());
+        assert!(
+            (a == StatusCode::SEE_OTHER) != (r == StatusCode::SEE_OTHER),
+            "exactly one wins: accept {a}, revoke {r}"
+        );
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM invitations i JOIN memberships m ON m.id = i.membership_id
+             WHERE i.status = 'revoked' AND m.status = 'active'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM invitations WHERE status = 'pending'")
+            .await,
+        0
+    );
+}
