@@ -23,6 +23,14 @@ pub struct Settings {
     /// Folder for `.eml` files when no SMTP server is configured (`ROSTER_MAIL_DIR`).
     pub mail_dir: PathBuf,
     pub mail_from: String,
+    /// How often the outbox worker looks for due messages (`ROSTER_OUTBOX_POLL_MS`).
+    pub outbox_poll: Duration,
+    /// First retry delay after a failed send, doubled each time (`ROSTER_OUTBOX_RETRY_MS`).
+    pub outbox_retry_base: Duration,
+    /// Attempts before a message is marked failed (`ROSTER_OUTBOX_MAX_ATTEMPTS`).
+    pub outbox_max_attempts: i32,
+    /// How long an invitation link stays valid (`ROSTER_INVITATION_TTL_HOURS`).
+    pub invitation_ttl: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +105,10 @@ impl Settings {
             smtp,
             mail_dir: PathBuf::from(var_or("ROSTER_MAIL_DIR", "target/mail")),
             mail_from: var_or("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
+            outbox_poll: Duration::from_millis(number("ROSTER_OUTBOX_POLL_MS", 1000)?),
+            outbox_retry_base: Duration::from_millis(number("ROSTER_OUTBOX_RETRY_MS", 30_000)?),
+            outbox_max_attempts: number("ROSTER_OUTBOX_MAX_ATTEMPTS", 8)?,
+            invitation_ttl: Duration::from_secs(3600 * number("ROSTER_INVITATION_TTL_HOURS", 168)?),
         })
     }
 

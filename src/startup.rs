@@ -25,6 +25,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pool: PgPool,
+    /// The outbox worker; stopped when the server stops.
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -49,8 +51,14 @@ impl Application {
         .await??;
         let port = listener.local_addr()?.port();
         let key = cookie_key(&pool).await?;
+        let worker = crate::mail::worker::spawn(pool.clone(), &settings)?;
         let server = run(listener, pool.clone(), settings, key)?;
-        Ok(Self { port, server, pool })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -62,7 +70,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.worker.abort();
+        result
     }
 }
 

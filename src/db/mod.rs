@@ -6,8 +6,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod groups;
+pub mod invitations;
 pub mod members;
 pub mod organizations;
+pub mod outbox;
 pub mod roles;
 pub mod schema;
 pub mod secrets;

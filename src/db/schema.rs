@@ -169,6 +169,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        membership_id -> Nullable<Int8>,
+        email -> Text,
+        role -> Text,
+        teams -> Jsonb,
+        permissions -> Nullable<Array<Text>>,
+        inviter_account_id -> Nullable<Int8>,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        status -> Text,
+        created_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        kind -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        invitation_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -183,6 +219,8 @@ diesel::joinable!(group_services -> services (service_id));
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(organization_features -> organizations (organization_id));
 diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(invitations -> organizations (organization_id));
+diesel::joinable!(outbox -> invitations (invitation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -200,4 +238,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_members,
     services,
     group_services,
+    invitations,
+    outbox,
 );

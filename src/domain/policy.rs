@@ -80,6 +80,9 @@ pub enum Action {
     /// Give a member a custom permission set (own set or custom role).
     GrantPermissions(Target, PermissionSet),
     RevokeMember(Target),
+    /// Invite someone (or resend or revoke their invitation) with an org role
+    /// and the permissions it carries.
+    InviteMember(OrgRole, PermissionSet),
     CreateTeam,
     /// Anything scoped to one team; `team` is the actor's permissions in that team
     /// (from the team role, or all of them through `teams.manage`).
@@ -244,6 +247,25 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
                 return Err(Denied("The last Owner cannot be removed."));
             }
             may_manage(actor, &target)
+        }
+        Action::InviteMember(role, permissions) => {
+            need(
+                actor,
+                P::MembersInvite,
+                "You do not have permission to invite members.",
+            )?;
+            if role == OrgRole::Owner && !actor.is_owner() {
+                return Err(Denied("Only an Owner can invite an Owner."));
+            }
+            if !actor.is_owner() && role.rank() >= actor.role.rank() {
+                return Err(Denied("You can only invite with a role below yours."));
+            }
+            if !permissions.is_subset_of(actor.permissions) {
+                return Err(Denied(
+                    "You cannot grant permissions you do not hold yourself.",
+                ));
+            }
+            Ok(())
         }
         Action::CreateTeam => need(
             actor,
@@ -683,5 +705,19 @@ mod tests {
             check(&member, Action::Team(grant, tm)).is_err(),
             "not on oneself"
         );
+    }
+
+    #[test]
+    fn inviting_needs_members_invite_and_a_role_below_ones_own_unless_owner() {
+        let member = |r: OrgRole| r.permissions();
+        let invite = |a: &Actor, r: OrgRole| check(a, Action::InviteMember(r, member(r)));
+        let owner = actor(1, OrgRole::Owner);
+        let admin = actor(2, OrgRole::Admin);
+        let plain = actor(3, OrgRole::Member);
+        assert!(invite(&owner, OrgRole::Owner).is_ok());
+        assert!(invite(&admin, OrgRole::Manager).is_ok());
+        assert!(invite(&admin, OrgRole::Owner).is_err());
+        assert!(invite(&admin, OrgRole::Admin).is_err());
+        assert!(invite(&plain, OrgRole::Member).is_err());
     }
 }

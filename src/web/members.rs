@@ -155,6 +155,7 @@ pub struct MembersPage<'a> {
     pub state: &'a ListState,
     pub list: &'a Listing,
     pub sees_all: bool,
+    pub may_invite: bool,
     pub sorts: &'a [q::MemberSort],
     pub roles: &'a [OrgRole],
 }
@@ -178,10 +179,23 @@ pub fn load_listing(
 ) -> AppResult<Listing> {
     let total = q::count(conn, ctx_org, filter)?;
     let rows = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
-    let owners = q::count_active_owners(conn, ctx_org)?;
+    let pending: Vec<(i64, String)> = rows
+        .iter()
+        .filter(|r| r.status == "pending")
+        .map(|r| (r.id, r.role.clone()))
+        .collect();
+    // The Owner count and the pending rows' invitations come in one statement.
+    let (owners, invitations) =
+        crate::web::invitations::view::owners_and_pending(conn, actor, ctx_org, &pending)?;
     let teams = q::team_options(conn, ctx_org)?;
+    let mut views: Vec<MemberView> = rows.iter().map(|r| member_view(r, actor, owners)).collect();
+    for (id, invitation) in invitations {
+        if let Some(view) = views.iter_mut().find(|v| v.id == id) {
+            view.invitation = Some(invitation);
+        }
+    }
     Ok(Listing {
-        rows: rows.iter().map(|r| member_view(r, actor, owners)).collect(),
+        rows: views,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         total,
         teams,
@@ -227,6 +241,7 @@ pub async fn members_index(
             state: &state,
             list: &list,
             sees_all,
+            may_invite: ctx.actor.has(crate::domain::Permission::MembersInvite),
             sorts: &q::MemberSort::ALL,
             roles: &OrgRole::ALL,
         },
@@ -244,6 +259,8 @@ pub async fn members_index(
 pub struct RowFragment<'a> {
     pub org_id: i64,
     pub m: &'a MemberView,
+    /// Only pending rows' invitation buttons use it; rows re-rendered alone carry none.
+    pub csrf: &'a str,
 }
 
 #[derive(Template)]
@@ -337,6 +354,7 @@ pub async fn members_row(
         &RowFragment {
             org_id: ctx.org.id.0,
             m: &form.member,
+            csrf: "",
         },
     )
 }
@@ -440,6 +458,7 @@ pub async fn members_update(
             &RowFragment {
                 org_id: org.0,
                 m: &form.member,
+                csrf: "",
             },
             "success",
             &saved,

@@ -27,6 +27,8 @@ pub struct MemberView {
     pub version: i32,
     /// Why the viewer may not edit this member, if they may not.
     pub edit_denied: Option<&'static str>,
+    /// A pending member's invitation, when the list loaded it.
+    pub invitation: Option<crate::web::invitations::view::PendingView>,
 }
 
 pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
@@ -91,6 +93,7 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
         edit_denied: policy::check(actor, Action::EditMember(target))
             .err()
             .map(|d| d.0),
+        invitation: None,
     }
 }
 

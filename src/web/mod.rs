@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod forms;
 pub mod groups;
 pub mod htmx;
+pub mod invitations;
 pub mod members;
 pub mod members_bulk;
 pub mod members_view;
@@ -94,6 +95,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/orgs/{org}/settings/plan",
             web::post().to(settings::seats_update),
         )
+        // Before members: `/members/invite` would otherwise match `/members/{member}`.
+        .configure(invitations::routes)
         .configure(members::routes)
         .configure(teams::routes)
         .configure(groups::routes)

@@ -120,7 +120,149 @@ pub fn test_settings(db: &TestDb, port: u16) -> Settings {
     settings.database_url = db.url.clone();
     settings.db_pool_size = 4;
     settings.workers = 2;
+    // The worker looks once at start; email tests poll often (`fast_outbox`), others
+    // stay quiet so that statement counts see only their own requests.
+    settings.outbox_poll = Duration::from_secs(3600);
+    settings.outbox_retry_base = Duration::from_millis(200);
+    settings.mail_dir = std::env::temp_dir().join(format!("roster-mail-{}", db.name));
     settings
+}
+
+/// Settings for tests that watch email go out.
+pub fn fast_outbox(settings: &mut Settings) {
+    settings.outbox_poll = Duration::from_millis(100);
+}
+
+/// Another instance of the application on the same database (for multi-instance
+/// tests); returns its address.
+pub async fn spawn_instance(app: &TestApp, configure: impl FnOnce(&mut Settings)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut settings = test_settings(&app.db, port);
+    configure(&mut settings);
+    let instance = Application::build_on(settings, listener)
+        .await
+        .expect("application builds");
+    tokio::spawn(instance.run_until_stopped());
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A real SMTP server process (Debian's python3-aiosmtpd) that stores every
+/// message it accepts in a maildir, for tests to read.
+pub struct SmtpServer {
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        Self::start_on(free_port()).await
+    }
+
+    pub async fn start_on(port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "roster-smtp-{}",
+            hex::encode(rand::random::<[u8; 8]>())
+        ));
+        let mut server = Self {
+            port,
+            dir,
+            child: None,
+        };
+        server.restart().await;
+        server
+    }
+
+    /// Starts (again) on the same port and folder.
+    pub async fn restart(&mut self) {
+        let child = std::process::Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{}", self.port))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3-aiosmtpd is installed (scripts/test installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the SMTP server did not start on port {}", self.port);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    pub fn settings(&self) -> roster::config::SmtpSettings {
+        roster::config::SmtpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            tls: roster::config::SmtpTls::None,
+            username: None,
+            password: None,
+        }
+    }
+
+    /// Every message received so far, raw.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(self.dir.join(sub)) {
+                for entry in entries.flatten() {
+                    out.push(std::fs::read_to_string(entry.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits until at least `n` messages arrived (or 20 seconds passed).
+    pub async fn wait_for(&self, n: usize) -> Vec<String> {
+        for _ in 0..400 {
+            let messages = self.messages();
+            if messages.len() >= n {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.messages()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The accept link in a raw message (its first occurrence, in the text part).
+pub fn invite_link(message: &str) -> String {
+    let start = message.find("http://").expect("a link in the message");
+    let rest = &message[start..];
+    let at = rest.find("/invite/").expect("an invite link") + "/invite/".len();
+    let token: String = rest[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("{}{}", &rest[..at], token)
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -5,6 +5,7 @@ mod auth;
 mod browser;
 mod groups;
 mod helpers;
+mod invitations;
 mod members;
 mod roles;
 mod routes;

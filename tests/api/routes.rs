@@ -250,6 +250,30 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/teams/{team}/services/{service}/delete",
             team_done,
         ),
+        (
+            "GET",
+            "/orgs/{org}/members/invite",
+            [S200, S200, S200, S403, S403, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/members/invite",
+            [S422, S422, S422, S403, S403, S404, SignIn],
+        ),
+        // Bob is an active member: there is no open invitation to resend or revoke.
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/invitation/resend",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/invitation/revoke",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
+        // A made-up token: the same clear page for everyone, signed in or not.
+        ("GET", "/invite/{token}", [S404; 7]),
+        ("POST", "/invite/{token}", [S404; 7]),
         ("GET", "/orgs/{org}/members", member_page),
         (
             "POST",

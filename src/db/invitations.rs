@@ -1,0 +1,243 @@
+//! Invitation queries: found by token hash (under a row lock when accepting or
+//! revoking), by pending membership for the members page, and their changes.
+//! Every lookup by id is also filtered by organization.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{accounts, invitations, organizations};
+use crate::domain::{AccountId, MembershipId, OrgId};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: i64,
+    pub organization_id: i64,
+    pub membership_id: Option<i64>,
+    pub email: String,
+    pub role: String,
+    pub teams: serde_json::Value,
+    pub permissions: Option<Vec<String>>,
+    pub inviter_account_id: Option<i64>,
+    pub expires_at: DateTime<Utc>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewInvitation<'a> {
+    pub org: OrgId,
+    pub membership: MembershipId,
+    pub email: &'a str,
+    pub role: &'a str,
+    pub teams: serde_json::Value,
+    pub permissions: Option<Vec<String>>,
+    pub inviter: AccountId,
+    pub token_hash: &'a [u8],
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn insert(conn: &mut PgConnection, new: NewInvitation<'_>) -> QueryResult<i64> {
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::organization_id.eq(new.org.0),
+            invitations::membership_id.eq(new.membership.0),
+            invitations::email.eq(new.email),
+            invitations::role.eq(new.role),
+            invitations::teams.eq(new.teams),
+            invitations::permissions.eq(new.permissions),
+            invitations::inviter_account_id.eq(new.inviter.0),
+            invitations::token_hash.eq(new.token_hash),
+            invitations::expires_at.eq(new.expires_at),
+        ))
+        .returning(invitations::id)
+        .get_result(conn)
+}
+
+/// The invitation a token stands for, as the accept page shows it: with the
+/// organization's name and the inviter's name.
+pub fn find_by_hash(
+    conn: &mut PgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<(Invitation, String, Option<String>)>> {
+    invitations::table
+        .inner_join(organizations::table)
+        .left_join(accounts::table.on(accounts::id.nullable().eq(invitations::inviter_account_id)))
+        .filter(invitations::token_hash.eq(hash))
+        .select((
+            Invitation::as_select(),
+            organizations::name,
+            accounts::display_name.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// The invitation of a token, row-locked so that concurrent accepts and a revoke
+/// take turns.
+pub fn lock_by_hash(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::token_hash.eq(hash))
+        .select(Invitation::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// The open invitation of a pending membership, row-locked.
+pub fn lock_pending_of_member(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .filter(invitations::organization_id.eq(org.0))
+        .filter(invitations::membership_id.eq(member.0))
+        .filter(invitations::status.eq("pending"))
+        .select(Invitation::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn lock_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+    invitations::table
+        .find(id)
+        .select(Invitation::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn set_token(
+    conn: &mut PgConnection,
+    id: i64,
+    hash: &[u8],
+    expires_at: Option<DateTime<Utc>>,
+) -> QueryResult<usize> {
+    match expires_at {
+        Some(at) => diesel::update(invitations::table.find(id))
+            .set((
+                invitations::token_hash.eq(hash),
+                invitations::expires_at.eq(at),
+            ))
+            .execute(conn),
+        None => diesel::update(invitations::table.find(id))
+            .set(invitations::token_hash.eq(hash))
+            .execute(conn),
+    }
+}
+
+pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<usize> {
+    let accepted_at = (status == "accepted").then(Utc::now);
+    diesel::update(invitations::table.find(id))
+        .set((
+            invitations::status.eq(status),
+            invitations::accepted_at.eq(accepted_at),
+        ))
+        .execute(conn)
+}
+
+/// What the members page shows about a pending member's invitation.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PendingDetails {
+    pub membership_id: i64,
+    pub inviter: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub delivery: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct OwnersAndPending {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    owners: i64,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    pending: serde_json::Value,
+}
+
+/// The organization's active Owners, and the open invitations of these
+/// memberships with the state of their latest email: one statement, so the
+/// members page costs the same number of statements whatever rows it shows.
+pub fn owners_and_pending(
+    conn: &mut PgConnection,
+    org: OrgId,
+    members: &[i64],
+) -> QueryResult<(i64, Vec<PendingDetails>)> {
+    use diesel::sql_types::{Array, BigInt};
+    let row: OwnersAndPending = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM memberships
+                 WHERE organization_id = $1 AND role = 'owner' AND status = 'active') AS owners,
+                COALESCE((
+                  SELECT jsonb_agg(jsonb_build_object(
+                           'membership_id', i.membership_id, 'inviter', a.display_name,
+                           'created_at', i.created_at, 'expires_at', i.expires_at,
+                           'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
+                           'last_error', o.last_error))
+                  FROM invitations i
+                  LEFT JOIN accounts a ON a.id = i.inviter_account_id
+                  LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
+                                     WHERE invitation_id = i.id AND status <> 'cancelled'
+                                     ORDER BY id DESC LIMIT 1) o ON true
+                  WHERE i.organization_id = $1 AND i.membership_id = ANY($2)
+                    AND i.status = 'pending'), '[]'::jsonb) AS pending",
+    )
+    .bind::<BigInt, _>(org.0)
+    .bind::<Array<BigInt>, _>(members)
+    .get_result(conn)?;
+    let pending = serde_json::from_value(row.pending)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    Ok((row.owners, pending))
+}
+
+/// The account's membership in the organization, any status: (id, status).
+pub fn membership_of(
+    conn: &mut PgConnection,
+    org: OrgId,
+    account: AccountId,
+) -> QueryResult<Option<(i64, String)>> {
+    use super::schema::memberships;
+    memberships::table
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::account_id.eq(account))
+        .select((memberships::id, memberships::status))
+        .first(conn)
+        .optional()
+}
+
+/// Pending → active; 0 when the membership is no longer pending.
+pub fn activate_membership(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+) -> QueryResult<usize> {
+    use super::schema::memberships;
+    diesel::update(
+        memberships::table
+            .filter(memberships::id.eq(member))
+            .filter(memberships::organization_id.eq(org))
+            .filter(memberships::status.eq("pending")),
+    )
+    .set((
+        memberships::status.eq("active"),
+        memberships::updated_at.eq(diesel::dsl::now),
+        memberships::version.eq(memberships::version + 1),
+    ))
+    .execute(conn)
+}
+
+pub fn delete_pending_membership(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+) -> QueryResult<usize> {
+    use super::schema::memberships;
+    diesel::delete(
+        memberships::table
+            .filter(memberships::id.eq(member))
+            .filter(memberships::organization_id.eq(org))
+            .filter(memberships::status.eq("pending")),
+    )
+    .execute(conn)
+}

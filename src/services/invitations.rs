@@ -1,0 +1,483 @@
+//! Invitations: inviting (a pending membership, the invitation and its email in
+//! one transaction), resending, revoking, and accepting through the emailed
+//! link. Tokens are 256 bits from the OS, kept only as SHA-256 hashes.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
+use crate::domain::policy::{self, Action, Actor, TeamAction};
+use crate::domain::{
+    AccountId, DisplayName, EmailAddress, Feature, MembershipId, OrgId, OrgRole, Permission,
+    PermissionSet, Scope, TeamRole,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::{demo::NO_PASSWORD, orgs::features};
+
+/// A new token for a link, and the hash that is stored.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_token(&token);
+    (token, hash)
+}
+
+pub fn hash_token(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// What a manager asks for: who, with which org role, in which teams.
+#[derive(Debug, Clone)]
+pub struct InviteRequest {
+    pub email: EmailAddress,
+    pub role: OrgRole,
+    pub teams: Vec<(i64, TeamRole)>,
+}
+
+/// Where links point and how long they live.
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    pub public_url: url::Url,
+    pub ttl: std::time::Duration,
+}
+
+impl LinkSettings {
+    fn expires_at(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(7))
+    }
+}
+
+fn denied(d: policy::Denied) -> AppError {
+    AppError::forbidden(d.0)
+}
+
+/// Refuses unless User management is on (which needs Pro).
+fn require_user_management(conn: &mut PgConnection, org: &orgs::Organization) -> AppResult<()> {
+    let state = features(conn, org)?
+        .into_iter()
+        .find(|f| f.feature == Feature::UserManagement);
+    match state {
+        Some(f) if f.enabled => Ok(()),
+        Some(f) if f.available => Err(AppError::forbidden(
+            "Inviting needs the User management feature: an Owner or Admin can switch it on in Settings → Features.",
+        )),
+        _ => Err(AppError::forbidden(
+            "Inviting needs the User management feature, which comes with the Pro plan.",
+        )),
+    }
+}
+
+/// The actor's permissions in a team, for what they may grant there.
+fn actor_in_team(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    team: i64,
+) -> AppResult<PermissionSet> {
+    if actor.has(Permission::TeamsManage) {
+        return Ok(PermissionSet::scope_all(Scope::Team));
+    }
+    let roles = db::members::team_roles_of_account(conn, org, actor.account_id)?;
+    Ok(roles
+        .into_iter()
+        .find(|r| r.0 == team)
+        .map(|(_, role, custom, own)| {
+            let preset = TeamRole::parse(&role)
+                .map(TeamRole::permissions)
+                .unwrap_or_default();
+            crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref())
+        })
+        .unwrap_or_default())
+}
+
+fn render_email(
+    conn: &mut PgConnection,
+    links: &LinkSettings,
+    org: &orgs::Organization,
+    inviter: AccountId,
+    role: OrgRole,
+    expires: DateTime<Utc>,
+) -> AppResult<crate::mail::Rendered> {
+    let inviter_name = db::accounts::find_by_id(conn, inviter)?
+        .map(|a| a.display_name)
+        .unwrap_or_else(|| "Someone".into());
+    crate::mail::templates::invitation(
+        &links.public_url,
+        &org.name,
+        &inviter_name,
+        role.label(),
+        expires,
+    )
+}
+
+fn queue_email(
+    conn: &mut PgConnection,
+    invitation: i64,
+    to: &str,
+    email: &crate::mail::Rendered,
+) -> AppResult<()> {
+    db::outbox::insert(
+        conn,
+        db::outbox::NewMessage {
+            kind: "invitation",
+            to,
+            subject: &email.subject,
+            text: &email.text,
+            html: &email.html,
+            invitation: Some(invitation),
+        },
+    )?;
+    Ok(())
+}
+
+/// Invites one address: a pending membership (and an account without password
+/// when the address is new), the invitation, its queued email and an audit event.
+pub fn invite(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    req: &InviteRequest,
+    links: &LinkSettings,
+) -> AppResult<MembershipId> {
+    conn.transaction(|conn| {
+        policy::check(
+            actor,
+            Action::InviteMember(req.role, req.role.permissions()),
+        )
+        .map_err(denied)?;
+        // Locks the organization: concurrent invitations count seats one at a time.
+        let organization = orgs::find_for_update(conn, org)?;
+        require_user_management(conn, &organization)?;
+        let account = db::accounts::find_by_email(conn, req.email.as_str())?;
+        if let Some(account) = &account {
+            if let Some((_, status)) = q::membership_of(conn, org, account.id)? {
+                return Err(AppError::Conflict(match status.as_str() {
+                    "pending" => format!("{} is already invited.", req.email.as_str()),
+                    "active" => format!("{} is already a member.", req.email.as_str()),
+                    _ => format!(
+                        "{} was a member and is archived; restore them instead.",
+                        req.email.as_str()
+                    ),
+                }));
+            }
+        }
+        let used = orgs::count_seats_used(conn, org)?;
+        if used >= i64::from(organization.seats_purchased) {
+            return Err(AppError::Validation(format!(
+                "All {} seats are in use. Buy more seats or remove a member before inviting.",
+                organization.seats_purchased
+            )));
+        }
+        let teams = db::members::team_options(conn, org)?;
+        let target = account.as_ref().map(|a| a.id).unwrap_or(AccountId(0));
+        for (team, role) in &req.teams {
+            if !teams.iter().any(|t| t.0 == *team && !t.2) {
+                return Err(AppError::NotFound);
+            }
+            let in_team = actor_in_team(conn, actor, org, *team)?;
+            // The invitee joins with the invitation's org role.
+            let action = TeamAction::GrantTeamPermissions {
+                target,
+                target_role: req.role,
+                granted: role.permissions(),
+            };
+            policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
+        }
+        let account = match account {
+            Some(a) => a.id,
+            None => {
+                let name = req
+                    .email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or("Invitee")
+                    .to_owned();
+                db::accounts::insert(conn, req.email.as_str(), &name, NO_PASSWORD)?
+            }
+        };
+        let membership = orgs::insert_membership(conn, org, account, req.role.as_str(), "pending")?;
+        let teams_json = json!(req
+            .teams
+            .iter()
+            .map(|(t, r)| json!({"team": t, "role": r.as_str()}))
+            .collect::<Vec<_>>());
+        // The real token is minted when the email is sent; this one is never shown.
+        let (_, placeholder_hash) = new_token();
+        let expires_at = links.expires_at();
+        let invitation = q::insert(
+            conn,
+            q::NewInvitation {
+                org,
+                membership,
+                email: req.email.as_str(),
+                role: req.role.as_str(),
+                teams: teams_json.clone(),
+                permissions: None,
+                inviter: actor.account_id,
+                token_hash: &placeholder_hash,
+                expires_at,
+            },
+        )?;
+        let email = render_email(
+            conn,
+            links,
+            &organization,
+            actor.account_id,
+            req.role,
+            expires_at,
+        )?;
+        queue_email(conn, invitation, req.email.as_str(), &email)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "invitation.created",
+                target_type: "membership",
+                target_id: Some(membership.to_string()),
+                before: None,
+                after: Some(json!({
+                    "email": req.email.as_str(), "role": req.role.as_str(), "teams": teams_json,
+                    "invitation": invitation, "expires_at": expires_at,
+                })),
+            },
+        )?;
+        Ok(membership)
+    })
+}
+
+fn lock_open(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+) -> AppResult<q::Invitation> {
+    let inv = q::lock_pending_of_member(conn, org, member)?.ok_or(AppError::NotFound)?;
+    let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
+    policy::check(actor, Action::InviteMember(role, role.permissions())).map_err(denied)?;
+    Ok(inv)
+}
+
+/// A new token and expiry (the old link dies at once) and a new email; roles
+/// and teams stay as they are.
+pub fn resend(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    links: &LinkSettings,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let organization = orgs::find_for_update(conn, org)?;
+        let inv = lock_open(conn, actor, org, member)?;
+        require_user_management(conn, &organization)?;
+        let (_, hash) = new_token();
+        let expires_at = links.expires_at();
+        q::set_token(conn, inv.id, &hash, Some(expires_at))?;
+        db::outbox::cancel_unsent_of_invitation(conn, inv.id)?;
+        let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
+        let email = render_email(
+            conn,
+            links,
+            &organization,
+            actor.account_id,
+            role,
+            expires_at,
+        )?;
+        queue_email(conn, inv.id, &inv.email, &email)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "invitation.resent",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({"expires_at": inv.expires_at})),
+                after: Some(json!({"expires_at": expires_at})),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Revokes an open invitation: the pending membership goes (freeing its seat),
+/// unsent emails are cancelled, and the link stops working.
+pub fn revoke(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+) -> AppResult<String> {
+    conn.transaction(|conn| {
+        let inv = lock_open(conn, actor, org, member)?;
+        q::set_status(conn, inv.id, "revoked")?;
+        db::outbox::cancel_unsent_of_invitation(conn, inv.id)?;
+        q::delete_pending_membership(conn, org, member)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "invitation.revoked",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({"email": inv.email, "role": inv.role, "status": "pending"})),
+                after: Some(json!({"status": "revoked"})),
+            },
+        )?;
+        Ok(inv.email)
+    })
+}
+
+/// Why a link cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    Unknown,
+    Expired,
+    Revoked,
+    Used,
+    /// Someone else is signed in.
+    WrongAccount,
+    /// The address has an account with a password: sign in as it first.
+    MustSignIn,
+}
+
+/// A link that cannot be used: why, and the invitation when the token is known.
+pub type Refused = (Problem, Option<Invite>);
+
+/// An open invitation as its accept page shows it.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub org: OrgId,
+    pub org_name: String,
+    pub inviter: String,
+    pub role: String,
+    pub email: String,
+    pub expires_at: DateTime<Utc>,
+    /// The address already has an account with a password.
+    pub existing_account: bool,
+}
+
+fn describe(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Refused>> {
+    let Some((inv, org_name, inviter)) = q::find_by_hash(conn, &hash_token(token))? else {
+        return Ok(Err((Problem::Unknown, None)));
+    };
+    let existing_account = db::accounts::find_by_email(conn, &inv.email)?
+        .is_some_and(|a| a.password_hash != NO_PASSWORD);
+    let view = Invite {
+        org: OrgId(inv.organization_id),
+        org_name,
+        inviter: inviter.unwrap_or_else(|| "an administrator".into()),
+        role: OrgRole::parse(&inv.role)
+            .map(|r| r.label().to_owned())
+            .unwrap_or(inv.role.clone()),
+        email: inv.email.clone(),
+        expires_at: inv.expires_at,
+        existing_account,
+    };
+    let problem = match inv.status.as_str() {
+        "accepted" => Some(Problem::Used),
+        "revoked" => Some(Problem::Revoked),
+        "expired" => Some(Problem::Expired),
+        _ if inv.expires_at <= Utc::now() => Some(Problem::Expired),
+        _ => None,
+    };
+    Ok(match problem {
+        Some(p) => Err((p, Some(view))),
+        None => Ok(view),
+    })
+}
+
+/// What the link leads to, read only: opening it never uses it up.
+pub fn lookup(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Refused>> {
+    describe(conn, token)
+}
+
+/// How the invitee accepts.
+pub enum Accepting {
+    /// A new account (or one without a password yet) sets its name and password.
+    NewAccount {
+        name: DisplayName,
+        password_hash: String,
+    },
+    /// Signed in already, as this account.
+    SignedIn(AccountId),
+}
+
+/// Accepts in one transaction under the invitation's row lock: the membership
+/// becomes active, its teams are applied, the invitation is used up.
+pub fn accept(
+    conn: &mut PgConnection,
+    token: &str,
+    how: Accepting,
+) -> AppResult<Result<(Invite, AccountId), Refused>> {
+    conn.transaction(|conn| {
+        let Some(inv) = q::lock_by_hash(conn, &hash_token(token))? else {
+            return Ok(Err((Problem::Unknown, None)));
+        };
+        // Read again under the lock: a concurrent accept or revoke has finished.
+        let view = match describe(conn, token)? {
+            Ok(view) => view,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let account = db::accounts::find_by_email(conn, &inv.email)?.ok_or(AppError::NotFound)?;
+        match how {
+            Accepting::SignedIn(id) if id != account.id => {
+                return Ok(Err((Problem::WrongAccount, Some(view))))
+            }
+            Accepting::SignedIn(_) => {}
+            Accepting::NewAccount { .. } if account.password_hash != NO_PASSWORD => {
+                return Ok(Err((Problem::MustSignIn, Some(view))))
+            }
+            Accepting::NewAccount {
+                name,
+                password_hash,
+            } => {
+                db::accounts::update_display_name(conn, account.id, name.as_str())?;
+                db::accounts::update_password_hash(conn, account.id, &password_hash)?;
+            }
+        }
+        let org = OrgId(inv.organization_id);
+        let member = inv
+            .membership_id
+            .map(MembershipId)
+            .ok_or(AppError::NotFound)?;
+        if q::activate_membership(conn, org, member)? == 0 {
+            return Ok(Err((Problem::Revoked, Some(view))));
+        }
+        let teams = db::members::team_options(conn, org)?;
+        for entry in inv.teams.as_array().cloned().unwrap_or_default() {
+            let (Some(team), Some(role)) = (
+                entry["team"].as_i64(),
+                entry["role"].as_str().and_then(TeamRole::parse),
+            ) else {
+                continue;
+            };
+            // A team deleted since the invitation is skipped.
+            if teams.iter().any(|t| t.0 == team) {
+                db::members::upsert_team_membership(conn, org, team, member, role.as_str(), None)?;
+            }
+        }
+        q::set_status(conn, inv.id, "accepted")?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(account.id),
+                action: "invitation.accepted",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({"status": "pending"})),
+                after: Some(json!({"status": "active", "teams": inv.teams})),
+            },
+        )?;
+        Ok(Ok((view, account.id)))
+    })
+}

@@ -1,0 +1,281 @@
+//! Inviting from the Members page: the invite dialog (a fragment for htmx, a
+//! full page without JavaScript), and resending or revoking a pending member's
+//! invitation. The accept pages behind the emailed link are in `accept`.
+
+pub mod accept;
+pub mod view;
+
+use actix_session::Session;
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::config::Settings;
+use crate::db::{self, PgPool};
+use crate::domain::{EmailAddress, MembershipId, OrgRole, TeamRole};
+use crate::error::{AppError, AppResult};
+use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
+use crate::web::context::{flash, Layout, OrgContext};
+use crate::web::forms::{pairs, FormErrors};
+use crate::web::htmx::{is_htmx, page_or_fragment, redirect, Toast};
+use view::{invite_options, may_invite_any, InviteForm};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orgs/{org}/members/invite", web::get().to(invite_form))
+        .route("/orgs/{org}/members/invite", web::post().to(invite_submit))
+        .route(
+            "/orgs/{org}/members/{member}/invitation/resend",
+            web::post().to(invitation_resend),
+        )
+        .route(
+            "/orgs/{org}/members/{member}/invitation/revoke",
+            web::post().to(invitation_revoke),
+        )
+        .route("/invite/{token}", web::get().to(accept::accept_page))
+        .route("/invite/{token}", web::post().to(accept::accept_submit));
+}
+
+#[derive(Template)]
+#[template(path = "pages/invitations/new.html")]
+pub struct InvitePage<'a> {
+    pub layout: Layout,
+    pub form: &'a InviteForm,
+}
+
+#[derive(Template)]
+#[template(path = "fragments/invitations/_form.html")]
+pub struct InviteFormFragment<'a> {
+    pub form: &'a InviteForm,
+    pub csrf: &'a str,
+}
+
+fn links(settings: &Settings) -> LinkSettings {
+    LinkSettings {
+        public_url: settings.public_url.clone(),
+        ttl: settings.invitation_ttl,
+    }
+}
+
+fn render_form(
+    req: &HttpRequest,
+    ctx: &OrgContext,
+    status: StatusCode,
+    form: &InviteForm,
+) -> AppResult<HttpResponse> {
+    let layout = Layout::in_org(ctx, "members");
+    let csrf = layout.csrf.clone();
+    page_or_fragment(
+        req,
+        status,
+        || InvitePage { layout, form },
+        || InviteFormFragment { form, csrf: &csrf },
+    )
+}
+
+async fn load_form(pool: &PgPool, ctx: &OrgContext) -> AppResult<InviteForm> {
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    db::run(pool, move |conn| invite_options(conn, &actor, org)).await
+}
+
+pub async fn invite_form(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    ctx: OrgContext,
+) -> AppResult<HttpResponse> {
+    may_invite_any(&ctx.actor)?;
+    let form = load_form(&pool, &ctx).await?;
+    render_form(&req, &ctx, StatusCode::OK, &form)
+}
+
+/// The most a form of this dialog can hold, per field.
+const MAX_FIELD: usize = 1000;
+
+/// The form's fields turned into a request, or the messages for each field.
+fn parse_invite(fields: &[(String, String)], errors: &mut FormErrors) -> Option<InviteRequest> {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    if fields.iter().any(|(_, v)| v.len() > MAX_FIELD) {
+        errors.add("form", "A field is too long.");
+        return None;
+    }
+    let email = errors.check("email", EmailAddress::parse(get("email")));
+    let role = OrgRole::parse(get("role"));
+    if role.is_none() {
+        errors.add("role", "Choose one of the listed roles.");
+    }
+    let mut teams = Vec::new();
+    for (key, value) in fields {
+        let Some(team) = key.strip_prefix("team_") else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match (
+            team.parse::<i64>(),
+            TeamRole::parse(value).filter(|r| *r != TeamRole::Custom),
+        ) {
+            (Ok(team), Some(role)) => teams.push((team, role)),
+            _ => errors.add("teams", "Choose one of the listed team roles."),
+        }
+    }
+    Some(InviteRequest {
+        email: email?,
+        role: role?,
+        teams,
+    })
+    .filter(|_| errors.is_empty())
+}
+
+pub async fn invite_submit(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    session: Session,
+    ctx: OrgContext,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    may_invite_any(&ctx.actor)?;
+    let fields = pairs(&body);
+    let mut errors = FormErrors::default();
+    let parsed = parse_invite(&fields, &mut errors);
+    let result = match parsed {
+        Some(request) => {
+            let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
+            db::run(&pool, move |conn| {
+                svc::invite(conn, &actor, org, &request, &links).map(|_| request.email)
+            })
+            .await
+        }
+        None => Err(AppError::Validation(String::new())),
+    };
+    let status = match result {
+        Ok(email) => return invited(&req, &session, &ctx, &pool, email).await,
+        Err(AppError::NotFound) => {
+            errors.add("teams", "That team does not exist.");
+            StatusCode::NOT_FOUND
+        }
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            if !e.to_string().is_empty() {
+                errors.add("form", e.to_string());
+            }
+            actix_web::ResponseError::status_code(&e)
+        }
+        Err(other) => return Err(other),
+    };
+    let mut form = load_form(&pool, &ctx).await?;
+    form.keep_input(&fields, errors);
+    render_form(&req, &ctx, status, &form)
+}
+
+/// After an invitation: htmx gets a fresh form, a toast and a nudge for the
+/// members table to reload; a plain form goes back to the members list.
+async fn invited(
+    req: &HttpRequest,
+    session: &Session,
+    ctx: &OrgContext,
+    pool: &PgPool,
+    email: EmailAddress,
+) -> AppResult<HttpResponse> {
+    let message = format!(
+        "Invitation to {} queued; it shows as Pending until accepted.",
+        email.as_str()
+    );
+    if !is_htmx(req) {
+        flash(session, "success", message);
+        return Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)));
+    }
+    let form = load_form(pool, ctx).await?;
+    let csrf = crate::web::csrf::token(session);
+    let mut body = InviteFormFragment {
+        form: &form,
+        csrf: &csrf,
+    }
+    .render()?;
+    body.push_str(
+        &Toast {
+            kind: "success",
+            message: &message,
+            oob: true,
+        }
+        .render()?,
+    );
+    Ok(changed(body))
+}
+
+fn changed(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("HX-Trigger", "members-changed"))
+        .body(body)
+}
+
+fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
+    req.match_info()
+        .get("member")
+        .and_then(|v| v.parse().ok())
+        .map(MembershipId)
+        .ok_or(AppError::NotFound)
+}
+
+fn done(
+    req: &HttpRequest,
+    session: &Session,
+    ctx: &OrgContext,
+    message: &str,
+) -> AppResult<HttpResponse> {
+    if is_htmx(req) {
+        return Ok(changed(
+            Toast {
+                kind: "success",
+                message,
+                oob: true,
+            }
+            .render()?,
+        ));
+    }
+    flash(session, "success", message);
+    Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)))
+}
+
+pub async fn invitation_resend(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
+    session: Session,
+    ctx: OrgContext,
+) -> AppResult<HttpResponse> {
+    let member = member_id(&req)?;
+    let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
+    db::run(&pool, move |conn| {
+        svc::resend(conn, &actor, org, member, &links)
+    })
+    .await?;
+    done(
+        &req,
+        &session,
+        &ctx,
+        "Invitation sent again with a new link; the old link no longer works.",
+    )
+}
+
+pub async fn invitation_revoke(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    session: Session,
+    ctx: OrgContext,
+) -> AppResult<HttpResponse> {
+    let member = member_id(&req)?;
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    let email = db::run(&pool, move |conn| svc::revoke(conn, &actor, org, member)).await?;
+    done(
+        &req,
+        &session,
+        &ctx,
+        &format!("Invitation for {email} revoked; its link no longer works."),
+    )
+}

@@ -1,0 +1,191 @@
+//! View models: the invite dialog (roles the viewer may grant, teams, seats
+//! left, and why inviting is refused if it is) and the invitation details of
+//! pending rows on the members page. No token ever reaches these.
+
+use chrono::Utc;
+use diesel::PgConnection;
+
+use crate::db::{self, organizations as orgs};
+use crate::domain::policy::{self, Action, Actor};
+use crate::domain::{Feature, OrgId, OrgRole, TeamRole};
+use crate::error::AppResult;
+use crate::web::forms::FormErrors;
+
+pub struct RoleChoice {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub denied: Option<&'static str>,
+}
+
+pub struct TeamChoice {
+    pub id: i64,
+    pub name: String,
+    /// The chosen team role, empty for none.
+    pub role: String,
+}
+
+pub struct InviteForm {
+    pub org_id: i64,
+    pub email: String,
+    pub role: String,
+    pub roles: Vec<RoleChoice>,
+    pub teams: Vec<TeamChoice>,
+    pub team_roles: Vec<(&'static str, &'static str)>,
+    pub seats_left: i64,
+    pub seats_purchased: i32,
+    /// Why inviting is not possible right now (feature, permission, seats).
+    pub blocked: Option<String>,
+    pub errors: FormErrors,
+}
+
+impl InviteForm {
+    /// Puts the submitted values back after a refusal.
+    pub fn keep_input(&mut self, fields: &[(String, String)], errors: FormErrors) {
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        self.email = get("email").chars().take(254).collect();
+        self.role = get("role");
+        for team in &mut self.teams {
+            team.role = get(&format!("team_{}", team.id));
+        }
+        self.errors = errors;
+    }
+}
+
+/// Refuses those who may invite with no role at all.
+pub fn may_invite_any(actor: &Actor) -> crate::error::AppResult<()> {
+    let mut denied = None;
+    for role in OrgRole::ALL {
+        match policy::check(actor, Action::InviteMember(role, role.permissions())) {
+            Ok(()) => return Ok(()),
+            Err(d) => denied = denied.or(Some(d.0)),
+        }
+    }
+    Err(crate::error::AppError::forbidden(
+        denied.unwrap_or("You do not have permission to invite members."),
+    ))
+}
+
+pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> AppResult<InviteForm> {
+    let organization = orgs::find_by_id(conn, org)?.ok_or(crate::error::AppError::NotFound)?;
+    let feature = crate::services::orgs::features(conn, &organization)?
+        .into_iter()
+        .find(|f| f.feature == Feature::UserManagement);
+    let seats = crate::services::orgs::seats(conn, &organization)?;
+    let seats_left = (i64::from(seats.purchased) - seats.used).max(0);
+    let roles: Vec<RoleChoice> = OrgRole::ALL
+        .iter()
+        .map(|r| RoleChoice {
+            value: r.as_str(),
+            label: r.label(),
+            denied: policy::check(actor, Action::InviteMember(*r, r.permissions()))
+                .err()
+                .map(|d| d.0),
+        })
+        .collect();
+    let blocked = match feature {
+        _ if roles.iter().all(|r| r.denied.is_some()) => {
+            Some("You do not have permission to invite members.".to_owned())
+        }
+        Some(f) if !f.available => Some(
+            "Inviting needs the User management feature, which comes with the Pro plan.".to_owned(),
+        ),
+        Some(f) if !f.enabled => Some(
+            "Inviting needs the User management feature: switch it on in Settings → Features."
+                .to_owned(),
+        ),
+        _ if seats_left == 0 => Some(format!(
+            "All {} seats are in use. Buy more seats or remove a member before inviting.",
+            seats.purchased
+        )),
+        _ => None,
+    };
+    let teams = db::members::team_options(conn, org)?
+        .into_iter()
+        .filter(|t| !t.2)
+        .map(|t| TeamChoice {
+            id: t.0,
+            name: t.1,
+            role: String::new(),
+        })
+        .collect();
+    Ok(InviteForm {
+        org_id: org.0,
+        email: String::new(),
+        role: OrgRole::Member.as_str().to_owned(),
+        roles,
+        teams,
+        team_roles: [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager]
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        seats_left,
+        seats_purchased: seats.purchased,
+        blocked,
+        errors: FormErrors::default(),
+    })
+}
+
+/// A pending member's invitation as their row shows it.
+#[derive(Debug, Clone)]
+pub struct PendingView {
+    pub inviter: String,
+    pub invited_on: String,
+    pub expires: String,
+    pub expired: bool,
+    /// queued, sending, retrying, sent, failed
+    pub delivery: &'static str,
+    pub last_error: Option<String>,
+    /// Why the viewer may not resend or revoke, if they may not.
+    pub denied: Option<&'static str>,
+}
+
+/// The count of active Owners (which the rows need) and the invitation details
+/// of the pending rows among `rows` (membership id, role), in one statement.
+pub fn owners_and_pending(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    rows: &[(i64, String)],
+) -> AppResult<(i64, Vec<(i64, PendingView)>)> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let (owners, details) = db::invitations::owners_and_pending(conn, org, &ids)?;
+    let views = details
+        .into_iter()
+        .map(|d| {
+            let role = rows
+                .iter()
+                .find(|r| r.0 == d.membership_id)
+                .and_then(|r| OrgRole::parse(&r.1))
+                .unwrap_or(OrgRole::Member);
+            let delivery = match d.delivery.as_deref() {
+                Some("queued") if d.attempts > 0 => "retrying",
+                Some("queued") => "queued",
+                Some("sending") => "sending",
+                Some("sent") => "sent",
+                Some("failed") => "failed",
+                _ => "not sent",
+            };
+            let view = PendingView {
+                inviter: d.inviter.unwrap_or_else(|| "—".into()),
+                invited_on: d.created_at.format("%Y-%m-%d").to_string(),
+                expires: d.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+                expired: d.expires_at <= Utc::now(),
+                delivery,
+                last_error: d
+                    .last_error
+                    .filter(|_| matches!(delivery, "retrying" | "failed")),
+                denied: policy::check(actor, Action::InviteMember(role, role.permissions()))
+                    .err()
+                    .map(|x| x.0),
+            };
+            (d.membership_id, view)
+        })
+        .collect();
+    Ok((owners, views))
+}
