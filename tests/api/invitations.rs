@@ -102,7 +102,7 @@ async fn an_owner_invites_a_new_address_and_a_real_multipart_email_with_the_link
         .await;
     assert_eq!(stored, 1);
     let mut members = String::new();
-    for _ in 0..40 {
+    for _ in 0..200 {
         members = app.client.page(&format!("/orgs/{org}/members")).await.1;
         if members.contains("Email: sent") {
             break;

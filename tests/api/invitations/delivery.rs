@@ -34,7 +34,7 @@ async fn with_smtp_down_invitations_stay_queued_and_retrying_then_go_out_exactly
         );
     }
     let mut retried = 0;
-    for _ in 0..60 {
+    for _ in 0..300 {
         retried = app
             .count("SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts > 0 AND last_error IS NOT NULL")
             .await;
@@ -196,7 +196,7 @@ async fn with_no_smtp_configured_the_email_is_written_as_an_eml_file() {
     );
 
     let mut files = Vec::new();
-    for _ in 0..60 {
+    for _ in 0..300 {
         files = std::fs::read_dir(&dir)
             .map(|d| d.flatten().map(|e| e.path()).collect())
             .unwrap_or_default();
