@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Text};
+use diesel::sql_types::Text;
 
 use super::schema::{accounts, group_members, groups, memberships, team_memberships};
-use crate::domain::{GroupId, MembershipId, OrgId, TeamId, TeamMembershipId};
+use crate::domain::{GroupId, OrgId, TeamId, TeamMembershipId};
 
 #[declare_sql_function]
 extern "SQL" {
@@ -241,57 +241,4 @@ pub fn remove_member(
             .filter(group_members::team_membership_id.eq(member)),
     )
     .execute(conn)
-}
-
-/// One group an org member belongs to, with its team and the services it provides.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
-pub struct MemberGroup {
-    #[diesel(sql_type = BigInt)]
-    pub membership_id: MembershipId,
-    #[diesel(sql_type = BigInt)]
-    pub team_id: TeamId,
-    #[diesel(sql_type = Text)]
-    pub team_name: String,
-    #[diesel(sql_type = BigInt)]
-    pub group_id: GroupId,
-    #[diesel(sql_type = Text)]
-    pub group_name: String,
-    /// The group's active services, by name.
-    #[diesel(sql_type = Array<Text>)]
-    pub services: Vec<String>,
-}
-
-/// For a page of org members (the members page's rows), every group each one is
-/// in, with the group's team and its active services, in one query whatever the
-/// number of rows: one row per (member, group), ordered by member, then team and
-/// group name. Members in no group have no rows. Groups of archived teams are
-/// left out, as are inactive services; another organization's memberships never
-/// match. A member's services are the union of their groups' `services`.
-pub fn groups_and_services_by_membership(
-    conn: &mut PgConnection,
-    org: OrgId,
-    membership_ids: &[MembershipId],
-) -> QueryResult<Vec<MemberGroup>> {
-    if membership_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<i64> = membership_ids.iter().map(|id| id.0).collect();
-    diesel::sql_query(
-        "SELECT tm.membership_id, t.id AS team_id, t.name AS team_name, \
-                g.id AS group_id, g.name AS group_name, \
-                COALESCE(array_agg(s.name ORDER BY lower(s.name), s.id) \
-                         FILTER (WHERE s.id IS NOT NULL), '{}') AS services \
-         FROM team_memberships tm \
-         JOIN group_members gm ON gm.team_membership_id = tm.id \
-         JOIN groups g ON g.id = gm.group_id \
-         JOIN teams t ON t.id = g.team_id AND t.archived_at IS NULL \
-         LEFT JOIN group_services gs ON gs.group_id = g.id \
-         LEFT JOIN services s ON s.id = gs.service_id AND s.active \
-         WHERE tm.organization_id = $1 AND tm.membership_id = ANY($2) \
-         GROUP BY tm.membership_id, t.id, t.name, g.id, g.name \
-         ORDER BY tm.membership_id, lower(t.name), t.id, lower(g.name), g.id",
-    )
-    .bind::<BigInt, _>(org)
-    .bind::<Array<BigInt>, _>(ids)
-    .load(conn)
 }

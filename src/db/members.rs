@@ -436,23 +436,6 @@ pub fn update_access(
         .execute(conn)
 }
 
-/// A custom role of the organization: (id, scope, name, permission keys).
-pub type RoleOption = (i64, String, String, Vec<String>);
-
-pub fn custom_role_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<RoleOption>> {
-    use super::schema::custom_roles;
-    custom_roles::table
-        .filter(custom_roles::organization_id.eq(org))
-        .order((custom_roles::scope, custom_roles::name))
-        .select((
-            custom_roles::id,
-            custom_roles::scope,
-            custom_roles::name,
-            custom_roles::permissions,
-        ))
-        .load(conn)
-}
-
 /// The organization's teams with their groups: (team id, team name, archived, [(group id, group name)]).
 pub type TeamOption = (i64, String, bool, Vec<(i64, String)>);
 

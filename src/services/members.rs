@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::db::{self, audit::NewEvent, members as q};
 use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
-use crate::domain::{MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+use crate::domain::{
+    CustomRoleId, MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +92,17 @@ fn actor_team_permissions(
         .collect())
 }
 
-fn custom_role(roles: &[q::RoleOption], id: i64, scope: Scope) -> AppResult<PermissionSet> {
-    let (_, _, _, keys) = roles
-        .iter()
-        .find(|(rid, rscope, _, _)| *rid == id && rscope == scope.as_str())
+/// The permissions of the organization's custom role `id` of `scope`; any other id is a 404.
+fn custom_role(
+    conn: &mut PgConnection,
+    org: OrgId,
+    id: i64,
+    scope: Scope,
+) -> AppResult<PermissionSet> {
+    let role = db::roles::find_in_org(conn, org, CustomRoleId(id))?
+        .filter(|r| r.scope == scope.as_str())
         .ok_or(AppError::NotFound)?;
-    PermissionSet::from_keys(keys).map_err(AppError::Validation)
+    PermissionSet::from_keys(&role.permissions).map_err(AppError::Validation)
 }
 
 /// Applies a patch to one member. Returns nothing; the caller reloads the row.
@@ -119,7 +126,6 @@ pub fn update_member(
             current_role == OrgRole::Owner && active && q::count_active_owners(conn, org)? <= 1;
         let target = Target { account_id: crate::domain::AccountId(current.account_id), role: current_role, active, last_active_owner };
         policy::check(actor, Action::EditMember(target)).map_err(denied)?;
-        let roles = q::custom_role_options(conn, org)?;
 
         // Org role and permission set.
         let (mut role, mut custom_role_id, mut own) =
@@ -127,7 +133,7 @@ pub fn update_member(
         if let Some(choice) = patch.role {
             let (new_role, new_custom, granted) = match choice {
                 OrgRoleChoice::Builtin(r) => (r, None, r.permissions()),
-                OrgRoleChoice::Custom(id) => (OrgRole::Member, Some(id), custom_role(&roles, id, Scope::Org)?),
+                OrgRoleChoice::Custom(id) => (OrgRole::Member, Some(id), custom_role(conn, org, id, Scope::Org)?),
             };
             if new_role != current_role || new_custom != current.custom_role_id {
                 policy::check(actor, Action::GrantOrgRole(target, new_role, granted)).map_err(denied)?;
@@ -159,7 +165,7 @@ pub fn update_member(
             let current_in_team = before_teams.iter().find(|t| t.1 == *team);
             let (new_role, new_custom, granted) = match choice {
                 Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
-                Some(TeamRoleChoice::Custom(id)) => (Some("custom"), Some(*id), custom_role(&roles, *id, Scope::Team)?),
+                Some(TeamRoleChoice::Custom(id)) => (Some("custom"), Some(*id), custom_role(conn, org, *id, Scope::Team)?),
                 None => (None, None, PermissionSet::default()),
             };
             let unchanged = match (current_in_team, new_role) {

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::{self, members as q, PgPool};
-use crate::domain::{policy, MembershipId, OrgId, OrgRole, PermissionSet, TeamId};
+use crate::domain::{policy, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
@@ -298,7 +298,8 @@ async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> App
             return Err(AppError::NotFound);
         }
         let owners = q::count_active_owners(conn, org)?;
-        let roles = q::custom_role_options(conn, org)?;
+        let mut roles = db::roles::list_for_org(conn, org, Scope::Org)?;
+        roles.extend(db::roles::list_for_org(conn, org, Scope::Team)?);
         let teams = q::team_options(conn, org)?;
         Ok(edit_form(&row, &actor, owners, &roles, &teams))
     })

@@ -1,7 +1,8 @@
 //! View models of the members page: rows and the inline edit form, with the
 //! policy's reasons attached to whatever the viewer may not do.
 
-use crate::db::members::{MemberRow, RoleOption, TeamOption};
+use crate::db::members::{MemberRow, TeamOption};
+use crate::db::roles::CustomRole;
 use crate::domain::policy::{self, Action, Actor, Target};
 use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
 
@@ -129,7 +130,7 @@ pub fn edit_form(
     row: &MemberRow,
     actor: &Actor,
     active_owners: i64,
-    roles: &[RoleOption],
+    roles: &[CustomRole],
     teams: &[TeamOption],
 ) -> EditForm {
     let member = member_view(row, actor, active_owners);
@@ -153,9 +154,9 @@ pub fn edit_form(
                 .flatten(),
         })
         .collect();
-    for (id, scope, name, keys) in roles.iter().filter(|r| r.1 == Scope::Org.as_str()) {
-        let value = format!("custom:{id}");
-        let granted = PermissionSet::from_keys(keys).unwrap_or_default();
+    for role in roles.iter().filter(|r| r.scope == Scope::Org.as_str()) {
+        let value = format!("custom:{}", role.id);
+        let granted = PermissionSet::from_keys(&role.permissions).unwrap_or_default();
         role_choices.push(Choice {
             selected: current == value,
             denied: policy::check(
@@ -165,9 +166,8 @@ pub fn edit_form(
             .err()
             .map(|d| d.0),
             value,
-            label: format!("{name} (custom)"),
+            label: format!("{} (custom)", role.name),
         });
-        let _ = scope;
     }
     let own = row
         .permissions
@@ -194,9 +194,9 @@ pub fn edit_form(
         })
         .collect();
     let group_ids: Vec<i64> = row.groups.iter().map(|g| g.group_id).collect();
-    let team_roles: Vec<&RoleOption> = roles
+    let team_roles: Vec<&CustomRole> = roles
         .iter()
-        .filter(|r| r.1 == Scope::Team.as_str())
+        .filter(|r| r.scope == Scope::Team.as_str())
         .collect();
     let teams = teams
         .iter()
@@ -219,10 +219,10 @@ pub fn edit_form(
                 selected: current == r.as_str(),
                 denied: None,
             }));
-            choices.extend(team_roles.iter().map(|(rid, _, rname, _)| Choice {
-                selected: current == format!("custom:{rid}"),
-                value: format!("custom:{rid}"),
-                label: format!("{rname} (custom)"),
+            choices.extend(team_roles.iter().map(|role| Choice {
+                selected: current == format!("custom:{}", role.id),
+                value: format!("custom:{}", role.id),
+                label: format!("{} (custom)", role.name),
                 denied: None,
             }));
             let pending = row.status != "active";

@@ -2,7 +2,6 @@
 //! (pending members stay out, switched-off modules refuse, other tenants get
 //! 404) and the members page's one-query lookup of groups and services.
 
-mod members_query;
 mod rules;
 mod scene;
 mod services;

@@ -765,3 +765,88 @@ async fn the_total_follows_every_change_of_membership() {
     let real = app.count(&format!("SELECT count(*) FROM memberships WHERE organization_id = {org} AND status <> 'archived'")).await;
     assert_eq!(real, 26);
 }
+
+#[tokio::test]
+async fn custom_roles_are_offered_and_granted_inline_but_only_the_organizations_own() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 0, 1).await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let (org_role, team_role, foreign) = app
+        .query(move |conn| {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            let insert = |conn: &mut diesel::PgConnection, org: i64, scope: &str, name: &str, perms: &str| {
+                diesel::sql_query(format!(
+                    "INSERT INTO custom_roles (organization_id, scope, name, permissions) VALUES ({org}, '{scope}', '{name}', '{perms}') RETURNING id"
+                ))
+                .get_result::<Id>(conn)
+                .unwrap()
+                .id
+            };
+            let other = roster::db::organizations::insert(conn, "Elsewhere").unwrap().id.0;
+            (
+                insert(conn, org, "org", "Auditor", "{audit.view}"),
+                insert(conn, org, "team", "Coach", "{team.view_all}"),
+                insert(conn, other, "org", "Foreign", "{}"),
+            )
+        })
+        .await;
+    let (_, form) = app
+        .client
+        .page(&format!("/orgs/{org}/members/{bob}/edit"))
+        .await;
+    assert!(
+        form.contains(&format!("value=\"custom:{org_role}\"")) && form.contains("Auditor (custom)")
+    );
+    assert!(
+        form.contains(&format!("value=\"custom:{team_role}\"")) && form.contains("Coach (custom)")
+    );
+    assert!(!form.contains("Foreign"));
+
+    let team = app.count("SELECT min(id) FROM teams").await;
+    let (role_value, team_value) = (format!("custom:{org_role}"), format!("custom:{team_role}"));
+    let team_field = format!("team_{team}");
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[
+                ("role", role_value.as_str()),
+                (team_field.as_str(), team_value.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let row = res.text().await.unwrap();
+    assert!(row.contains("<td class=\"role\">Auditor</td>"), "{row}");
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM team_memberships WHERE membership_id = {bob} AND role = 'custom' AND custom_role_id = {team_role}")).await,
+        1
+    );
+
+    // Another organization's role, or a team role offered as an org role, is not found.
+    for bad in [format!("custom:{foreign}"), format!("custom:{team_role}")] {
+        let res = app
+            .client
+            .htmx_post(
+                &format!("/orgs/{org}/members/{bob}"),
+                &[("role", bad.as_str())],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{bad}");
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT custom_role_id FROM memberships WHERE id = {bob}"
+        ))
+        .await,
+        org_role
+    );
+}
