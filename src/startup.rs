@@ -115,7 +115,11 @@ fn run(
     } else {
         settings.workers
     };
-    let store = PgSessionStore::new(pool.clone(), settings.session_absolute);
+    let store = PgSessionStore::new(
+        pool.clone(),
+        settings.session_idle,
+        settings.session_absolute,
+    );
     let secure = settings.secure_cookies();
     let idle = CookieDuration::seconds(settings.session_idle.as_secs() as i64);
     let pool = web::Data::new(pool);
@@ -136,7 +140,8 @@ fn run(
             .session_lifecycle(
                 BrowserSession::default()
                     .state_ttl(idle)
-                    .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                    // The store extends the idle expiry as it loads the session.
+                    .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build();
         App::new()

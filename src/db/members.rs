@@ -6,11 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{
-    pg::Pg,
     prelude::*,
-    query_builder::{BoxedSqlQuery, SqlQuery},
     sql_types::{BigInt, Text},
 };
+
+use super::sql::Statement;
 
 use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
 
@@ -143,36 +143,7 @@ pub fn like_pattern(search: &str) -> String {
     out
 }
 
-/// A raw SQL query built piece by piece, numbering its `$n` placeholders.
-struct Sql<'a> {
-    q: BoxedSqlQuery<'a, Pg, SqlQuery>,
-    n: usize,
-}
-
-impl<'a> Sql<'a> {
-    fn new(sql: &str) -> Self {
-        Self {
-            q: diesel::sql_query(sql).into_boxed(),
-            n: 0,
-        }
-    }
-    fn sql(mut self, sql: &str) -> Self {
-        self.q = self.q.sql(sql);
-        self
-    }
-    fn bind<ST, V>(mut self, value: V) -> Self
-    where
-        Pg: diesel::sql_types::HasSqlType<ST>,
-        V: diesel::serialize::ToSql<ST, Pg> + Send + 'a,
-        ST: Send + 'a,
-    {
-        self.n += 1;
-        self.q = self.q.sql(format!("${}", self.n)).bind::<ST, V>(value);
-        self
-    }
-}
-
-fn with_filters<'a>(mut q: Sql<'a>, org: OrgId, filter: &MemberFilter) -> Sql<'a> {
+fn with_filters<'a>(mut q: Statement<'a>, org: OrgId, filter: &MemberFilter) -> Statement<'a> {
     q = q
         .sql(" WHERE m.organization_id = ")
         .bind::<BigInt, _>(org.0);
@@ -223,20 +194,25 @@ struct Decoration {
 /// Teams, groups and services of a page of members: one statement for the page.
 fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<MemberRow>> {
     let ids: Vec<i64> = base.iter().map(|m| m.id).collect();
-    let decorations: Vec<Decoration> = diesel::sql_query(
-        "SELECT tm.membership_id, 'team' AS kind, t.id, t.name, tm.role AS detail, tm.custom_role_id \
-         FROM team_memberships tm JOIN teams t ON t.id = tm.team_id WHERE tm.membership_id = ANY($1) \
+    let decorations: Vec<Decoration> = Statement::prepared(
+        "WITH tm AS (SELECT id, membership_id, team_id, role, custom_role_id FROM team_memberships \
+           WHERE membership_id = ANY(",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .sql(
+        ")), gm AS (SELECT tm.membership_id, gm.group_id FROM tm \
+           JOIN group_members gm ON gm.team_membership_id = tm.id) \
+         SELECT tm.membership_id, 'team' AS kind, t.id, t.name, tm.role AS detail, tm.custom_role_id \
+         FROM tm JOIN teams t ON t.id = tm.team_id \
          UNION ALL \
-         SELECT tm.membership_id, 'group', g.id, g.name, t.name, NULL::bigint FROM team_memberships tm \
-         JOIN group_members gm ON gm.team_membership_id = tm.id JOIN groups g ON g.id = gm.group_id \
-         JOIN teams t ON t.id = g.team_id WHERE tm.membership_id = ANY($1) \
+         SELECT gm.membership_id, 'group', g.id, g.name, t.name, NULL::bigint \
+         FROM gm JOIN groups g ON g.id = gm.group_id JOIN teams t ON t.id = g.team_id \
          UNION ALL \
-         SELECT DISTINCT tm.membership_id, 'service', 0::bigint, s.name, NULL::text, NULL::bigint FROM team_memberships tm \
-         JOIN group_members gm ON gm.team_membership_id = tm.id JOIN group_services gs ON gs.group_id = gm.group_id \
-         JOIN services s ON s.id = gs.service_id WHERE tm.membership_id = ANY($1) AND s.active \
+         SELECT DISTINCT gm.membership_id, 'service', 0::bigint, s.name, NULL::text, NULL::bigint \
+         FROM gm JOIN group_services gs ON gs.group_id = gm.group_id \
+         JOIN services s ON s.id = gs.service_id WHERE s.active \
          ORDER BY 1, 2, 4",
     )
-    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
     .load(conn)?;
     Ok(base
         .into_iter()
@@ -286,7 +262,7 @@ pub fn list_page(
     } else {
         "WITH page AS (SELECT m.id FROM memberships m"
     };
-    let q = with_filters(Sql::new(from), org, filter)
+    let q = with_filters(Statement::unprepared(from), org, filter)
         .sql(" ORDER BY ")
         .sql(filter.sort.order_by())
         .sql(" LIMIT ")
@@ -297,7 +273,7 @@ pub fn list_page(
         .sql(BASE_COLUMNS)
         .sql(" JOIN page ON page.id = m.id ORDER BY ")
         .sql(filter.sort.order_by());
-    let base: Vec<MemberBase> = q.q.load(conn)?;
+    let base: Vec<MemberBase> = q.load(conn)?;
     decorate(conn, base)
 }
 
@@ -315,11 +291,11 @@ pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> Quer
         n: i64,
     }
     let q = with_filters(
-        Sql::new("SELECT count(*) AS n FROM memberships m"),
+        Statement::unprepared("SELECT count(*) AS n FROM memberships m"),
         org,
         filter,
     );
-    Ok(q.q.get_result::<Count>(conn)?.n)
+    Ok(q.get_result::<Count>(conn)?.n)
 }
 
 /// Members of one status, or active and pending ones, from the trigger-kept counts.
@@ -333,11 +309,13 @@ fn count_by_status(conn: &mut PgConnection, org: OrgId, status: Option<&str>) ->
         Some(status) => vec![status],
         None => vec!["active", "pending"],
     };
-    let row: Count = diesel::sql_query(
-        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM membership_counts WHERE organization_id = $1 AND status = ANY($2)",
+    let row: Count = Statement::prepared(
+        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM membership_counts WHERE organization_id = ",
     )
     .bind::<BigInt, _>(org.0)
+    .sql(" AND status = ANY(")
     .bind::<diesel::sql_types::Array<Text>, _>(statuses)
+    .sql(")")
     .get_result(conn)?;
     Ok(row.n)
 }

@@ -15,6 +15,7 @@ pub mod schema;
 pub mod secrets;
 pub mod services;
 pub mod sessions;
+pub mod sql;
 pub mod teams;
 pub mod throttle;
 
@@ -38,9 +39,11 @@ struct SessionOptions;
 
 impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionOptions {
     fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        // Organizations differ in size by orders of magnitude; a generic plan chosen
-        // for one is badly wrong for another, so always plan with the real values.
-        conn.batch_execute("SET plan_cache_mode = force_custom_plan; SET statement_timeout = '30s'")
+        // Prepared statements keep PostgreSQL's default plan cache: the ones whose
+        // best plan depends on an organization's size (the members list's page,
+        // search and count) are sent unprepared and planned with their values
+        // every time; see `sql::Statement`.
+        conn.batch_execute("SET statement_timeout = '30s'")
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }

@@ -26,19 +26,37 @@ pub struct SessionInfo {
     pub last_used_at: DateTime<Utc>,
 }
 
-/// The state of a live session: not idle past its expiry, not older than `created_after`.
+/// The state of a live session: not idle past its expiry, not older than
+/// `created_after`. In the same statement, a session last used before
+/// `touch_unless_used_after` has its idle expiry moved to `expires_at`, so a
+/// request reads and keeps its session alive in one round trip.
 pub fn find_live_state(
     conn: &mut PgConnection,
     key_hash: &[u8],
     created_after: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    touch_unless_used_after: DateTime<Utc>,
 ) -> QueryResult<Option<Value>> {
-    sessions::table
-        .filter(sessions::key_hash.eq(key_hash))
-        .filter(sessions::expires_at.gt(diesel::dsl::now))
-        .filter(sessions::created_at.gt(created_after))
-        .select(sessions::state)
-        .first(conn)
-        .optional()
+    use diesel::sql_types::{Bytea, Jsonb, Timestamptz};
+    #[derive(QueryableByName)]
+    struct State {
+        #[diesel(sql_type = Jsonb)]
+        state: Value,
+    }
+    let row: Option<State> = super::sql::Statement::prepared(
+        "WITH live AS (SELECT id, state, last_used_at FROM sessions WHERE key_hash = ",
+    )
+    .bind::<Bytea, _>(key_hash.to_vec())
+    .sql(" AND expires_at > now() AND created_at > ")
+    .bind::<Timestamptz, _>(created_after)
+    .sql("), touched AS (UPDATE sessions s SET last_used_at = now(), expires_at = ")
+    .bind::<Timestamptz, _>(expires_at)
+    .sql(" FROM live WHERE s.id = live.id AND live.last_used_at < ")
+    .bind::<Timestamptz, _>(touch_unless_used_after)
+    .sql(" RETURNING s.id) SELECT state FROM live")
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.state))
 }
 
 pub fn insert(conn: &mut PgConnection, row: SessionRow<'_>) -> QueryResult<usize> {

@@ -56,44 +56,67 @@ pub struct SignedIn {
     pub session: Session,
 }
 
+/// The account and its organizations, or `None` when the account is gone.
+fn load_account(
+    conn: &mut diesel::PgConnection,
+    account_id: AccountId,
+) -> AppResult<Option<(Account, Vec<OrgLink>)>> {
+    let Some(account) = db::accounts::find_by_id(conn, account_id)? else {
+        return Ok(None);
+    };
+    // Last seen moves at most once a minute: most requests skip the write.
+    let stale = account
+        .last_seen_at
+        .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1));
+    if stale {
+        db::accounts::touch_last_seen(conn, account_id)?;
+    }
+    let orgs = orgs::list_for_account(conn, account_id)?
+        .into_iter()
+        .map(|(id, name)| OrgLink { id, name })
+        .collect();
+    Ok(Some((account, orgs)))
+}
+
+impl SignedIn {
+    /// Loads the signed-in account, and whatever else `also` reads, in one trip
+    /// to the database pool. A session whose account is gone is ended.
+    async fn load<T: Send + 'static>(
+        req: &HttpRequest,
+        also: impl FnOnce(&mut diesel::PgConnection, &Account) -> AppResult<T> + Send + 'static,
+    ) -> AppResult<(Self, T)> {
+        let session = req.get_session();
+        let account_id = signed_in_account_id(&session).ok_or_else(|| unauthenticated(req))?;
+        let loaded = db::run(&pool(req)?, move |conn| {
+            let Some((account, orgs)) = load_account(conn, account_id)? else {
+                return Ok(None);
+            };
+            let more = also(conn, &account)?;
+            Ok(Some((account, orgs, more)))
+        })
+        .await?;
+        let Some((account, orgs, more)) = loaded else {
+            session.purge();
+            return Err(unauthenticated(req));
+        };
+        Ok((
+            Self {
+                account,
+                orgs,
+                session,
+            },
+            more,
+        ))
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            let session = req.get_session();
-            let account_id = signed_in_account_id(&session).ok_or_else(|| unauthenticated(&req))?;
-            let loaded = db::run(&pool(&req)?, move |conn| {
-                let Some(account) = db::accounts::find_by_id(conn, account_id)? else {
-                    return Ok(None);
-                };
-                // Last seen moves at most once a minute: most requests skip the write.
-                let stale = account
-                    .last_seen_at
-                    .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1));
-                if stale {
-                    db::accounts::touch_last_seen(conn, account_id)?;
-                }
-                let orgs = orgs::list_for_account(conn, account_id)?;
-                Ok(Some((account, orgs)))
-            })
-            .await?;
-            let Some((account, orgs)) = loaded else {
-                session.purge();
-                return Err(unauthenticated(&req));
-            };
-            let orgs = orgs
-                .into_iter()
-                .map(|(id, name)| OrgLink { id, name })
-                .collect();
-            Ok(Self {
-                account,
-                orgs,
-                session,
-            })
-        })
+        Box::pin(async move { Ok(Self::load(&req, |_, _| Ok(())).await?.0) })
     }
 }
 
@@ -110,22 +133,21 @@ impl FromRequest for OrgContext {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = AppResult<Self>>>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let org_id = req
             .match_info()
             .get("org")
             .and_then(|raw| raw.parse::<i64>().ok())
             .map(OrgId);
-        let signed_in = SignedIn::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let me = signed_in.await?;
-            let org_id = org_id.ok_or(AppError::NotFound)?;
-            let account_id = me.account.id;
-            let found = db::run(&pool(&req)?, move |conn| {
-                Ok(orgs::find_active_membership(conn, account_id, org_id)?)
+            // The account and its membership here come in one trip to the pool.
+            let (me, found) = SignedIn::load(&req, move |conn, account| match org_id {
+                Some(org_id) => Ok(orgs::find_active_membership(conn, account.id, org_id)?),
+                None => Ok(None),
             })
             .await?;
+            let account_id = me.account.id;
             let (membership, org, role_permissions) = found.ok_or(AppError::NotFound)?;
             let role = OrgRole::parse(&membership.role).ok_or_else(|| {
                 AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
@@ -265,7 +287,11 @@ impl Layout {
             orgs: Vec::new(),
             current_org: None,
             section: "",
-            flash: session.remove_as::<Flash>(FLASH).and_then(Result::ok),
+            // `remove` marks the session changed (a write) even when there is no flash.
+            flash: session
+                .contains_key(FLASH)
+                .then(|| session.remove_as::<Flash>(FLASH).and_then(Result::ok))
+                .flatten(),
         }
     }
 

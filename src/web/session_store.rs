@@ -24,13 +24,25 @@ pub const USER_AGENT: &str = "ua";
 #[derive(Clone)]
 pub struct PgSessionStore {
     pool: PgPool,
+    idle: CookieDuration,
     absolute: std::time::Duration,
 }
 
 impl PgSessionStore {
-    pub fn new(pool: PgPool, absolute: std::time::Duration) -> Self {
-        Self { pool, absolute }
+    pub fn new(pool: PgPool, idle: std::time::Duration, absolute: std::time::Duration) -> Self {
+        Self {
+            pool,
+            idle: CookieDuration::seconds(idle.as_secs() as i64),
+            absolute,
+        }
     }
+}
+
+/// A session used within the last `slack` seconds keeps its expiry: reads do
+/// not write on every request.
+fn touch_cutoff(ttl: &CookieDuration) -> DateTime<Utc> {
+    let slack = (ttl.whole_seconds() / 60).clamp(1, 15);
+    Utc::now() - chrono::Duration::seconds(slack)
 }
 
 pub fn hash_key(key: &str) -> Vec<u8> {
@@ -94,8 +106,11 @@ impl SessionStore for PgSessionStore {
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let hash = hash_key(session_key.as_ref());
         let cutoff = absolute_cutoff(self.absolute);
+        // Loading also extends the idle expiry (the middleware's TTL policy is
+        // "on state changes", so no second statement per request).
+        let (expires_at, touch_before) = (expiry(&self.idle), touch_cutoff(&self.idle));
         let state = blocking(&self.pool, move |conn| {
-            sessions::find_live_state(conn, &hash, cutoff)
+            sessions::find_live_state(conn, &hash, cutoff, expires_at, touch_before)
         })
         .await
         .map_err(LoadError::Other)?;
@@ -179,9 +194,7 @@ impl SessionStore for PgSessionStore {
     ) -> Result<(), anyhow::Error> {
         let hash = hash_key(session_key.as_ref());
         let expires_at = expiry(ttl);
-        // Refreshing at most every few seconds keeps reads from writing on every request.
-        let slack = (ttl.whole_seconds() / 60).clamp(1, 15);
-        let unless_used_after = Utc::now() - chrono::Duration::seconds(slack);
+        let unless_used_after = touch_cutoff(ttl);
         blocking(&self.pool, move |conn| {
             sessions::touch(conn, &hash, expires_at, unless_used_after)
         })
