@@ -6,7 +6,7 @@ use diesel::{dsl::sql, prelude::*, sql_types::Bool};
 use super::schema::accounts;
 use crate::domain::AccountId;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = accounts)]
 pub struct Account {
     pub id: AccountId,
@@ -27,6 +27,41 @@ pub fn find_by_id(conn: &mut PgConnection, id: AccountId) -> QueryResult<Option<
         .select(Account::as_select())
         .first(conn)
         .optional()
+}
+
+/// An organization in the switcher: (id, name).
+pub type OrgEntry = (i64, String);
+
+#[derive(QueryableByName)]
+struct AccountWithOrgs {
+    #[diesel(embed)]
+    account: Account,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    orgs: serde_json::Value,
+}
+
+/// The account and the organizations it is an active member of, by name (the
+/// switcher's list): one statement, as every signed-in page needs both.
+pub fn find_with_orgs(
+    conn: &mut PgConnection,
+    id: AccountId,
+) -> QueryResult<Option<(Account, Vec<OrgEntry>)>> {
+    let row: Option<AccountWithOrgs> = super::sql::Statement::prepared(
+        "SELECT a.id, a.email, a.display_name, a.password_hash, a.created_at, a.last_seen_at, \
+           COALESCE((SELECT jsonb_agg(jsonb_build_array(o.id, o.name) ORDER BY o.name, o.id) \
+                     FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+                     WHERE m.account_id = a.id AND m.status = 'active'), '[]') AS orgs \
+         FROM accounts a WHERE a.id = ",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id.0)
+    .get_result(conn)
+    .optional()?;
+    row.map(|r| {
+        let orgs = serde_json::from_value(r.orgs)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        Ok((r.account, orgs))
+    })
+    .transpose()
 }
 
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<Account>> {

@@ -166,26 +166,29 @@ pub fn owners_and_pending(
     members: &[i64],
 ) -> QueryResult<(i64, Vec<PendingDetails>)> {
     use diesel::sql_types::{Array, BigInt};
-    let row: OwnersAndPending = diesel::sql_query(
-        "SELECT (SELECT count(*) FROM memberships
-                 WHERE organization_id = $1 AND role = 'owner' AND status = 'active') AS owners,
+    let row: OwnersAndPending = super::sql::Statement::prepared("WITH p AS (SELECT ")
+        .bind::<BigInt, _>(org.0)
+        .sql("::bigint AS org, ")
+        .bind::<Array<BigInt>, _>(members)
+        .sql(
+            "::bigint[] AS members)
+         SELECT (SELECT count(*) FROM memberships, p
+                 WHERE organization_id = p.org AND role = 'owner' AND status = 'active') AS owners,
                 COALESCE((
                   SELECT jsonb_agg(jsonb_build_object(
                            'membership_id', i.membership_id, 'inviter', a.display_name,
                            'created_at', i.created_at, 'expires_at', i.expires_at,
                            'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
                            'last_error', o.last_error))
-                  FROM invitations i
+                  FROM invitations i CROSS JOIN p
                   LEFT JOIN accounts a ON a.id = i.inviter_account_id
                   LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
                                      WHERE invitation_id = i.id AND status <> 'cancelled'
                                      ORDER BY id DESC LIMIT 1) o ON true
-                  WHERE i.organization_id = $1 AND i.membership_id = ANY($2)
+                  WHERE i.organization_id = p.org AND i.membership_id = ANY(p.members)
                     AND i.status = 'pending'), '[]'::jsonb) AS pending",
-    )
-    .bind::<BigInt, _>(org.0)
-    .bind::<Array<BigInt>, _>(members)
-    .get_result(conn)?;
+        )
+        .get_result(conn)?;
     let pending = serde_json::from_value(row.pending)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     Ok((row.owners, pending))

@@ -262,7 +262,14 @@ pub fn list_page(
     } else {
         "WITH page AS (SELECT m.id FROM memberships m"
     };
-    let q = with_filters(Statement::unprepared(from), org, filter)
+    // Without a search or a team, the best plan is the same for every
+    // organization (walk the sort index), so the statement may be prepared.
+    let start = if filter.search.is_none() && filter.team.is_none() {
+        Statement::prepared(from)
+    } else {
+        Statement::unprepared(from)
+    };
+    let q = with_filters(start, org, filter)
         .sql(" ORDER BY ")
         .sql(filter.sort.order_by())
         .sql(" LIMIT ")
@@ -419,27 +426,39 @@ pub type TeamOption = (i64, String, bool, Vec<(i64, String)>);
 
 pub fn team_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<TeamOption>> {
     use super::schema::{groups, teams};
-    let teams: Vec<(i64, String, Option<DateTime<Utc>>)> = teams::table
+    // Teams with their groups in one statement: a row per group, or one
+    // group-less row for a team without any.
+    type Row = (
+        i64,
+        String,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = teams::table
+        .left_join(groups::table)
         .filter(teams::organization_id.eq(org))
-        .order(teams::name)
-        .select((teams::id, teams::name, teams::archived_at))
+        .order((teams::name, teams::id, groups::name, groups::id))
+        .select((
+            teams::id,
+            teams::name,
+            teams::archived_at,
+            groups::id.nullable(),
+            groups::name.nullable(),
+        ))
         .load(conn)?;
-    let groups: Vec<(i64, i64, String)> = groups::table
-        .filter(groups::organization_id.eq(org))
-        .order(groups::name)
-        .select((groups::team_id, groups::id, groups::name))
-        .load(conn)?;
-    Ok(teams
-        .into_iter()
-        .map(|(id, name, archived)| {
-            let team_groups = groups
-                .iter()
-                .filter(|g| g.0 == id)
-                .map(|g| (g.1, g.2.clone()))
-                .collect();
-            (id, name, archived.is_some(), team_groups)
-        })
-        .collect())
+    let mut options: Vec<TeamOption> = Vec::new();
+    for (id, name, archived, group_id, group_name) in rows {
+        if options.last().is_none_or(|t| t.0 != id) {
+            options.push((id, name, archived.is_some(), Vec::new()));
+        }
+        if let (Some(group_id), Some(group_name), Some(team)) =
+            (group_id, group_name, options.last_mut())
+        {
+            team.3.push((group_id, group_name));
+        }
+    }
+    Ok(options)
 }
 
 /// A member's place in a team: (team membership id, team id, role, custom role id).

@@ -61,7 +61,7 @@ fn load_account(
     conn: &mut diesel::PgConnection,
     account_id: AccountId,
 ) -> AppResult<Option<(Account, Vec<OrgLink>)>> {
-    let Some(account) = db::accounts::find_by_id(conn, account_id)? else {
+    let Some((account, orgs)) = db::accounts::find_with_orgs(conn, account_id)? else {
         return Ok(None);
     };
     // Last seen moves at most once a minute: most requests skip the write.
@@ -71,9 +71,12 @@ fn load_account(
     if stale {
         db::accounts::touch_last_seen(conn, account_id)?;
     }
-    let orgs = orgs::list_for_account(conn, account_id)?
+    let orgs = orgs
         .into_iter()
-        .map(|(id, name)| OrgLink { id, name })
+        .map(|(id, name)| OrgLink {
+            id: OrgId(id),
+            name,
+        })
         .collect();
     Ok(Some((account, orgs)))
 }
