@@ -31,6 +31,15 @@ pub struct Settings {
     pub outbox_max_attempts: i32,
     /// How long an invitation link stays valid (`ROSTER_INVITATION_TTL_HOURS`).
     pub invitation_ttl: Duration,
+    /// How long an expired invitation stays listed before it is purged
+    /// (`ROSTER_INVITATION_PURGE_AFTER_DAYS`).
+    pub invitation_purge_after: Duration,
+    /// The one reminder goes out when less than this remains
+    /// (`ROSTER_INVITATION_REMINDER_BEFORE_HOURS`; 0 sends none).
+    pub invitation_remind_before: Duration,
+    /// How often the upkeep job expires, reminds and purges invitations
+    /// (`ROSTER_INVITATION_UPKEEP_SECS`).
+    pub invitation_upkeep_every: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +118,15 @@ impl Settings {
             outbox_retry_base: Duration::from_millis(number("ROSTER_OUTBOX_RETRY_MS", 30_000)?),
             outbox_max_attempts: number("ROSTER_OUTBOX_MAX_ATTEMPTS", 8)?,
             invitation_ttl: Duration::from_secs(3600 * number("ROSTER_INVITATION_TTL_HOURS", 168)?),
+            invitation_purge_after: Duration::from_secs(
+                86_400 * number("ROSTER_INVITATION_PURGE_AFTER_DAYS", 30)?,
+            ),
+            invitation_remind_before: Duration::from_secs(
+                3600 * number("ROSTER_INVITATION_REMINDER_BEFORE_HOURS", 48)?,
+            ),
+            invitation_upkeep_every: Duration::from_secs(
+                number("ROSTER_INVITATION_UPKEEP_SECS", 300)?.max(1),
+            ),
         })
     }
 

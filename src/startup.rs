@@ -27,6 +27,8 @@ pub struct Application {
     pool: PgPool,
     /// The outbox worker; stopped when the server stops.
     worker: tokio::task::JoinHandle<()>,
+    /// The invitation upkeep job; stopped with the server too.
+    upkeep: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -52,12 +54,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let key = cookie_key(&pool).await?;
         let worker = crate::mail::worker::spawn(pool.clone(), &settings)?;
+        let upkeep = crate::services::invitations::upkeep::spawn(pool.clone(), &settings);
         let server = run(listener, pool.clone(), settings, key)?;
         Ok(Self {
             port,
             server,
             pool,
             worker,
+            upkeep,
         })
     }
 
@@ -72,6 +76,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.worker.abort();
+        self.upkeep.abort();
         result
     }
 }

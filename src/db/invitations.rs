@@ -83,7 +83,8 @@ pub fn lock_by_hash(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<
         .optional()
 }
 
-/// The open invitation of a pending membership, row-locked.
+/// The open invitation of a pending membership (pending, or expired and not yet
+/// purged: both can be resent or revoked), row-locked.
 pub fn lock_pending_of_member(
     conn: &mut PgConnection,
     org: OrgId,
@@ -92,7 +93,7 @@ pub fn lock_pending_of_member(
     invitations::table
         .filter(invitations::organization_id.eq(org.0))
         .filter(invitations::membership_id.eq(member.0))
-        .filter(invitations::status.eq("pending"))
+        .filter(invitations::status.eq_any(["pending", "expired"]))
         .select(Invitation::as_select())
         .for_update()
         .first(conn)
@@ -127,6 +128,27 @@ pub fn set_token(
     }
 }
 
+/// A link issued again: a new token and expiry, open again if it had expired,
+/// due for a new reminder; `copied` says whether the link went to a manager
+/// rather than out by email.
+pub fn reissue(
+    conn: &mut PgConnection,
+    id: i64,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+    copied: bool,
+) -> QueryResult<usize> {
+    diesel::update(invitations::table.find(id))
+        .set((
+            invitations::token_hash.eq(hash),
+            invitations::expires_at.eq(expires_at),
+            invitations::status.eq("pending"),
+            invitations::reminded_at.eq(None::<DateTime<Utc>>),
+            invitations::link_copied_at.eq(copied.then(Utc::now)),
+        ))
+        .execute(conn)
+}
+
 pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<usize> {
     let accepted_at = (status == "accepted").then(Utc::now);
     diesel::update(invitations::table.find(id))
@@ -147,6 +169,10 @@ pub struct PendingDetails {
     pub delivery: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// pending, or expired once the upkeep job has marked it.
+    pub status: String,
+    pub link_copied_at: Option<DateTime<Utc>>,
+    pub reminded_at: Option<DateTime<Utc>>,
 }
 
 #[derive(QueryableByName)]
@@ -179,14 +205,15 @@ pub fn owners_and_pending(
                            'membership_id', i.membership_id, 'inviter', a.display_name,
                            'created_at', i.created_at, 'expires_at', i.expires_at,
                            'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
-                           'last_error', o.last_error))
+                           'last_error', o.last_error, 'status', i.status,
+                           'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at))
                   FROM invitations i CROSS JOIN p
                   LEFT JOIN accounts a ON a.id = i.inviter_account_id
                   LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
                                      WHERE invitation_id = i.id AND status <> 'cancelled'
                                      ORDER BY id DESC LIMIT 1) o ON true
                   WHERE i.organization_id = p.org AND i.membership_id = ANY(p.members)
-                    AND i.status = 'pending'), '[]'::jsonb) AS pending",
+                    AND i.status IN ('pending', 'expired')), '[]'::jsonb) AS pending",
         )
         .get_result(conn)?;
     let pending = serde_json::from_value(row.pending)

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod groups;
+pub mod invitation_upkeep;
 pub mod invitations;
 pub mod members;
 pub mod organizations;

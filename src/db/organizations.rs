@@ -144,10 +144,25 @@ pub fn list_for_account(
 }
 
 /// Seats in use: active members plus pending invitations.
+/// Seats in use: active members, and pending ones whose invitation has not
+/// lapsed (an expired invitation frees its seat until it is issued again).
 pub fn count_seats_used(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
+    use super::schema::invitations;
+    use diesel::dsl::{exists, not, now};
+    let lapsed = invitations::table
+        .filter(invitations::membership_id.eq(memberships::id.nullable()))
+        .filter(
+            invitations::status.eq("expired").or(invitations::status
+                .eq("pending")
+                .and(invitations::expires_at.le(now))),
+        );
     memberships::table
         .filter(memberships::organization_id.eq(org))
-        .filter(memberships::status.eq_any(["active", "pending"]))
+        .filter(
+            memberships::status
+                .eq("active")
+                .or(memberships::status.eq("pending").and(not(exists(lapsed)))),
+        )
         .count()
         .get_result(conn)
 }

@@ -184,6 +184,8 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
+        reminded_at -> Nullable<Timestamptz>,
+        link_copied_at -> Nullable<Timestamptz>,
     }
 }
 

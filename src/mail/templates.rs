@@ -50,15 +50,9 @@ pub fn invitation(
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
     let link = invite_link(public_url);
-    let expires = expires.format("%Y-%m-%d %H:%M UTC").to_string();
-    // One line, and no header injection through a name.
-    let subject: String = InvitationSubject { org, inviter }
-        .render()?
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let expires = when(expires);
     Ok(Rendered {
-        subject: subject.trim().to_owned(),
+        subject: one_line(InvitationSubject { org, inviter }.render()?),
         text: InvitationText {
             org,
             inviter,
@@ -75,5 +69,70 @@ pub fn invitation(
             expires: &expires,
         }
         .render()?,
+    })
+}
+
+fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// One line, and no header injection through a name.
+fn one_line(subject: String) -> String {
+    let line: String = subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    line.trim().to_owned()
+}
+
+/// What the reminder names.
+struct ReminderFields<'a> {
+    org: &'a str,
+    inviter: &'a str,
+    role: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reminder.subject", escape = "none")]
+struct ReminderSubject<'a> {
+    e: &'a ReminderFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reminder.txt", escape = "none")]
+struct ReminderText<'a> {
+    e: &'a ReminderFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/reminder.html")]
+struct ReminderHtml<'a> {
+    e: &'a ReminderFields<'a>,
+}
+
+/// The one reminder before an invitation expires; its link, like every
+/// invitation email's, gets a fresh token when the worker sends it.
+pub fn reminder(
+    public_url: &url::Url,
+    org: &str,
+    inviter: &str,
+    role: &str,
+    expires: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Rendered> {
+    let link = invite_link(public_url);
+    let expires = when(expires);
+    let e = ReminderFields {
+        org,
+        inviter,
+        role,
+        link: &link,
+        expires: &expires,
+    };
+    Ok(Rendered {
+        subject: one_line(ReminderSubject { e: &e }.render()?),
+        text: ReminderText { e: &e }.render()?,
+        html: ReminderHtml { e: &e }.render()?,
     })
 }

@@ -18,6 +18,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::{demo::NO_PASSWORD, orgs::features};
 
+pub mod lifecycle;
+pub mod upkeep;
+
 /// A new token for a link, and the hash that is stored.
 pub fn new_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
@@ -95,6 +98,22 @@ fn actor_in_team(
         .unwrap_or_default())
 }
 
+/// The name an email gives the inviter.
+fn inviter_name(conn: &mut PgConnection, inviter: Option<AccountId>) -> AppResult<String> {
+    Ok(match inviter {
+        Some(id) => db::accounts::find_by_id(conn, id)?.map(|a| a.display_name),
+        None => None,
+    }
+    .unwrap_or_else(|| "Someone".into()))
+}
+
+/// The refusal when every purchased seat is taken.
+fn seats_full(purchased: i32) -> AppError {
+    AppError::Validation(format!(
+        "All {purchased} seats are in use. Buy more seats or remove a member before inviting."
+    ))
+}
+
 fn render_email(
     conn: &mut PgConnection,
     links: &LinkSettings,
@@ -103,9 +122,7 @@ fn render_email(
     role: OrgRole,
     expires: DateTime<Utc>,
 ) -> AppResult<crate::mail::Rendered> {
-    let inviter_name = db::accounts::find_by_id(conn, inviter)?
-        .map(|a| a.display_name)
-        .unwrap_or_else(|| "Someone".into());
+    let inviter_name = inviter_name(conn, Some(inviter))?;
     crate::mail::templates::invitation(
         &links.public_url,
         &org.name,
@@ -121,10 +138,20 @@ fn queue_email(
     to: &str,
     email: &crate::mail::Rendered,
 ) -> AppResult<()> {
+    queue_kind(conn, "invitation", invitation, to, email)
+}
+
+fn queue_kind(
+    conn: &mut PgConnection,
+    kind: &str,
+    invitation: i64,
+    to: &str,
+    email: &crate::mail::Rendered,
+) -> AppResult<()> {
     db::outbox::insert(
         conn,
         db::outbox::NewMessage {
-            kind: "invitation",
+            kind,
             to,
             subject: &email.subject,
             text: &email.text,
@@ -168,10 +195,7 @@ pub fn invite(
         }
         let used = orgs::count_seats_used(conn, org)?;
         if used >= i64::from(organization.seats_purchased) {
-            return Err(AppError::Validation(format!(
-                "All {} seats are in use. Buy more seats or remove a member before inviting.",
-                organization.seats_purchased
-            )));
+            return Err(seats_full(organization.seats_purchased));
         }
         let teams = db::members::team_options(conn, org)?;
         let target = account.as_ref().map(|a| a.id).unwrap_or(AccountId(0));
@@ -274,13 +298,12 @@ pub fn resend(
     links: &LinkSettings,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
-        let organization = orgs::find_for_update(conn, org)?;
-        let inv = lock_open(conn, actor, org, member)?;
-        require_user_management(conn, &organization)?;
-        let (_, hash) = new_token();
-        let expires_at = links.expires_at();
-        q::set_token(conn, inv.id, &hash, Some(expires_at))?;
-        db::outbox::cancel_unsent_of_invitation(conn, inv.id)?;
+        let lifecycle::Reissued {
+            inv,
+            organization,
+            expires_at,
+            ..
+        } = lifecycle::reissue(conn, actor, org, member, links, false)?;
         let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
         let email = render_email(
             conn,

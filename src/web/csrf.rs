@@ -54,13 +54,17 @@ fn is_unsafe(method: &Method) -> bool {
 
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if let Some(site) = site {
         if !matches!(site, "same-origin" | "none") {
             return false;
         }
     }
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None => true,
+        // A form on a page sent with `Referrer-Policy: no-referrer` (the invitation
+        // page) posts with `Origin: null`; then the browser's own Sec-Fetch-Site must vouch.
+        Some("null") => site == Some("same-origin"),
         Some(origin) => {
             let host = req.connection_info().host().to_owned();
             url::Url::parse(origin).ok().is_some_and(|url| {

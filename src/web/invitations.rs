@@ -3,6 +3,7 @@
 //! invitation. The accept pages behind the emailed link are in `accept`.
 
 pub mod accept;
+pub mod link;
 pub mod view;
 
 use actix_session::Session;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/orgs/{org}/members/{member}/invitation/revoke",
             web::post().to(invitation_revoke),
+        )
+        .route(
+            "/orgs/{org}/members/{member}/invitation/link",
+            web::post().to(link::invitation_copy_link),
         )
         .route("/invite/{token}", web::get().to(accept::accept_page))
         .route("/invite/{token}", web::post().to(accept::accept_submit));

@@ -13,6 +13,8 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
+mod invitations;
+
 /// A chromedriver process on a free port, stopped on drop.
 pub struct Driver {
     child: Child,

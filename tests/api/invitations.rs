@@ -3,6 +3,7 @@
 
 mod accept;
 mod delivery;
+mod lifecycle;
 
 use reqwest::StatusCode;
 

@@ -260,7 +260,7 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/invite",
             [S422, S422, S422, S403, S403, S404, SignIn],
         ),
-        // Bob is an active member: there is no open invitation to resend or revoke.
+        // Bob is an active member: there is no open invitation to resend, revoke or copy.
         (
             "POST",
             "/orgs/{org}/members/{member}/invitation/resend",
@@ -269,6 +269,11 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         (
             "POST",
             "/orgs/{org}/members/{member}/invitation/revoke",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/invitation/link",
             [S404, S404, S404, S404, S404, S404, SignIn],
         ),
         // A made-up token: the same clear page for everyone, signed in or not.

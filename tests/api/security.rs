@@ -116,6 +116,33 @@ async fn a_cross_site_request_is_refused_even_with_a_token() {
 }
 
 #[tokio::test]
+async fn a_form_posted_with_origin_null_goes_through_only_when_the_browser_says_same_origin() {
+    // Browsers send `Origin: null` from pages with `Referrer-Policy: no-referrer`,
+    // such as the invitation page.
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let token = app.client.csrf().await;
+    let path = app.client.url(&format!("/orgs/{org}/settings/general"));
+    let post = |site: Option<&'static str>, name: &'static str| {
+        let mut req = app.client.http.post(&path).header("Origin", "null");
+        if let Some(site) = site {
+            req = req.header("Sec-Fetch-Site", site);
+        }
+        req.form(&[("name", name), ("csrf_token", token.as_str())])
+            .send()
+    };
+
+    let bare = post(None, "Hijacked").await.unwrap();
+    let cross = post(Some("cross-site"), "Hijacked").await.unwrap();
+    let same = post(Some("same-origin"), "Renamed").await.unwrap();
+
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    assert_eq!(same.status(), StatusCode::SEE_OTHER);
+    assert_eq!(org_name(&app).await, "Renamed");
+}
+
+#[tokio::test]
 async fn an_htmx_request_without_a_token_gets_a_toast_not_a_page() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;

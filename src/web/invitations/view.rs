@@ -141,6 +141,10 @@ pub struct PendingView {
     /// queued, sending, retrying, sent, failed
     pub delivery: &'static str,
     pub last_error: Option<String>,
+    /// When a manager last copied the link (no email carries the live link then).
+    pub link_copied: Option<String>,
+    /// When the one reminder was queued.
+    pub reminded: Option<String>,
     /// Why the viewer may not resend or revoke, if they may not.
     pub denied: Option<&'static str>,
 }
@@ -175,11 +179,15 @@ pub fn owners_and_pending(
                 inviter: d.inviter.unwrap_or_else(|| "—".into()),
                 invited_on: d.created_at.format("%Y-%m-%d").to_string(),
                 expires: d.expires_at.format("%Y-%m-%d %H:%M").to_string(),
-                expired: d.expires_at <= Utc::now(),
+                expired: d.status == "expired" || d.expires_at <= Utc::now(),
                 delivery,
                 last_error: d
                     .last_error
                     .filter(|_| matches!(delivery, "retrying" | "failed")),
+                link_copied: d
+                    .link_copied_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+                reminded: d.reminded_at.map(|t| t.format("%Y-%m-%d").to_string()),
                 denied: policy::check(actor, Action::InviteMember(role, role.permissions()))
                     .err()
                     .map(|x| x.0),

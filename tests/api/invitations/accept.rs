@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use super::{app_with_smtp, invite};
 use crate::helpers::{invite_link, location, SmtpServer, TestApp, TestClient, PASSWORD};
 
-async fn invited_link(
+pub(super) async fn invited_link(
     app: &TestApp,
     smtp: &SmtpServer,
     org: i64,
@@ -32,7 +32,7 @@ async fn invited_link(
     link.trim_start_matches(&app.address).to_owned()
 }
 
-async fn accept_new(client: &TestClient, path: &str) -> reqwest::Response {
+pub(super) async fn accept_new(client: &TestClient, path: &str) -> reqwest::Response {
     client
         .post_form(
             path,
