@@ -5,6 +5,7 @@ pub mod auth;
 pub mod demo;
 pub mod groups;
 pub mod invitations;
+pub mod limits;
 pub mod members;
 pub mod orgs;
 pub mod passwords;

@@ -267,10 +267,7 @@ pub async fn signin_submit(
             WRONG_CREDENTIALS,
         );
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let ip = crate::web::context::client_ip(&req);
     let (email, ip2) = (form.email.clone(), ip.clone());
     let found = db::run(&pool, move |conn| {
         services::auth::check_throttle(conn, &email, &ip2)?;
@@ -278,7 +275,7 @@ pub async fn signin_submit(
     })
     .await;
     let account = match found {
-        Err(AppError::TooMany(message)) => {
+        Err(AppError::TooMany { message, .. }) => {
             return render_signin(
                 &req,
                 &session,

@@ -122,7 +122,11 @@ pub async fn retarget_errors(
         }
         .render()
         .unwrap_or(message);
-        HttpResponse::build(status)
+        let mut toast = HttpResponse::build(status);
+        if let Some(retry_after) = old.headers().get(header::RETRY_AFTER) {
+            toast.insert_header((header::RETRY_AFTER, retry_after.clone()));
+        }
+        toast
             .content_type("text/html; charset=utf-8")
             .insert_header(("HX-Retarget", "#toasts"))
             .insert_header(("HX-Reswap", "beforeend"))

@@ -6,6 +6,7 @@ mod browser;
 mod groups;
 mod helpers;
 mod invitations;
+mod limits;
 mod members;
 mod roles;
 mod routes;

@@ -436,6 +436,7 @@ async fn reset_world(app: &TestApp, org: i64) {
               ON CONFLICT DO NOTHING;
             INSERT INTO group_services (group_id, service_id) VALUES (201, 301) ON CONFLICT DO NOTHING;
             DELETE FROM signin_failures;
+            DELETE FROM rate_limits;
             "#
         ))
         .unwrap();

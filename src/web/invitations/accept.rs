@@ -9,13 +9,14 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
+use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::{AccountId, DisplayName, Password};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self as svc, Accepting, Invite, Problem};
-use crate::services::passwords;
+use crate::services::{limits, passwords};
 use crate::web::auth::start_signed_in_session;
-use crate::web::context::{flash, signed_in_account_id, Layout};
+use crate::web::context::{client_ip, flash, signed_in_account_id, Layout};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::redirect;
 
@@ -182,9 +183,13 @@ pub async fn accept_submit(
     req: HttpRequest,
     pool: web::Data<PgPool>,
     session: Session,
+    settings: web::Data<Settings>,
     form: web::Form<AcceptForm>,
 ) -> AppResult<HttpResponse> {
     let token = token_of(&req);
+    // Counted before the password is hashed: refusals cost next to nothing.
+    let buckets = limits::redeems(&settings.limits, &client_ip(&req), &svc::hash_token(&token));
+    db::run(&pool, move |conn| limits::hit(conn, &buckets, 1)).await?;
     let form = form.into_inner();
     let how = match signed_in_account_id(&session) {
         Some(account) => Accepting::SignedIn(account),
