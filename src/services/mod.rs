@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod limits;
 pub mod members;
 pub mod orgs;
+pub mod password_resets;
 pub mod passwords;
 pub mod roles;
 pub mod team_services;

@@ -255,9 +255,47 @@ impl Drop for SmtpServer {
 
 /// The accept link in a raw message (its first occurrence, in the text part).
 pub fn invite_link(message: &str) -> String {
+    link_in(message, "/invite/")
+}
+
+/// A raw message with its quoted-printable parts decoded (soft line breaks
+/// joined, `=XX` turned back into bytes), so that long lines read as sent.
+pub fn decode_quoted_printable(message: &str) -> String {
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+            })
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The first link in a raw message whose path starts with `prefix`, up to the end of its token.
+pub fn link_in(message: &str, prefix: &str) -> String {
     let start = message.find("http://").expect("a link in the message");
     let rest = &message[start..];
-    let at = rest.find("/invite/").expect("an invite link") + "/invite/".len();
+    let at = rest
+        .find(prefix)
+        .unwrap_or_else(|| panic!("a {prefix} link"))
+        + prefix.len();
     let token: String = rest[at..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

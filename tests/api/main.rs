@@ -8,6 +8,7 @@ mod helpers;
 mod invitations;
 mod limits;
 mod members;
+mod password_reset;
 mod roles;
 mod routes;
 mod security;
