@@ -8,8 +8,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::helpers::{
-    decode_quoted_printable, fast_outbox, link_in, location, spawn_app_with, SmtpServer, TestApp,
-    TestClient, PASSWORD,
+    decode_quoted_printable, fast_outbox, link_in, location, spawn_app_with, spawn_instance,
+    SmtpServer, TestApp, TestClient, PASSWORD,
 };
 
 const NEW_PASSWORD: &str = "a brand new password for ada";
@@ -304,5 +304,51 @@ async fn reset_requests_are_limited_per_email_address_and_per_client_address() {
         app.count("SELECT count(*) FROM password_resets").await,
         2,
         "refused requests queue nothing"
+    );
+}
+
+#[tokio::test]
+async fn asking_twice_before_the_first_email_goes_out_sends_only_the_newer_link() {
+    let smtp = SmtpServer::start().await;
+    let idle = smtp.settings();
+    // This instance's worker looks once at start, then sleeps: both emails stay queued.
+    let app = spawn_app_with(move |s| s.smtp = Some(idle)).await;
+    app.setup_owner().await;
+    for _ in 0..2 {
+        assert_eq!(
+            ask_for_link(&app, "ada@example.com").await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM outbox WHERE status = 'queued' AND kind = 'password_reset'"
+        )
+        .await,
+        2
+    );
+
+    let sending = smtp.settings();
+    spawn_instance(&app, move |s| {
+        s.smtp = Some(sending);
+        fast_outbox(s);
+    })
+    .await;
+
+    let messages = smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.messages().len(), 1, "the replaced link is never sent");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE status = 'cancelled'")
+            .await,
+        1
+    );
+    let path = link_in(&decode_quoted_printable(&messages[0]), "/password/reset/")
+        .trim_start_matches(&app.address)
+        .to_owned();
+    assert_eq!(
+        TestClient::new(&app.address).page(&path).await.0,
+        StatusCode::OK,
+        "the newer link works"
     );
 }
