@@ -40,6 +40,47 @@ pub struct Settings {
     /// How often the upkeep job expires, reminds and purges invitations
     /// (`ROSTER_INVITATION_UPKEEP_SECS`).
     pub invitation_upkeep_every: Duration,
+    /// How long a password reset link stays valid (`ROSTER_PASSWORD_RESET_TTL_MINUTES`).
+    pub password_reset_ttl: Duration,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (`ROSTER_TRUST_PROXY`);
+    /// only behind a proxy that sets them, since clients can forge them otherwise.
+    pub trust_proxy: bool,
+    pub limits: RateLimits,
+}
+
+/// How many of each action are allowed per hour, per organization, account,
+/// client address, link or email address (`ROSTER_LIMIT_<ACTION>_PER_HOUR_<SCOPE>`).
+/// Invitations count addresses: a bulk invite of n addresses counts n.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    pub invites_per_org: u32,
+    pub invites_per_account: u32,
+    pub invites_per_ip: u32,
+    pub resends_per_org: u32,
+    pub resends_per_account: u32,
+    pub resends_per_ip: u32,
+    pub redeems_per_ip: u32,
+    pub redeems_per_token: u32,
+    pub resets_per_email: u32,
+    pub resets_per_ip: u32,
+}
+
+impl RateLimits {
+    fn from_env() -> anyhow::Result<Self> {
+        let limit = |name: &str, default: u32| number(&format!("ROSTER_LIMIT_{name}"), default);
+        Ok(Self {
+            invites_per_org: limit("INVITES_PER_HOUR_ORG", 2000)?,
+            invites_per_account: limit("INVITES_PER_HOUR_ACCOUNT", 2000)?,
+            invites_per_ip: limit("INVITES_PER_HOUR_IP", 2000)?,
+            resends_per_org: limit("RESENDS_PER_HOUR_ORG", 200)?,
+            resends_per_account: limit("RESENDS_PER_HOUR_ACCOUNT", 100)?,
+            resends_per_ip: limit("RESENDS_PER_HOUR_IP", 100)?,
+            redeems_per_ip: limit("REDEEMS_PER_HOUR_IP", 60)?,
+            redeems_per_token: limit("REDEEMS_PER_HOUR_TOKEN", 30)?,
+            resets_per_email: limit("RESETS_PER_HOUR_EMAIL", 5)?,
+            resets_per_ip: limit("RESETS_PER_HOUR_IP", 30)?,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +168,16 @@ impl Settings {
             invitation_upkeep_every: Duration::from_secs(
                 number("ROSTER_INVITATION_UPKEEP_SECS", 300)?.max(1),
             ),
+            password_reset_ttl: Duration::from_secs(
+                60 * number("ROSTER_PASSWORD_RESET_TTL_MINUTES", 60)?,
+            ),
+            trust_proxy: matches!(
+                var_or("ROSTER_TRUST_PROXY", "")
+                    .to_ascii_lowercase()
+                    .as_str(),
+                "1" | "true" | "yes"
+            ),
+            limits: RateLimits::from_env()?,
         })
     }
 

@@ -24,8 +24,9 @@ pub enum AppError {
     Validation(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("{0}")]
-    TooMany(String),
+    /// A limit was reached: 429 with `Retry-After` in seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
     #[error("{0}")]
     TooLarge(String),
     #[error("Something went wrong on our side. It has been logged; please try again.")]
@@ -52,7 +53,7 @@ impl AppError {
             Self::Unauthenticated { .. } => "Sign in",
             Self::Validation(_) => "Check your input",
             Self::Conflict(_) => "Conflict",
-            Self::TooMany(_) => "Too many attempts",
+            Self::TooMany { .. } => "Too many attempts",
             Self::TooLarge(_) => "Too large",
             Self::Unexpected(_) => "Something went wrong",
         }
@@ -107,7 +108,7 @@ impl ResponseError for AppError {
             Self::Unauthenticated { .. } => StatusCode::SEE_OTHER,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -137,9 +138,11 @@ impl ResponseError for AppError {
                 status: status.as_u16(),
             };
             let body = page.render().unwrap_or_else(|_| message.clone());
-            HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(body)
+            let mut builder = HttpResponse::build(status);
+            if let Self::TooMany { retry_after, .. } = self {
+                builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            builder.content_type("text/html; charset=utf-8").body(body)
         };
         response.extensions_mut().insert(ErrorMessage(message));
         response

@@ -11,6 +11,8 @@ pub mod invitations;
 pub mod members;
 pub mod organizations;
 pub mod outbox;
+pub mod password_resets;
+pub mod rate_limits;
 pub mod roles;
 pub mod schema;
 pub mod secrets;

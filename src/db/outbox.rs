@@ -18,6 +18,24 @@ pub struct NewMessage<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, m: NewMessage<'_>) -> QueryResult<i64> {
+    insert_linked(conn, m, None)
+}
+
+/// A message whose link belongs to a password reset: the worker gives it its
+/// token when sending.
+pub fn insert_for_password_reset(
+    conn: &mut PgConnection,
+    m: NewMessage<'_>,
+    reset: i64,
+) -> QueryResult<i64> {
+    insert_linked(conn, m, Some(reset))
+}
+
+fn insert_linked(
+    conn: &mut PgConnection,
+    m: NewMessage<'_>,
+    password_reset: Option<i64>,
+) -> QueryResult<i64> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::kind.eq(m.kind),
@@ -26,6 +44,7 @@ pub fn insert(conn: &mut PgConnection, m: NewMessage<'_>) -> QueryResult<i64> {
             outbox::text_body.eq(m.text),
             outbox::html_body.eq(m.html),
             outbox::invitation_id.eq(m.invitation),
+            outbox::password_reset_id.eq(password_reset),
         ))
         .returning(outbox::id)
         .get_result(conn)
@@ -47,6 +66,8 @@ pub struct Claimed {
     pub invitation_id: Option<i64>,
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub password_reset_id: Option<i64>,
 }
 
 /// Takes up to `limit` due messages and marks them `sending` with a lease: a row
@@ -67,7 +88,8 @@ pub fn claim_due(
          SET status = 'sending', attempts = o.attempts + 1,
              next_attempt_at = now() + make_interval(secs => $2)
          FROM due WHERE o.id = due.id
-         RETURNING o.id, o.to_address, o.subject, o.text_body, o.html_body, o.invitation_id, o.attempts",
+         RETURNING o.id, o.to_address, o.subject, o.text_body, o.html_body, o.invitation_id, o.attempts,
+                   o.password_reset_id",
     )
     .bind::<BigInt, _>(limit)
     .bind::<diesel::sql_types::Double, _>(lease_secs as f64)

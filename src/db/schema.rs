@@ -204,6 +204,26 @@ diesel::table! {
         invitation_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        password_reset_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        hits -> Int4,
+        window_started_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Int8,
+        account_id -> Int8,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -223,6 +243,7 @@ diesel::joinable!(organization_features -> organizations (organization_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(invitations -> organizations (organization_id));
 diesel::joinable!(outbox -> invitations (invitation_id));
+diesel::joinable!(password_resets -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -242,4 +263,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_services,
     invitations,
     outbox,
+    rate_limits,
+    password_resets,
 );

@@ -6,7 +6,7 @@ pub mod templates;
 pub mod transport;
 pub mod worker;
 
-/// Stands for the invitation token in a queued message. The worker mints the
+/// Stands for a link's token (invitation or password reset) in a queued message. The worker mints the
 /// token when it sends, so the token itself is never stored, not even here.
 pub const TOKEN_PLACEHOLDER: &str = "__ROSTER_INVITE_TOKEN__";
 

@@ -34,12 +34,53 @@ struct InvitationHtml<'a> {
     expires: &'a str,
 }
 
-/// The accept link with the token left as a placeholder.
-pub fn invite_link(public_url: &url::Url) -> String {
+#[derive(Template)]
+#[template(path = "emails/password_reset.subject", escape = "none")]
+struct ResetSubject;
+
+#[derive(Template)]
+#[template(path = "emails/password_reset.txt", escape = "none")]
+struct ResetText<'a> {
+    name: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/password_reset.html")]
+struct ResetHtml<'a> {
+    name: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+/// A link under `path` with the token left as a placeholder.
+fn link_with_placeholder(public_url: &url::Url, path: &str) -> String {
     format!(
-        "{}/invite/{TOKEN_PLACEHOLDER}",
+        "{}{path}{TOKEN_PLACEHOLDER}",
         public_url.as_str().trim_end_matches('/')
     )
+}
+
+/// The accept link with the token left as a placeholder.
+pub fn invite_link(public_url: &url::Url) -> String {
+    link_with_placeholder(public_url, "/invite/")
+}
+
+/// One line, and no header injection through a name.
+fn one_line(subject: &str) -> String {
+    subject
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+fn format_expiry(expires: chrono::DateTime<chrono::Utc>) -> String {
+    expires.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 pub fn invitation(
@@ -50,9 +91,9 @@ pub fn invitation(
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
     let link = invite_link(public_url);
-    let expires = when(expires);
+    let expires = format_expiry(expires);
     Ok(Rendered {
-        subject: one_line(InvitationSubject { org, inviter }.render()?),
+        subject: one_line(&InvitationSubject { org, inviter }.render()?),
         text: InvitationText {
             org,
             inviter,
@@ -70,19 +111,6 @@ pub fn invitation(
         }
         .render()?,
     })
-}
-
-fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// One line, and no header injection through a name.
-fn one_line(subject: String) -> String {
-    let line: String = subject
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    line.trim().to_owned()
 }
 
 /// What the reminder names.
@@ -122,7 +150,7 @@ pub fn reminder(
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
     let link = invite_link(public_url);
-    let expires = when(expires);
+    let expires = format_expiry(expires);
     let e = ReminderFields {
         org,
         inviter,
@@ -131,8 +159,36 @@ pub fn reminder(
         expires: &expires,
     };
     Ok(Rendered {
-        subject: one_line(ReminderSubject { e: &e }.render()?),
+        subject: one_line(&ReminderSubject { e: &e }.render()?),
         text: ReminderText { e: &e }.render()?,
         html: ReminderHtml { e: &e }.render()?,
+    })
+}
+
+/// The password reset email for the account `name` <`email`>.
+pub fn password_reset(
+    public_url: &url::Url,
+    name: &str,
+    email: &str,
+    expires: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Rendered> {
+    let link = link_with_placeholder(public_url, "/password/reset/");
+    let expires = format_expiry(expires);
+    Ok(Rendered {
+        subject: one_line(&ResetSubject.render()?),
+        text: ResetText {
+            name,
+            email,
+            link: &link,
+            expires: &expires,
+        }
+        .render()?,
+        html: ResetHtml {
+            name,
+            email,
+            link: &link,
+            expires: &expires,
+        }
+        .render()?,
     })
 }

@@ -2,12 +2,12 @@
 //! short transaction (`FOR UPDATE SKIP LOCKED`, so instances never share a row),
 //! sends them outside it, then marks each sent, or due again with exponential
 //! backoff, or failed after the last attempt. A revoked or expired invitation's
-//! message is cancelled instead of sent.
+//! message, or a used or replaced password reset's, is cancelled instead of sent.
 
 use std::time::Duration;
 
 use chrono::Utc;
-use diesel::{Connection, PgConnection};
+use diesel::{Connection, PgConnection, QueryResult};
 
 use super::transport::{Mailer, Outgoing};
 use super::TOKEN_PLACEHOLDER;
@@ -66,34 +66,44 @@ fn claim(conn: &mut PgConnection) -> anyhow::Result<Vec<Ready>> {
         let rows = db::outbox::claim_due(conn, BATCH, LEASE_SECS)?;
         let mut ready = Vec::with_capacity(rows.len());
         for row in rows {
-            let Some(invitation) = row.invitation_id else {
-                ready.push(Ready { row, token: None });
-                continue;
-            };
-            match db::invitations::lock_by_id(conn, invitation)? {
-                Some(inv) if inv.status == "pending" && inv.expires_at > Utc::now() => {
-                    // A fresh token per send: the one in an earlier copy of the email dies.
-                    let (token, hash) = new_token();
-                    db::invitations::set_token(conn, invitation, &hash, None)?;
-                    ready.push(Ready {
-                        row,
-                        token: Some(token),
-                    });
-                }
-                Some(inv) => {
-                    db::outbox::mark_cancelled(
-                        conn,
-                        row.id,
-                        &format!("invitation {}", inv.status),
-                    )?;
-                }
-                None => {
-                    db::outbox::mark_cancelled(conn, row.id, "invitation deleted")?;
+            match mint(conn, &row)? {
+                Ok(token) => ready.push(Ready { row, token }),
+                Err(reason) => {
+                    db::outbox::mark_cancelled(conn, row.id, &reason)?;
                 }
             }
         }
         Ok(ready)
     })
+}
+
+/// The token for the link of a claimed message, minted now so that it is never
+/// stored (a fresh one per send: the link in an earlier copy dies). `Err` says
+/// why the message is no longer wanted.
+fn mint(conn: &mut PgConnection, row: &Claimed) -> QueryResult<Result<Option<String>, String>> {
+    if let Some(invitation) = row.invitation_id {
+        return Ok(match db::invitations::lock_by_id(conn, invitation)? {
+            Some(inv) if inv.status == "pending" && inv.expires_at > Utc::now() => {
+                let (token, hash) = new_token();
+                db::invitations::set_token(conn, invitation, &hash, None)?;
+                Ok(Some(token))
+            }
+            Some(inv) => Err(format!("invitation {}", inv.status)),
+            None => Err("invitation deleted".into()),
+        });
+    }
+    if let Some(reset) = row.password_reset_id {
+        return Ok(match db::password_resets::lock_by_id(conn, reset)? {
+            Some(r) if r.is_open() => {
+                let (token, hash) = new_token();
+                db::password_resets::set_token_hash(conn, reset, &hash)?;
+                Ok(Some(token))
+            }
+            Some(_) => Err("password reset link used or replaced".into()),
+            None => Err("password reset deleted".into()),
+        });
+    }
+    Ok(Ok(None))
 }
 
 /// One round: claim, send, record. Returns how many messages were claimed.
@@ -111,10 +121,10 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
             Some(token) => body.replace(TOKEN_PLACEHOLDER, token),
             None => body.to_owned(),
         };
-        let link = r.token.as_ref().and_then(|_| {
+        let link = r.token.as_ref().and_then(|token| {
             fill(&r.row.text_body)
                 .lines()
-                .find(|l| l.contains("/invite/"))
+                .find(|l| l.contains(token.as_str()))
                 .map(|l| l.trim().to_owned())
         });
         let sent = mailer

@@ -81,12 +81,13 @@ pub fn check_throttle(conn: &mut PgConnection, email: &str, ip: &str) -> AppResu
         if let Some((failures, started)) = throttle::find_recent(conn, &key, window_start)? {
             if failures >= limit {
                 let left = (started + Duration::minutes(WINDOW_MINUTES) - Utc::now()).num_seconds();
-                let minutes = (left + 59) / 60;
-                return Err(AppError::TooMany(format!(
-                    "Too many failed sign-in attempts. Try again in {} minute{}.",
-                    minutes.max(1),
-                    if minutes == 1 { "" } else { "s" }
-                )));
+                return Err(AppError::TooMany {
+                    message: format!(
+                        "Too many failed sign-in attempts — {}.",
+                        crate::services::limits::try_again_in(left)
+                    ),
+                    retry_after: left.max(1) as u64,
+                });
             }
         }
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use crate::db::{self, PgPool};
-use crate::domain::{DisplayName, EmailAddress, OrgName, Password};
+use crate::domain::{DisplayName, EmailAddress, OrgName};
 use crate::error::{AppError, AppResult};
 use crate::services::{self, passwords};
 use crate::web::context::{flash, signed_in_account_id, Layout};
@@ -108,10 +108,7 @@ pub async fn setup_submit(
         .unwrap_or_default();
     let name = errors.check("display_name", DisplayName::parse(&form.display_name));
     let email = errors.check("email", EmailAddress::parse(&form.email));
-    let password = errors.check("password", Password::parse(&form.password));
-    if password.is_some() && form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords do not match.");
-    }
+    let password = errors.new_password(&form.password, &form.password_confirm);
     let org_name = errors.check("org_name", OrgName::parse(&form.org_name));
     let (Some(display_name), Some(email), Some(password), Some(org_name), true) =
         (name, email, password, org_name, errors.is_empty())
@@ -267,10 +264,7 @@ pub async fn signin_submit(
             WRONG_CREDENTIALS,
         );
     }
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let ip = crate::web::context::client_ip(&req);
     let (email, ip2) = (form.email.clone(), ip.clone());
     let found = db::run(&pool, move |conn| {
         services::auth::check_throttle(conn, &email, &ip2)?;
@@ -278,7 +272,7 @@ pub async fn signin_submit(
     })
     .await;
     let account = match found {
-        Err(AppError::TooMany(message)) => {
+        Err(AppError::TooMany { message, .. }) => {
             return render_signin(
                 &req,
                 &session,

@@ -26,6 +26,32 @@ pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
         .map(AccountId)
 }
 
+/// The client's address, for limits and throttles: the connection's peer, or
+/// with `ROSTER_TRUST_PROXY` what the proxy says in `Forwarded`/`X-Forwarded-For`.
+pub fn client_ip(req: &HttpRequest) -> String {
+    let trust_proxy = req
+        .app_data::<web::Data<crate::config::Settings>>()
+        .is_some_and(|s| s.trust_proxy);
+    let peer = || req.peer_addr().map(|a| a.ip().to_string());
+    let address = if trust_proxy {
+        req.connection_info()
+            .realip_remote_addr()
+            .map(str::to_owned)
+            .or_else(peer)
+    } else {
+        peer()
+    };
+    // Headers can carry anything: keep the key short and printable.
+    address
+        .map(|a| {
+            a.chars()
+                .filter(|c| c.is_ascii_graphic())
+                .take(64)
+                .collect()
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn unauthenticated(req: &HttpRequest) -> AppError {
     let next = (req.method() == Method::GET).then(|| {
         let uri = req.uri();

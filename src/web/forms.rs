@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, Password};
 
 /// Messages by field name, rendered beside each field.
 #[derive(Debug, Default, Clone)]
@@ -31,6 +31,23 @@ impl FormErrors {
                 None
             }
         }
+    }
+
+    /// A form's shape errors (oversize input), before any parsing.
+    pub fn of(form: &impl validator::Validate) -> Self {
+        form.validate()
+            .err()
+            .map(|e| Self::from_validation(&e))
+            .unwrap_or_default()
+    }
+
+    /// A new password under the rules of [`Password`], typed the same twice.
+    pub fn new_password(&mut self, password: &str, confirm: &str) -> Option<Password> {
+        let parsed = self.check("password", Password::parse(password));
+        if parsed.is_some() && password != confirm {
+            self.add("password_confirm", "The two passwords do not match.");
+        }
+        parsed
     }
 
     /// Shape errors from `validator` (oversize input), before any parsing.

@@ -31,6 +31,16 @@ pub fn render_status(status: StatusCode, template: &impl Template) -> AppResult<
     Ok(html(status, template.render()?))
 }
 
+/// A page reached through a link with a secret token in its URL: it sends no
+/// Referer (the token would leave with it) and is never cached.
+pub fn render_token_page(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(template.render()?))
+}
+
 /// The whole page on a normal request, only the fragment when htmx asks.
 pub fn page_or_fragment<P: Template, F: Template>(
     req: &HttpRequest,
@@ -122,7 +132,11 @@ pub async fn retarget_errors(
         }
         .render()
         .unwrap_or(message);
-        HttpResponse::build(status)
+        let mut toast = HttpResponse::build(status);
+        if let Some(retry_after) = old.headers().get(header::RETRY_AFTER) {
+            toast.insert_header((header::RETRY_AFTER, retry_after.clone()));
+        }
+        toast
             .content_type("text/html; charset=utf-8")
             .insert_header(("HX-Retarget", "#toasts"))
             .insert_header(("HX-Reswap", "beforeend"))

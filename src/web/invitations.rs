@@ -15,7 +15,8 @@ use crate::db::{self, PgPool};
 use crate::domain::{EmailAddress, MembershipId, OrgRole, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
-use crate::web::context::{flash, Layout, OrgContext};
+use crate::services::limits;
+use crate::web::context::{client_ip, flash, Layout, OrgContext};
 use crate::web::forms::{pairs, FormErrors};
 use crate::web::htmx::{is_htmx, page_or_fragment, redirect, Toast};
 use view::{invite_options, may_invite_any, InviteForm};
@@ -151,7 +152,10 @@ pub async fn invite_submit(
     let result = match parsed {
         Some(request) => {
             let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
+            let buckets =
+                limits::invites(&settings.limits, org, actor.account_id, &client_ip(&req));
             db::run(&pool, move |conn| {
+                limits::hit(conn, &buckets, 1)?;
                 svc::invite(conn, &actor, org, &request, &links).map(|_| request.email)
             })
             .await
@@ -256,7 +260,9 @@ pub async fn invitation_resend(
 ) -> AppResult<HttpResponse> {
     let member = member_id(&req)?;
     let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
+    let buckets = limits::resends(&settings.limits, org, actor.account_id, &client_ip(&req));
     db::run(&pool, move |conn| {
+        limits::hit(conn, &buckets, 1)?;
         svc::resend(conn, &actor, org, member, &links)
     })
     .await?;

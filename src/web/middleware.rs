@@ -16,7 +16,7 @@ use crate::db::{self, PgPool};
 
 /// Paths are logged without secrets: invitation and reset tokens are cut out.
 pub fn loggable_path(path: &str) -> String {
-    for prefix in ["/invite/", "/reset/"] {
+    for prefix in ["/invite/", "/password/reset/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             let tail = rest.find('/').map(|i| &rest[i..]).unwrap_or("");
             return format!("{prefix}<token>{tail}");
@@ -109,7 +109,11 @@ mod tests {
             loggable_path("/invite/abcdef/accept"),
             "/invite/<token>/accept"
         );
-        assert_eq!(loggable_path("/reset/xyz"), "/reset/<token>");
+        assert_eq!(
+            loggable_path("/password/reset/xyz"),
+            "/password/reset/<token>"
+        );
+        assert_eq!(loggable_path("/password/forgot"), "/password/forgot");
         assert_eq!(loggable_path("/orgs/1/members"), "/orgs/1/members");
     }
 }

@@ -14,6 +14,7 @@ pub mod members_bulk;
 pub mod members_view;
 pub mod middleware;
 pub mod orgs;
+pub mod password_reset;
 pub mod profile;
 pub mod roles;
 pub mod session_store;
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/signin", web::get().to(auth::signin_form))
         .route("/signin", web::post().to(auth::signin_submit))
         .route("/signout", web::post().to(auth::signout))
+        .configure(password_reset::routes)
         .route("/profile", web::get().to(profile::profile_show))
         .route("/profile/name", web::post().to(profile::profile_name))
         .route(

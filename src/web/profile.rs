@@ -7,7 +7,7 @@ use validator::Validate;
 
 use crate::config::Settings;
 use crate::db::{self, sessions::SessionInfo, PgPool};
-use crate::domain::{DisplayName, Password};
+use crate::domain::DisplayName;
 use crate::error::{AppError, AppResult};
 use crate::services::{self, passwords};
 use crate::web::context::{flash, Layout, SignedIn};
@@ -198,10 +198,7 @@ pub async fn profile_password(
         .err()
         .map(|e| FormErrors::from_validation(&e))
         .unwrap_or_default();
-    let new_password = errors.check("password", Password::parse(&form.password));
-    if new_password.is_some() && form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords do not match.");
-    }
+    let new_password = errors.new_password(&form.password, &form.password_confirm);
     if errors.is_empty() {
         let stored = me.account.password_hash.clone();
         let current = form.current_password.clone();

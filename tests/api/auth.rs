@@ -100,7 +100,7 @@ async fn repeated_failures_slow_down_sign_in_with_a_clear_message() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     let body = res.text().await.unwrap();
     assert!(
-        body.contains("Too many failed sign-in attempts. Try again in 15 minutes."),
+        body.contains("Too many failed sign-in attempts — try again in 15 minutes."),
         "{body}"
     );
 }

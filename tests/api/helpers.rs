@@ -19,6 +19,13 @@ pub fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// A database on the test server. Without TLS: a test process exits while the
+/// app's threads may still hold connections, and OpenSSL's exit-time cleanup
+/// under a live TLS connection crashed finished tests (double free, SIGSEGV).
+pub fn database_url(name: &str) -> String {
+    format!("{}/{name}?sslmode=disable", server_url())
+}
+
 /// A database of its own for one test, dropped when the test ends.
 pub struct TestDb {
     pub name: String,
@@ -52,9 +59,8 @@ fn migrations_fingerprint() -> String {
 
 impl TestDb {
     pub fn create() -> Self {
-        let server = server_url();
         let mut admin =
-            PgConnection::establish(&format!("{server}/postgres")).expect("PostgreSQL is running");
+            PgConnection::establish(&database_url("postgres")).expect("PostgreSQL is running");
         let template = format!("roster_tmpl_{}", migrations_fingerprint());
         // Test processes run in parallel: one builds the template, the others wait.
         admin
@@ -69,7 +75,7 @@ impl TestDb {
             admin
                 .batch_execute(&format!("CREATE DATABASE \"{template}\""))
                 .unwrap();
-            let mut conn = PgConnection::establish(&format!("{server}/{template}")).unwrap();
+            let mut conn = PgConnection::establish(&database_url(&template)).unwrap();
             if let Err(e) = roster::db::run_migrations(&mut conn) {
                 drop(conn);
                 admin
@@ -87,7 +93,7 @@ impl TestDb {
             .unwrap();
         created.expect("clone the template database");
         Self {
-            url: format!("{server}/{name}"),
+            url: database_url(&name),
             name,
         }
     }
@@ -95,7 +101,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Ok(mut admin) = PgConnection::establish(&format!("{}/postgres", server_url())) {
+        if let Ok(mut admin) = PgConnection::establish(&database_url("postgres")) {
             let _ = sql_query(format!(
                 "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
                 self.name
@@ -255,9 +261,47 @@ impl Drop for SmtpServer {
 
 /// The accept link in a raw message (its first occurrence, in the text part).
 pub fn invite_link(message: &str) -> String {
+    link_in(message, "/invite/")
+}
+
+/// A raw message with its quoted-printable parts decoded (soft line breaks
+/// joined, `=XX` turned back into bytes), so that long lines read as sent.
+pub fn decode_quoted_printable(message: &str) -> String {
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+            })
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The first link in a raw message whose path starts with `prefix`, up to the end of its token.
+pub fn link_in(message: &str, prefix: &str) -> String {
     let start = message.find("http://").expect("a link in the message");
     let rest = &message[start..];
-    let at = rest.find("/invite/").expect("an invite link") + "/invite/".len();
+    let at = rest
+        .find(prefix)
+        .unwrap_or_else(|| panic!("a {prefix} link"))
+        + prefix.len();
     let token: String = rest[at..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')

@@ -1,7 +1,7 @@
 //! Invitations: inviting from the Members page with the plan, feature and seat
 //! rules, resending and revoking, against a real SMTP server process.
 
-mod accept;
+pub mod accept;
 mod delivery;
 mod lifecycle;
 

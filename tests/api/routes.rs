@@ -57,6 +57,12 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("GET", "/signin", [S303, S303, S303, S303, S303, S303, S200]),
         ("POST", "/signin", [S401; 7]),
         ("POST", "/signout", [SignIn; 7]),
+        // Anyone may ask for a reset link; an empty form is refused in place.
+        ("GET", "/password/forgot", [S200; 7]),
+        ("POST", "/password/forgot", [S422; 7]),
+        // A made-up token: the same clear page for everyone.
+        ("GET", "/password/reset/{token}", [S404; 7]),
+        ("POST", "/password/reset/{token}", [S404; 7]),
         ("GET", "/profile", signed_in),
         (
             "POST",
@@ -441,6 +447,7 @@ async fn reset_world(app: &TestApp, org: i64) {
               ON CONFLICT DO NOTHING;
             INSERT INTO group_services (group_id, service_id) VALUES (201, 301) ON CONFLICT DO NOTHING;
             DELETE FROM signin_failures;
+            DELETE FROM rate_limits;
             "#
         ))
         .unwrap();

@@ -9,15 +9,16 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
+use crate::config::Settings;
 use crate::db::{self, PgPool};
-use crate::domain::{AccountId, DisplayName, Password};
+use crate::domain::{AccountId, DisplayName};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self as svc, Accepting, Invite, Problem};
-use crate::services::passwords;
+use crate::services::{limits, passwords};
 use crate::web::auth::start_signed_in_session;
-use crate::web::context::{flash, signed_in_account_id, Layout};
+use crate::web::context::{client_ip, flash, signed_in_account_id, Layout};
 use crate::web::forms::FormErrors;
-use crate::web::htmx::redirect;
+use crate::web::htmx::{redirect, render_token_page};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
@@ -45,7 +46,8 @@ pub struct AcceptPage<'a> {
     pub errors: &'a FormErrors,
 }
 
-fn token_of(req: &HttpRequest) -> String {
+/// The token in the link's path, cut short if someone pastes a novel.
+pub fn token_of(req: &HttpRequest) -> String {
     req.match_info()
         .get("token")
         .unwrap_or_default()
@@ -112,14 +114,6 @@ async fn load(pool: &PgPool, token: String, session: &Session) -> AppResult<Page
     .await
 }
 
-fn respond(status: StatusCode, page: &AcceptPage<'_>) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Referrer-Policy", "no-referrer"))
-        .insert_header(("Cache-Control", "no-store"))
-        .body(page.render()?))
-}
-
 fn render(
     session: &Session,
     token: &str,
@@ -165,7 +159,7 @@ fn render(
         display_name,
         errors,
     };
-    respond(status.unwrap_or(code), &page)
+    render_token_page(status.unwrap_or(code), &page)
 }
 
 pub async fn accept_page(
@@ -182,9 +176,13 @@ pub async fn accept_submit(
     req: HttpRequest,
     pool: web::Data<PgPool>,
     session: Session,
+    settings: web::Data<Settings>,
     form: web::Form<AcceptForm>,
 ) -> AppResult<HttpResponse> {
     let token = token_of(&req);
+    // Counted before the password is hashed: refusals cost next to nothing.
+    let buckets = limits::redeems(&settings.limits, &client_ip(&req), &svc::hash_token(&token));
+    db::run(&pool, move |conn| limits::hit(conn, &buckets, 1)).await?;
     let form = form.into_inner();
     let how = match signed_in_account_id(&session) {
         Some(account) => Accepting::SignedIn(account),
@@ -195,10 +193,7 @@ pub async fn accept_submit(
                 .map(|e| FormErrors::from_validation(&e))
                 .unwrap_or_default();
             let name = errors.check("display_name", DisplayName::parse(&form.display_name));
-            let password = errors.check("password", Password::parse(&form.password));
-            if password.is_some() && form.password != form.password_confirm {
-                errors.add("password_confirm", "The two passwords do not match.");
-            }
+            let password = errors.new_password(&form.password, &form.password_confirm);
             let (Some(name), Some(password), true) = (name, password, errors.is_empty()) else {
                 let data = load(&pool, token.clone(), &session).await?;
                 let status = data

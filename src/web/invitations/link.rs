@@ -10,7 +10,8 @@ use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::AppResult;
 use crate::services::invitations::lifecycle::{self, CopiedLink};
-use crate::web::context::{Layout, OrgContext};
+use crate::services::limits;
+use crate::web::context::{client_ip, Layout, OrgContext};
 use crate::web::htmx::page_or_fragment;
 
 #[derive(Template)]
@@ -39,7 +40,10 @@ pub async fn invitation_copy_link(
 ) -> AppResult<HttpResponse> {
     let member = member_id(&req)?;
     let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
+    // A copied link is a resent invitation without the email: the same limits.
+    let buckets = limits::resends(&settings.limits, org, actor.account_id, &client_ip(&req));
     let copied = db::run(&pool, move |conn| {
+        limits::hit(conn, &buckets, 1)?;
         lifecycle::copy_link(conn, &actor, org, member, &links)
     })
     .await?;

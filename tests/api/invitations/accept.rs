@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use super::{app_with_smtp, invite};
 use crate::helpers::{invite_link, location, SmtpServer, TestApp, TestClient, PASSWORD};
 
-pub(super) async fn invited_link(
+pub async fn invited_link(
     app: &TestApp,
     smtp: &SmtpServer,
     org: i64,

@@ -1,0 +1,3 @@
+ALTER TABLE outbox DROP COLUMN password_reset_id;
+DROP TABLE password_resets;
+DROP TABLE rate_limits;

@@ -1,0 +1,60 @@
+//! Rate-limit counters: one fixed window per key, shared by every instance on
+//! the database. A hit is counted only when it fits under the limit, in one
+//! atomic upsert, so concurrent requests can never overshoot it together.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamptz};
+
+use super::schema::rate_limits;
+
+#[derive(QueryableByName)]
+struct Hits {
+    #[diesel(sql_type = Integer)]
+    hits: i32,
+}
+
+/// Adds `n` hits to `key` when the total stays within `limit`, starting a new
+/// window when the old one began before `window_start`. Returns the new count,
+/// or `None` when the hits did not fit (and nothing was counted).
+pub fn try_add(
+    conn: &mut PgConnection,
+    key: &str,
+    n: i32,
+    limit: i32,
+    window_start: DateTime<Utc>,
+) -> QueryResult<Option<i32>> {
+    if n > limit {
+        return Ok(None);
+    }
+    let row: Option<Hits> = diesel::sql_query(
+        "INSERT INTO rate_limits AS r (key, hits, window_started_at) VALUES ($1, $2, now())
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN r.window_started_at > $3 THEN r.hits + $2 ELSE $2 END,
+             window_started_at = CASE WHEN r.window_started_at > $3 THEN r.window_started_at ELSE now() END
+         WHERE r.window_started_at <= $3 OR r.hits + $2 <= $4
+         RETURNING hits",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(n)
+    .bind::<Timestamptz, _>(window_start)
+    .bind::<Integer, _>(limit)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.hits))
+}
+
+/// When the current window of `key` began.
+pub fn window_started_at(conn: &mut PgConnection, key: &str) -> QueryResult<Option<DateTime<Utc>>> {
+    rate_limits::table
+        .find(key)
+        .select(rate_limits::window_started_at)
+        .first(conn)
+        .optional()
+}
+
+/// Forgets windows that ended before `before`.
+pub fn delete_older_than(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(rate_limits::table.filter(rate_limits::window_started_at.lt(before)))
+        .execute(conn)
+}

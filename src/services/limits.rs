@@ -1,0 +1,186 @@
+//! Rate limits on inviting, resending, redeeming invitations and requesting
+//! password resets: named buckets per organization, account, client address,
+//! link or email address, with their limits from settings, counted in a table
+//! every instance shares. One hour, fixed windows.
+//!
+//! A handler (or service) calls [`hit`] with the buckets of its action before
+//! doing it; a refusal is `AppError::TooMany` (429 with `Retry-After`) and
+//! counts nothing, so a refused request uses up no allowance.
+
+use chrono::Utc;
+use diesel::{Connection, PgConnection};
+
+use crate::config::RateLimits;
+use crate::db::rate_limits as q;
+use crate::domain::{AccountId, OrgId};
+use crate::error::{AppError, AppResult};
+
+const WINDOW_SECS: i64 = 3600;
+
+/// One counter: its key, how many hits it allows per window, and how a refusal reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    key: String,
+    limit: u32,
+    /// e.g. "invitations for this organization"
+    what: String,
+}
+
+impl Bucket {
+    fn new(action: &str, what: &str, scope: Scope<'_>, limit: u32) -> Self {
+        let (id, whose) = match scope {
+            Scope::Org(org) => (format!("org:{org}"), "for this organization"),
+            Scope::Account(account) => (format!("account:{account}"), "from your account"),
+            Scope::Ip(ip) => (format!("ip:{ip}"), "from your network address"),
+            Scope::Link(hash) => (
+                format!("link:{}", hex::encode(&hash[..16])),
+                "for this link",
+            ),
+            Scope::Email(email) => (
+                format!("email:{}", email.trim().to_lowercase()),
+                "for this email address",
+            ),
+        };
+        Self {
+            key: format!("{action}:{id}"),
+            limit,
+            what: format!("{what} {whose}"),
+        }
+    }
+}
+
+enum Scope<'a> {
+    Org(OrgId),
+    Account(AccountId),
+    Ip(&'a str),
+    /// A link's token hash: keys never hold the token itself.
+    Link(&'a [u8]),
+    Email(&'a str),
+}
+
+/// Inviting, counted in addresses.
+pub fn invites(l: &RateLimits, org: OrgId, account: AccountId, ip: &str) -> Vec<Bucket> {
+    let what = "invitations";
+    vec![
+        Bucket::new("invite", what, Scope::Org(org), l.invites_per_org),
+        Bucket::new(
+            "invite",
+            what,
+            Scope::Account(account),
+            l.invites_per_account,
+        ),
+        Bucket::new("invite", what, Scope::Ip(ip), l.invites_per_ip),
+    ]
+}
+
+/// Sending an invitation again, or a fresh copy of its link.
+pub fn resends(l: &RateLimits, org: OrgId, account: AccountId, ip: &str) -> Vec<Bucket> {
+    let what = "invitations sent again";
+    vec![
+        Bucket::new("resend", what, Scope::Org(org), l.resends_per_org),
+        Bucket::new(
+            "resend",
+            what,
+            Scope::Account(account),
+            l.resends_per_account,
+        ),
+        Bucket::new("resend", what, Scope::Ip(ip), l.resends_per_ip),
+    ]
+}
+
+/// Accepting an invitation: there is no account yet, so per address and per link.
+pub fn redeems(l: &RateLimits, ip: &str, token_hash: &[u8]) -> Vec<Bucket> {
+    let what = "attempts to accept an invitation";
+    vec![
+        Bucket::new("redeem", what, Scope::Ip(ip), l.redeems_per_ip),
+        Bucket::new("redeem", what, Scope::Link(token_hash), l.redeems_per_token),
+    ]
+}
+
+/// Asking for a password reset link.
+pub fn resets(l: &RateLimits, email: &str, ip: &str) -> Vec<Bucket> {
+    let what = "password reset requests";
+    vec![
+        Bucket::new("reset", what, Scope::Email(email), l.resets_per_email),
+        Bucket::new("reset", what, Scope::Ip(ip), l.resets_per_ip),
+    ]
+}
+
+/// "try again in 1 minute" / "in 42 minutes", rounded up.
+pub fn try_again_in(secs: i64) -> String {
+    let minutes = ((secs + 59) / 60).max(1);
+    format!(
+        "try again in {minutes} minute{}",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+/// Counts `n` hits against every bucket, or none when any of them is full: then
+/// the request is refused with when to try again.
+pub fn hit(conn: &mut PgConnection, buckets: &[Bucket], n: usize) -> AppResult<()> {
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    let now = Utc::now();
+    let window_start = now - chrono::Duration::seconds(WINDOW_SECS);
+    conn.transaction(|conn| {
+        for bucket in buckets {
+            let limit = i32::try_from(bucket.limit).unwrap_or(i32::MAX);
+            if q::try_add(conn, &bucket.key, n, limit, window_start)?.is_some() {
+                continue;
+            }
+            if n > limit {
+                return Err(AppError::TooMany {
+                    message: format!(
+                        "That is {n} {}, more than the {limit} allowed per hour.",
+                        bucket.what
+                    ),
+                    retry_after: WINDOW_SECS as u64,
+                });
+            }
+            let started = q::window_started_at(conn, &bucket.key)?.unwrap_or(now);
+            let left = (started + chrono::Duration::seconds(WINDOW_SECS) - now)
+                .num_seconds()
+                .max(1);
+            return Err(AppError::TooMany {
+                message: format!("Too many {} — {}.", bucket.what, try_again_in(left)),
+                retry_after: left as u64,
+            });
+        }
+        // Now and then, forget windows long over, so the table stays small.
+        if rand::random::<u8>() == 0 {
+            q::delete_older_than(conn, window_start)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_time_is_rounded_up_to_whole_minutes() {
+        assert_eq!(try_again_in(1), "try again in 1 minute");
+        assert_eq!(try_again_in(60), "try again in 1 minute");
+        assert_eq!(try_again_in(61), "try again in 2 minutes");
+        assert_eq!(try_again_in(3600), "try again in 60 minutes");
+    }
+
+    #[test]
+    fn buckets_key_by_action_and_scope_and_never_hold_a_token() {
+        let limits = crate::config::Settings::from_env().unwrap().limits;
+        let hash = crate::services::invitations::hash_token("secret-token");
+        let keys: Vec<String> = redeems(&limits, "10.0.0.1", &hash)
+            .into_iter()
+            .chain(invites(&limits, OrgId(7), AccountId(3), "10.0.0.1"))
+            .chain(resets(&limits, " Ada@Example.com ", "10.0.0.1"))
+            .map(|b| b.key)
+            .collect();
+        assert_eq!(keys[0], "redeem:ip:10.0.0.1");
+        assert!(keys[1].starts_with("redeem:link:") && !keys[1].contains("secret"));
+        assert_eq!(
+            &keys[2..5],
+            ["invite:org:7", "invite:account:3", "invite:ip:10.0.0.1"]
+        );
+        assert_eq!(keys[5], "reset:email:ada@example.com");
+    }
+}
