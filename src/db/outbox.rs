@@ -18,17 +18,34 @@ pub struct NewMessage<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, m: NewMessage<'_>) -> QueryResult<i64> {
+    insert_many(conn, vec![m])?
+        .first()
+        .copied()
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// Many messages in one statement; their ids, in order.
+pub fn insert_many(
+    conn: &mut PgConnection,
+    messages: Vec<NewMessage<'_>>,
+) -> QueryResult<Vec<i64>> {
+    let rows: Vec<_> = messages
+        .into_iter()
+        .map(|m| {
+            (
+                outbox::kind.eq(m.kind),
+                outbox::to_address.eq(m.to),
+                outbox::subject.eq(m.subject),
+                outbox::text_body.eq(m.text),
+                outbox::html_body.eq(m.html),
+                outbox::invitation_id.eq(m.invitation),
+            )
+        })
+        .collect();
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq(m.kind),
-            outbox::to_address.eq(m.to),
-            outbox::subject.eq(m.subject),
-            outbox::text_body.eq(m.text),
-            outbox::html_body.eq(m.html),
-            outbox::invitation_id.eq(m.invitation),
-        ))
+        .values(rows)
         .returning(outbox::id)
-        .get_result(conn)
+        .get_results(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]

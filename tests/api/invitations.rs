@@ -2,6 +2,7 @@
 //! rules, resending and revoking, against a real SMTP server process.
 
 mod accept;
+mod bulk;
 mod delivery;
 
 use reqwest::StatusCode;
