@@ -92,6 +92,30 @@ pub fn insert(
         .get_result(conn)
 }
 
+/// Accounts without a password for invited addresses, in one statement; an
+/// address that has an account by now is left as it is. Returns nothing: the
+/// caller reads the ids back by address.
+pub fn insert_invitees(
+    conn: &mut PgConnection,
+    invitees: &[(String, String)],
+    password_hash: &str,
+) -> QueryResult<usize> {
+    let rows: Vec<_> = invitees
+        .iter()
+        .map(|(email, name)| {
+            (
+                accounts::email.eq(email),
+                accounts::display_name.eq(name),
+                accounts::password_hash.eq(password_hash),
+            )
+        })
+        .collect();
+    diesel::insert_into(accounts::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
 pub fn update_display_name(
     conn: &mut PgConnection,
     id: AccountId,

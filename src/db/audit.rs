@@ -19,16 +19,27 @@ pub struct NewEvent<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, event: NewEvent<'_>) -> QueryResult<usize> {
+    insert_many(conn, vec![event])
+}
+
+/// Many events in one statement (a bulk change writes one per row it changes).
+pub fn insert_many(conn: &mut PgConnection, events: Vec<NewEvent<'_>>) -> QueryResult<usize> {
+    let rows: Vec<_> = events
+        .into_iter()
+        .map(|event| {
+            (
+                audit_events::organization_id.eq(event.organization_id.map(|o| o.0)),
+                audit_events::actor_account_id.eq(event.actor.map(|a| a.0)),
+                audit_events::action.eq(event.action),
+                audit_events::target_type.eq(event.target_type),
+                audit_events::target_id.eq(event.target_id),
+                audit_events::before.eq(event.before),
+                audit_events::after.eq(event.after),
+            )
+        })
+        .collect();
     diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::organization_id.eq(event.organization_id.map(|o| o.0)),
-            audit_events::actor_account_id.eq(event.actor.map(|a| a.0)),
-            audit_events::action.eq(event.action),
-            audit_events::target_type.eq(event.target_type),
-            audit_events::target_id.eq(event.target_id),
-            audit_events::before.eq(event.before),
-            audit_events::after.eq(event.after),
-        ))
+        .values(rows)
         .execute(conn)
 }
 

@@ -37,20 +37,65 @@ pub struct NewInvitation<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, new: NewInvitation<'_>) -> QueryResult<i64> {
+    insert_many(conn, vec![new])?
+        .first()
+        .map(|r| r.0)
+        .ok_or(diesel::result::Error::NotFound)
+}
+
+/// Many invitations in one statement: (invitation id, membership id) each.
+pub fn insert_many(
+    conn: &mut PgConnection,
+    new: Vec<NewInvitation<'_>>,
+) -> QueryResult<Vec<(i64, Option<i64>)>> {
+    let rows: Vec<_> = new
+        .into_iter()
+        .map(|new| {
+            (
+                invitations::organization_id.eq(new.org.0),
+                invitations::membership_id.eq(new.membership.0),
+                invitations::email.eq(new.email),
+                invitations::role.eq(new.role),
+                invitations::teams.eq(new.teams),
+                invitations::permissions.eq(new.permissions),
+                invitations::inviter_account_id.eq(new.inviter.0),
+                invitations::token_hash.eq(new.token_hash),
+                invitations::expires_at.eq(new.expires_at),
+            )
+        })
+        .collect();
     diesel::insert_into(invitations::table)
-        .values((
-            invitations::organization_id.eq(new.org.0),
-            invitations::membership_id.eq(new.membership.0),
-            invitations::email.eq(new.email),
-            invitations::role.eq(new.role),
-            invitations::teams.eq(new.teams),
-            invitations::permissions.eq(new.permissions),
-            invitations::inviter_account_id.eq(new.inviter.0),
-            invitations::token_hash.eq(new.token_hash),
-            invitations::expires_at.eq(new.expires_at),
+        .values(rows)
+        .returning((invitations::id, invitations::membership_id))
+        .get_results(conn)
+}
+
+/// Each address's account and its membership status in `org` (any status):
+/// (lower-cased email, account id, membership status), for addresses that
+/// have an account.
+pub fn standing_of(
+    conn: &mut PgConnection,
+    org: OrgId,
+    emails: &[String],
+) -> QueryResult<Vec<(String, i64, Option<String>)>> {
+    use super::schema::memberships;
+    accounts::table
+        .left_join(
+            memberships::table.on(memberships::account_id
+                .eq(accounts::id)
+                .and(memberships::organization_id.eq(org.0))),
+        )
+        .filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("lower(accounts.email) = ANY(")
+                .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(emails)
+                .sql(")"),
+        )
+        .select((
+            diesel::dsl::sql::<diesel::sql_types::Text>("lower(accounts.email)"),
+            accounts::id,
+            memberships::status.nullable(),
         ))
-        .returning(invitations::id)
-        .get_result(conn)
+        .load(conn)
 }
 
 /// The invitation a token stands for, as the accept page shows it: with the
@@ -270,4 +315,19 @@ pub fn delete_pending_membership(
             .filter(memberships::status.eq("pending")),
     )
     .execute(conn)
+}
+
+/// The invitation's own permission set, given to the membership on accept.
+pub fn set_member_permissions(
+    conn: &mut PgConnection,
+    member: MembershipId,
+    permissions: &[String],
+) -> QueryResult<usize> {
+    use super::schema::memberships;
+    diesel::update(memberships::table.find(member))
+        .set((
+            memberships::permissions.eq(permissions),
+            memberships::version.eq(memberships::version + 1),
+        ))
+        .execute(conn)
 }

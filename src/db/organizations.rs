@@ -103,6 +103,30 @@ pub fn insert_membership(
         .get_result(conn)
 }
 
+/// Many memberships of one status in one statement: (membership id, account id) each.
+pub fn insert_memberships(
+    conn: &mut PgConnection,
+    org: OrgId,
+    members: &[(AccountId, &str)],
+    status: &str,
+) -> QueryResult<Vec<(MembershipId, AccountId)>> {
+    let rows: Vec<_> = members
+        .iter()
+        .map(|(account, role)| {
+            (
+                memberships::organization_id.eq(org),
+                memberships::account_id.eq(*account),
+                memberships::role.eq(*role),
+                memberships::status.eq(status),
+            )
+        })
+        .collect();
+    diesel::insert_into(memberships::table)
+        .values(rows)
+        .returning((memberships::id, memberships::account_id))
+        .get_results(conn)
+}
+
 /// The account's active membership in an organization, with the organization.
 /// Permission keys of a membership's custom role, when it has one.
 pub type RolePermissions = Option<Vec<String>>;

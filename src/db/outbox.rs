@@ -18,7 +18,7 @@ pub struct NewMessage<'a> {
 }
 
 pub fn insert(conn: &mut PgConnection, m: NewMessage<'_>) -> QueryResult<i64> {
-    insert_linked(conn, m, None)
+    only(insert_rows(conn, vec![m], None)?)
 }
 
 /// A message whose link belongs to a password reset: the worker gives it its
@@ -28,26 +28,44 @@ pub fn insert_for_password_reset(
     m: NewMessage<'_>,
     reset: i64,
 ) -> QueryResult<i64> {
-    insert_linked(conn, m, Some(reset))
+    only(insert_rows(conn, vec![m], Some(reset))?)
 }
 
-fn insert_linked(
+/// Many messages in one statement; their ids, in order.
+pub fn insert_many(
     conn: &mut PgConnection,
-    m: NewMessage<'_>,
+    messages: Vec<NewMessage<'_>>,
+) -> QueryResult<Vec<i64>> {
+    insert_rows(conn, messages, None)
+}
+
+fn only(ids: Vec<i64>) -> QueryResult<i64> {
+    ids.first().copied().ok_or(diesel::result::Error::NotFound)
+}
+
+fn insert_rows(
+    conn: &mut PgConnection,
+    messages: Vec<NewMessage<'_>>,
     password_reset: Option<i64>,
-) -> QueryResult<i64> {
+) -> QueryResult<Vec<i64>> {
+    let rows: Vec<_> = messages
+        .into_iter()
+        .map(|m| {
+            (
+                outbox::kind.eq(m.kind),
+                outbox::to_address.eq(m.to),
+                outbox::subject.eq(m.subject),
+                outbox::text_body.eq(m.text),
+                outbox::html_body.eq(m.html),
+                outbox::invitation_id.eq(m.invitation),
+                outbox::password_reset_id.eq(password_reset),
+            )
+        })
+        .collect();
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::kind.eq(m.kind),
-            outbox::to_address.eq(m.to),
-            outbox::subject.eq(m.subject),
-            outbox::text_body.eq(m.text),
-            outbox::html_body.eq(m.html),
-            outbox::invitation_id.eq(m.invitation),
-            outbox::password_reset_id.eq(password_reset),
-        ))
+        .values(rows)
         .returning(outbox::id)
-        .get_result(conn)
+        .get_results(conn)
 }
 
 #[derive(Debug, Clone, QueryableByName)]

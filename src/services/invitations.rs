@@ -18,6 +18,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::{demo::NO_PASSWORD, orgs::features};
 
+pub mod bulk;
 pub mod lifecycle;
 pub mod upkeep;
 
@@ -40,6 +41,23 @@ pub struct InviteRequest {
     pub email: EmailAddress,
     pub role: OrgRole,
     pub teams: Vec<(i64, TeamRole)>,
+    /// Organization permissions the member gets instead of the role's, if any.
+    pub permissions: Option<PermissionSet>,
+}
+
+impl InviteRequest {
+    /// What the invitation grants, for the policy: the role's preset and any own set.
+    fn granted(&self) -> PermissionSet {
+        granted(self.role, self.permissions)
+    }
+
+    fn permission_keys(&self) -> Option<Vec<String>> {
+        self.permissions.map(PermissionSet::keys)
+    }
+}
+
+pub(crate) fn granted(role: OrgRole, permissions: Option<PermissionSet>) -> PermissionSet {
+    role.permissions().union(permissions.unwrap_or_default())
 }
 
 /// Where links point and how long they live.
@@ -53,6 +71,16 @@ impl LinkSettings {
     fn expires_at(&self) -> DateTime<Utc> {
         Utc::now() + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::days(7))
     }
+}
+
+/// Only organization permissions can be given with an invitation.
+pub(crate) fn check_permissions(set: Option<PermissionSet>) -> AppResult<()> {
+    if set.is_some_and(|s| s.iter().any(|p| p.scope() != Scope::Org)) {
+        return Err(AppError::Validation(
+            "Only organization permissions can be given with an invitation.".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn denied(d: policy::Denied) -> AppError {
@@ -75,27 +103,80 @@ fn require_user_management(conn: &mut PgConnection, org: &orgs::Organization) ->
     }
 }
 
-/// The actor's permissions in a team, for what they may grant there.
-fn actor_in_team(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    org: OrgId,
-    team: i64,
-) -> AppResult<PermissionSet> {
-    if actor.has(Permission::TeamsManage) {
-        return Ok(PermissionSet::scope_all(Scope::Team));
-    }
-    let roles = db::members::team_roles_of_account(conn, org, actor.account_id)?;
-    Ok(roles
-        .into_iter()
-        .find(|r| r.0 == team)
-        .map(|(_, role, custom, own)| {
-            let preset = TeamRole::parse(&role)
-                .map(TeamRole::permissions)
-                .unwrap_or_default();
-            crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref())
+/// The actor's permissions in each team, for what they may grant there.
+struct ActorTeams {
+    /// Through `teams.manage`: every team permission in every team.
+    everywhere: bool,
+    sets: Vec<(i64, PermissionSet)>,
+}
+
+impl ActorTeams {
+    fn load(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> AppResult<Self> {
+        if actor.has(Permission::TeamsManage) {
+            return Ok(Self {
+                everywhere: true,
+                sets: Vec::new(),
+            });
+        }
+        let roles = db::members::team_roles_of_account(conn, org, actor.account_id)?;
+        let sets = roles
+            .into_iter()
+            .map(|(team, role, custom, own)| {
+                let preset = TeamRole::parse(&role)
+                    .map(TeamRole::permissions)
+                    .unwrap_or_default();
+                let set =
+                    crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref());
+                (team, set)
+            })
+            .collect();
+        Ok(Self {
+            everywhere: false,
+            sets,
         })
-        .unwrap_or_default())
+    }
+
+    fn of(&self, team: i64) -> PermissionSet {
+        if self.everywhere {
+            return PermissionSet::scope_all(Scope::Team);
+        }
+        self.sets
+            .iter()
+            .find(|t| t.0 == team)
+            .map(|t| t.1)
+            .unwrap_or_default()
+    }
+
+    /// May the actor put an invitee with `role` into `team` as `team_role`?
+    fn may_grant(
+        &self,
+        actor: &Actor,
+        target: AccountId,
+        role: OrgRole,
+        team: i64,
+        team_role: TeamRole,
+    ) -> Result<(), policy::Denied> {
+        // The invitee joins with the invitation's org role.
+        let action = TeamAction::GrantTeamPermissions {
+            target,
+            target_role: role,
+            granted: team_role.permissions(),
+        };
+        policy::check(actor, Action::Team(action, self.of(team)))
+    }
+}
+
+/// A new account's name until the invitee sets one: the address's local part.
+fn invitee_name(email: &str) -> String {
+    email.split('@').next().unwrap_or("Invitee").to_owned()
+}
+
+/// The teams of an invitation as stored: `[{"team": id, "role": "agent"}]`.
+fn teams_json(teams: &[(i64, TeamRole)]) -> serde_json::Value {
+    json!(teams
+        .iter()
+        .map(|(t, r)| json!({"team": t, "role": r.as_str()}))
+        .collect::<Vec<_>>())
 }
 
 /// The name an email gives the inviter.
@@ -138,9 +219,10 @@ fn queue_email(
     to: &str,
     email: &crate::mail::Rendered,
 ) -> AppResult<()> {
-    queue_kind(conn, "invitation", invitation, to, email)
+    queue_emails(conn, "invitation", &[(invitation, to, email)])
 }
 
+/// Queues one email of `kind` (an invitation or its reminder) for an invitation.
 fn queue_kind(
     conn: &mut PgConnection,
     kind: &str,
@@ -148,17 +230,27 @@ fn queue_kind(
     to: &str,
     email: &crate::mail::Rendered,
 ) -> AppResult<()> {
-    db::outbox::insert(
-        conn,
-        db::outbox::NewMessage {
+    queue_emails(conn, kind, &[(invitation, to, email)])
+}
+
+/// Queues one email per (invitation, address, message), in one statement.
+fn queue_emails(
+    conn: &mut PgConnection,
+    kind: &str,
+    messages: &[(i64, &str, &crate::mail::Rendered)],
+) -> AppResult<()> {
+    let rows = messages
+        .iter()
+        .map(|(invitation, to, email)| db::outbox::NewMessage {
             kind,
             to,
             subject: &email.subject,
             text: &email.text,
             html: &email.html,
-            invitation: Some(invitation),
-        },
-    )?;
+            invitation: Some(*invitation),
+        })
+        .collect();
+    db::outbox::insert_many(conn, rows)?;
     Ok(())
 }
 
@@ -172,11 +264,8 @@ pub fn invite(
     links: &LinkSettings,
 ) -> AppResult<MembershipId> {
     conn.transaction(|conn| {
-        policy::check(
-            actor,
-            Action::InviteMember(req.role, req.role.permissions()),
-        )
-        .map_err(denied)?;
+        check_permissions(req.permissions)?;
+        policy::check(actor, Action::InviteMember(req.role, req.granted())).map_err(denied)?;
         // Locks the organization: concurrent invitations count seats one at a time.
         let organization = orgs::find_for_update(conn, org)?;
         require_user_management(conn, &organization)?;
@@ -199,38 +288,26 @@ pub fn invite(
         }
         let teams = db::members::team_options(conn, org)?;
         let target = account.as_ref().map(|a| a.id).unwrap_or(AccountId(0));
+        let actor_teams = ActorTeams::load(conn, actor, org)?;
         for (team, role) in &req.teams {
             if !teams.iter().any(|t| t.0 == *team && !t.2) {
                 return Err(AppError::NotFound);
             }
-            let in_team = actor_in_team(conn, actor, org, *team)?;
-            // The invitee joins with the invitation's org role.
-            let action = TeamAction::GrantTeamPermissions {
-                target,
-                target_role: req.role,
-                granted: role.permissions(),
-            };
-            policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
+            actor_teams
+                .may_grant(actor, target, req.role, *team, *role)
+                .map_err(denied)?;
         }
         let account = match account {
             Some(a) => a.id,
-            None => {
-                let name = req
-                    .email
-                    .as_str()
-                    .split('@')
-                    .next()
-                    .unwrap_or("Invitee")
-                    .to_owned();
-                db::accounts::insert(conn, req.email.as_str(), &name, NO_PASSWORD)?
-            }
+            None => db::accounts::insert(
+                conn,
+                req.email.as_str(),
+                &invitee_name(req.email.as_str()),
+                NO_PASSWORD,
+            )?,
         };
         let membership = orgs::insert_membership(conn, org, account, req.role.as_str(), "pending")?;
-        let teams_json = json!(req
-            .teams
-            .iter()
-            .map(|(t, r)| json!({"team": t, "role": r.as_str()}))
-            .collect::<Vec<_>>());
+        let teams_json = teams_json(&req.teams);
         // The real token is minted when the email is sent; this one is never shown.
         let (_, placeholder_hash) = new_token();
         let expires_at = links.expires_at();
@@ -242,7 +319,7 @@ pub fn invite(
                 email: req.email.as_str(),
                 role: req.role.as_str(),
                 teams: teams_json.clone(),
-                permissions: None,
+                permissions: req.permission_keys(),
                 inviter: actor.account_id,
                 token_hash: &placeholder_hash,
                 expires_at,
@@ -268,7 +345,8 @@ pub fn invite(
                 before: None,
                 after: Some(json!({
                     "email": req.email.as_str(), "role": req.role.as_str(), "teams": teams_json,
-                    "invitation": invitation, "expires_at": expires_at,
+                    "permissions": req.permission_keys(), "invitation": invitation,
+                    "expires_at": expires_at,
                 })),
             },
         )?;
@@ -284,7 +362,11 @@ fn lock_open(
 ) -> AppResult<q::Invitation> {
     let inv = q::lock_pending_of_member(conn, org, member)?.ok_or(AppError::NotFound)?;
     let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
-    policy::check(actor, Action::InviteMember(role, role.permissions())).map_err(denied)?;
+    let own = inv
+        .permissions
+        .as_ref()
+        .map(|keys| PermissionSet::from_keys(keys).unwrap_or_default());
+    policy::check(actor, Action::InviteMember(role, granted(role, own))).map_err(denied)?;
     Ok(inv)
 }
 
@@ -488,6 +570,9 @@ pub fn accept(
                 db::members::upsert_team_membership(conn, org, team, member, role.as_str(), None)?;
             }
         }
+        if let Some(keys) = &inv.permissions {
+            q::set_member_permissions(conn, member, keys)?;
+        }
         q::set_status(conn, inv.id, "accepted")?;
         db::audit::insert(
             conn,
@@ -498,7 +583,9 @@ pub fn accept(
                 target_type: "membership",
                 target_id: Some(member.to_string()),
                 before: Some(json!({"status": "pending"})),
-                after: Some(json!({"status": "active", "teams": inv.teams})),
+                after: Some(json!({
+                    "status": "active", "teams": inv.teams, "permissions": inv.permissions,
+                })),
             },
         )?;
         Ok(Ok((view, account.id)))

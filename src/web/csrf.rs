@@ -1,7 +1,7 @@
 //! CSRF protection for every unsafe request, in one middleware: a cross-site
 //! `Origin` or `Sec-Fetch-Site` is refused, and a synchronizer token tied to the
 //! session must come in the `X-CSRF-Token` header (htmx) or the `csrf_token`
-//! form field (plain forms).
+//! form field (plain forms, urlencoded or multipart).
 
 use actix_session::{Session, SessionExt};
 use actix_web::{
@@ -16,6 +16,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::web::upload;
 
 const SESSION_KEY: &str = "csrf";
 pub const HEADER: &str = "X-CSRF-Token";
@@ -101,12 +102,19 @@ pub async fn guard<B: MessageBody>(
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let limit = body_limit(&req);
     let sent = match header_token {
         Some(token) => Some(token),
-        None if req.content_type() == "application/x-www-form-urlencoded" => {
-            match read_body(&mut req).await {
+        None if req.content_type() == "application/x-www-form-urlencoded"
+            || upload::is_multipart(&req) =>
+        {
+            match read_body(&mut req, limit).await {
                 Ok(body) => {
-                    let token = form_token(&body);
+                    let token = if upload::is_multipart(&req) {
+                        multipart_token(&req, body.clone()).await
+                    } else {
+                        form_token(&body)
+                    };
                     req.set_payload(Payload::from(body));
                     token
                 }
@@ -124,20 +132,26 @@ pub async fn guard<B: MessageBody>(
     }
 }
 
-async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, AppError> {
-    use futures_util::StreamExt;
-    let mut payload = req.take_payload();
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| AppError::Validation("The form could not be read.".into()))?;
-        if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(AppError::TooLarge(format!(
-                "The form is too large (more than {} KiB).",
-                MAX_FORM_BYTES / 1024
-            )));
-        }
-        body.extend_from_slice(&chunk);
+/// The invite dialog takes a list of up to 1,000 addresses or a CSV file;
+/// every other form is small.
+fn body_limit(req: &ServiceRequest) -> usize {
+    let path = req.path();
+    if path.ends_with("/members/invite") || path.ends_with("/members/invite/confirm") {
+        upload::MAX_INVITE_FORM_BYTES
+    } else {
+        MAX_FORM_BYTES
     }
-    Ok(Bytes::from(body))
+}
+
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppError> {
+    upload::check_length(req.request(), limit)?;
+    upload::read_capped(req.take_payload(), limit).await
+}
+
+async fn multipart_token(req: &ServiceRequest, body: Bytes) -> Option<String> {
+    let parts = upload::parts(req.headers(), body).await.ok()?;
+    upload::text_fields(&parts)
+        .into_iter()
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v)
 }

@@ -55,6 +55,24 @@ pub fn page_or_fragment<P: Template, F: Template>(
     }
 }
 
+/// A page of the organization's `section` in full, or its fragment when htmx
+/// asks; the fragment gets the session's CSRF token for its forms.
+pub fn org_page_or_fragment<P: Template>(
+    req: &HttpRequest,
+    ctx: &crate::web::context::OrgContext,
+    section: &'static str,
+    status: StatusCode,
+    page: impl FnOnce(crate::web::context::Layout) -> P,
+    fragment: impl FnOnce(&str) -> askama::Result<String>,
+) -> AppResult<HttpResponse> {
+    let layout = crate::web::context::Layout::in_org(ctx, section);
+    if is_htmx(req) {
+        Ok(html(status, fragment(&layout.csrf)?))
+    } else {
+        render_status(status, &page(layout))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "fragments/_toast.html")]
 pub struct Toast<'a> {

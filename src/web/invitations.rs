@@ -3,6 +3,7 @@
 //! invitation. The accept pages behind the emailed link are in `accept`.
 
 pub mod accept;
+pub mod bulk;
 pub mod link;
 pub mod view;
 
@@ -12,18 +13,22 @@ use askama::Template;
 
 use crate::config::Settings;
 use crate::db::{self, PgPool};
-use crate::domain::{EmailAddress, MembershipId, OrgRole, TeamRole};
+use crate::domain::{EmailAddress, MembershipId, OrgRole, PermissionSet, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
 use crate::services::limits;
 use crate::web::context::{client_ip, flash, Layout, OrgContext};
-use crate::web::forms::{pairs, FormErrors};
-use crate::web::htmx::{is_htmx, page_or_fragment, redirect, Toast};
+use crate::web::forms::FormErrors;
+use crate::web::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
 use view::{invite_options, may_invite_any, InviteForm};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/orgs/{org}/members/invite", web::get().to(invite_form))
         .route("/orgs/{org}/members/invite", web::post().to(invite_submit))
+        .route(
+            "/orgs/{org}/members/invite/confirm",
+            web::post().to(bulk::invite_confirm),
+        )
         .route(
             "/orgs/{org}/members/{member}/invitation/resend",
             web::post().to(invitation_resend),
@@ -54,30 +59,30 @@ pub struct InviteFormFragment<'a> {
     pub csrf: &'a str,
 }
 
-fn links(settings: &Settings) -> LinkSettings {
+pub fn links(settings: &Settings) -> LinkSettings {
     LinkSettings {
         public_url: settings.public_url.clone(),
         ttl: settings.invitation_ttl,
     }
 }
 
-fn render_form(
+pub fn render_form(
     req: &HttpRequest,
     ctx: &OrgContext,
     status: StatusCode,
     form: &InviteForm,
 ) -> AppResult<HttpResponse> {
-    let layout = Layout::in_org(ctx, "members");
-    let csrf = layout.csrf.clone();
-    page_or_fragment(
+    org_page_or_fragment(
         req,
+        ctx,
+        "members",
         status,
-        || InvitePage { layout, form },
-        || InviteFormFragment { form, csrf: &csrf },
+        |layout| InvitePage { layout, form },
+        |csrf| InviteFormFragment { form, csrf }.render(),
     )
 }
 
-async fn load_form(pool: &PgPool, ctx: &OrgContext) -> AppResult<InviteForm> {
+pub async fn load_form(pool: &PgPool, ctx: &OrgContext) -> AppResult<InviteForm> {
     let (org, actor) = (ctx.org.id, ctx.actor);
     db::run(pool, move |conn| invite_options(conn, &actor, org)).await
 }
@@ -92,24 +97,34 @@ pub async fn invite_form(
     render_form(&req, &ctx, StatusCode::OK, &form)
 }
 
-/// The most a form of this dialog can hold, per field.
+/// The most a form of this dialog can hold, per field (but the list of addresses).
 const MAX_FIELD: usize = 1000;
 
-/// The form's fields turned into a request, or the messages for each field.
-fn parse_invite(fields: &[(String, String)], errors: &mut FormErrors) -> Option<InviteRequest> {
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    if fields.iter().any(|(_, v)| v.len() > MAX_FIELD) {
+/// What every invitation of one submission gets: the org role, teams and permissions.
+pub struct Grants {
+    pub role: OrgRole,
+    pub teams: Vec<(i64, TeamRole)>,
+    pub permissions: Option<PermissionSet>,
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+/// The role, team and permission fields, or the messages for each.
+pub fn parse_grants(fields: &[(String, String)], errors: &mut FormErrors) -> Option<Grants> {
+    if fields
+        .iter()
+        .any(|(k, v)| k != "email" && k != "lines" && v.len() > MAX_FIELD)
+    {
         errors.add("form", "A field is too long.");
         return None;
     }
-    let email = errors.check("email", EmailAddress::parse(get("email")));
-    let role = OrgRole::parse(get("role"));
+    let role = OrgRole::parse(field(fields, "role"));
     if role.is_none() {
         errors.add("role", "Choose one of the listed roles.");
     }
@@ -129,10 +144,44 @@ fn parse_invite(fields: &[(String, String)], errors: &mut FormErrors) -> Option<
             _ => errors.add("teams", "Choose one of the listed team roles."),
         }
     }
-    Some(InviteRequest {
-        email: email?,
+    let keys: Vec<&str> = fields
+        .iter()
+        .filter(|(k, _)| k == "perm")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let permissions = match PermissionSet::from_keys(&keys) {
+        Ok(set) if set.is_empty() => None,
+        Ok(set) => Some(set),
+        Err(message) => {
+            errors.add("permissions", message);
+            None
+        }
+    };
+    Some(Grants {
         role: role?,
         teams,
+        permissions,
+    })
+    .filter(|_| errors.is_empty())
+}
+
+/// The single address of the form, when it is not a list.
+fn parse_single(
+    fields: &[(String, String)],
+    grants: Option<Grants>,
+    errors: &mut FormErrors,
+) -> Option<InviteRequest> {
+    if field(fields, "email").len() > MAX_FIELD {
+        errors.add("form", "A field is too long.");
+        return None;
+    }
+    let email = errors.check("email", EmailAddress::parse(field(fields, "email")));
+    let grants = grants?;
+    Some(InviteRequest {
+        email: email?,
+        role: grants.role,
+        teams: grants.teams,
+        permissions: grants.permissions,
     })
     .filter(|_| errors.is_empty())
 }
@@ -143,12 +192,17 @@ pub async fn invite_submit(
     settings: web::Data<Settings>,
     session: Session,
     ctx: OrgContext,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     may_invite_any(&ctx.actor)?;
-    let fields = pairs(&body);
+    let submitted = bulk::read_submission(&req, payload).await?;
+    let fields = &submitted.fields;
     let mut errors = FormErrors::default();
-    let parsed = parse_invite(&fields, &mut errors);
+    let grants = parse_grants(fields, &mut errors);
+    if let Some(lines) = bulk::lines_of(&submitted, &mut errors) {
+        return bulk::preview(&req, &pool, &ctx, grants, lines, errors, fields).await;
+    }
+    let parsed = parse_single(fields, grants, &mut errors);
     let result = match parsed {
         Some(request) => {
             let (org, actor, links) = (ctx.org.id, ctx.actor, links(&settings));
@@ -162,23 +216,37 @@ pub async fn invite_submit(
         }
         None => Err(AppError::Validation(String::new())),
     };
-    let status = match result {
-        Ok(email) => return invited(&req, &session, &ctx, &pool, email).await,
-        Err(AppError::NotFound) => {
+    match result {
+        Ok(email) => invited(&req, &session, &ctx, &pool, email).await,
+        Err(e) => refused(&req, &pool, &ctx, e, errors, fields).await,
+    }
+}
+
+/// The form again with the submitted values and why it was refused.
+pub async fn refused(
+    req: &HttpRequest,
+    pool: &PgPool,
+    ctx: &OrgContext,
+    error: AppError,
+    mut errors: FormErrors,
+    fields: &[(String, String)],
+) -> AppResult<HttpResponse> {
+    let status = match error {
+        AppError::NotFound => {
             errors.add("teams", "That team does not exist.");
             StatusCode::NOT_FOUND
         }
-        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+        e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_)) => {
             if !e.to_string().is_empty() {
                 errors.add("form", e.to_string());
             }
             actix_web::ResponseError::status_code(&e)
         }
-        Err(other) => return Err(other),
+        other => return Err(other),
     };
-    let mut form = load_form(&pool, &ctx).await?;
-    form.keep_input(&fields, errors);
-    render_form(&req, &ctx, status, &form)
+    let mut form = load_form(pool, ctx).await?;
+    form.keep_input(fields, errors);
+    render_form(req, ctx, status, &form)
 }
 
 /// After an invitation: htmx gets a fresh form, a toast and a nudge for the
@@ -216,7 +284,7 @@ async fn invited(
     Ok(changed(body))
 }
 
-fn changed(body: String) -> HttpResponse {
+pub fn changed(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("HX-Trigger", "members-changed"))

@@ -21,6 +21,7 @@ pub mod session_store;
 pub mod settings;
 pub mod team_services;
 pub mod teams;
+pub mod upload;
 
 use actix_web::{web, HttpResponse};
 

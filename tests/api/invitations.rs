@@ -2,6 +2,7 @@
 //! rules, resending and revoking, against a real SMTP server process.
 
 pub mod accept;
+mod bulk;
 mod delivery;
 mod lifecycle;
 

@@ -266,6 +266,12 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/invite",
             [S422, S422, S422, S403, S403, S404, SignIn],
         ),
+        // An empty confirm: there is no list to invite.
+        (
+            "POST",
+            "/orgs/{org}/members/invite/confirm",
+            [S422, S422, S422, S403, S403, S404, SignIn],
+        ),
         // Bob is an active member: there is no open invitation to resend, revoke or copy.
         (
             "POST",

@@ -7,7 +7,7 @@ use diesel::PgConnection;
 
 use crate::db::{self, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{Feature, OrgId, OrgRole, TeamRole};
+use crate::domain::{Feature, OrgId, OrgRole, Permission, Scope, TeamRole};
 use crate::error::AppResult;
 use crate::web::forms::FormErrors;
 
@@ -24,13 +24,23 @@ pub struct TeamChoice {
     pub role: String,
 }
 
+/// One organization permission the invitee may be given instead of the role's.
+pub struct PermissionChoice {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+    pub denied: Option<&'static str>,
+}
+
 pub struct InviteForm {
     pub org_id: i64,
+    /// One address or a list.
     pub email: String,
     pub role: String,
     pub roles: Vec<RoleChoice>,
     pub teams: Vec<TeamChoice>,
     pub team_roles: Vec<(&'static str, &'static str)>,
+    pub permissions: Vec<PermissionChoice>,
     pub seats_left: i64,
     pub seats_purchased: i32,
     /// Why inviting is not possible right now (feature, permission, seats).
@@ -48,10 +58,14 @@ impl InviteForm {
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        self.email = get("email").chars().take(254).collect();
+        // A list is kept as typed, within what the form may carry anyway.
+        self.email = get("email").chars().take(64 * 1024).collect();
         self.role = get("role");
         for team in &mut self.teams {
             team.role = get(&format!("team_{}", team.id));
+        }
+        for choice in &mut self.permissions {
+            choice.checked = fields.iter().any(|(k, v)| k == "perm" && v == choice.key);
         }
         self.errors = errors;
     }
@@ -123,6 +137,15 @@ pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> App
         team_roles: [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager]
             .iter()
             .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        permissions: Permission::in_scope(Scope::Org)
+            .map(|p| PermissionChoice {
+                key: p.key(),
+                label: p.label(),
+                checked: false,
+                denied: (!actor.has(p))
+                    .then_some("You cannot grant permissions you do not hold yourself."),
+            })
             .collect(),
         seats_left,
         seats_purchased: seats.purchased,
