@@ -152,12 +152,24 @@ pub fn update_member(
             }
             own = set.map(PermissionSet::keys);
         }
-        q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+        let access_changed =
+            role != current_role || custom_role_id != current.custom_role_id || own != current.permissions;
+        if access_changed {
+            q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+        }
 
-        // Teams.
-        let team_options = q::team_options(conn, org)?;
-        let actor_teams = if actor.has(Permission::TeamsManage) { Vec::new() } else { actor_team_permissions(conn, actor, org)? };
+        // Teams: the options and the actor's team rights are read only when the
+        // patch touches teams or groups.
         let before_teams = q::team_memberships_of(conn, member)?;
+        let before_groups = q::groups_of(conn, member)?;
+        let touches_teams = !patch.teams.is_empty() || !matches!(patch.groups, GroupsPatch::Keep);
+        let (team_options, actor_teams) = if !touches_teams {
+            (Vec::new(), Vec::new())
+        } else if actor.has(Permission::TeamsManage) {
+            (q::team_options(conn, org)?, Vec::new())
+        } else {
+            (q::team_options(conn, org)?, actor_team_permissions(conn, actor, org)?)
+        };
         for (team, choice) in &patch.teams {
             if !team_options.iter().any(|t| t.0 == *team) {
                 return Err(AppError::NotFound);
@@ -190,18 +202,21 @@ pub fn update_member(
         }
 
         // Groups: only in the member's teams, and only once they are active.
-        let teams_now = q::team_memberships_of(conn, member)?;
-        let groups_now = q::groups_of(conn, member)?;
-        let wanted: Option<Vec<i64>> = match &patch.groups {
+        // (Team changes may have taken the member out of groups: read them again.)
+        let wanted_and_now = match &patch.groups {
             GroupsPatch::Keep => None,
-            GroupsPatch::Set(ids) => Some(ids.clone()),
-            GroupsPatch::Add(id) => {
-                let mut ids: Vec<i64> = groups_now.iter().map(|g| g.0).collect();
-                ids.push(*id);
-                Some(ids)
+            patch => {
+                let teams_now = q::team_memberships_of(conn, member)?;
+                let groups_now = q::groups_of(conn, member)?;
+                let wanted: Vec<i64> = match patch {
+                    GroupsPatch::Add(id) => groups_now.iter().map(|g| g.0).chain([*id]).collect(),
+                    GroupsPatch::Set(ids) => ids.clone(),
+                    GroupsPatch::Keep => Vec::new(),
+                };
+                Some((wanted, teams_now, groups_now))
             }
         };
-        if let Some(wanted) = wanted {
+        if let Some((wanted, teams_now, groups_now)) = wanted_and_now {
             for (group, tm) in &groups_now {
                 if !wanted.contains(group) {
                     q::remove_from_group(conn, *group, *tm)?;
@@ -230,8 +245,15 @@ pub fn update_member(
             }
         }
 
-        let teams_after = q::team_memberships_of(conn, member)?;
-        let groups_after = q::groups_of(conn, member)?;
+        let (teams_after, groups_after) = if touches_teams {
+            (q::team_memberships_of(conn, member)?, q::groups_of(conn, member)?)
+        } else {
+            (before_teams.clone(), before_groups.clone())
+        };
+        if !access_changed && teams_after == before_teams && groups_after == before_groups {
+            // Saving an unchanged row changes nothing: no version bump, no audit event.
+            return Ok(());
+        }
         db::audit::insert(
             conn,
             NewEvent {
@@ -243,7 +265,7 @@ pub fn update_member(
                 before: Some(json!({
                     "role": current.role, "custom_role_id": current.custom_role_id, "permissions": current.permissions,
                     "teams": before_teams.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
-                    "groups": groups_now.iter().map(|g| g.0).collect::<Vec<_>>(),
+                    "groups": before_groups.iter().map(|g| g.0).collect::<Vec<_>>(),
                 })),
                 after: Some(json!({
                     "role": role.as_str(), "custom_role_id": custom_role_id, "permissions": own,

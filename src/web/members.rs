@@ -433,40 +433,42 @@ pub async fn members_update(
     let result = match parse_patch(&fields) {
         Ok(patch) => {
             db::run(&pool, move |conn| {
-                svc::update_member(conn, &actor, org, member, patch)
+                svc::update_member(conn, &actor, org, member, patch)?;
+                // The saved row as the list shows it, in the same trip to the pool.
+                let row = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+                let owners = q::count_active_owners(conn, org)?;
+                Ok(member_view(&row, &actor, owners))
             })
             .await
         }
         Err(message) => Err(AppError::Validation(message)),
     };
     let (status, message) = match result {
-        Ok(()) => (StatusCode::OK, None),
+        Ok(view) => {
+            let saved = format!("Saved {}.", view.display_name);
+            if is_htmx(&req) {
+                return fragment_with_toast(
+                    &RowFragment {
+                        org_id: org.0,
+                        m: &view,
+                        csrf: "",
+                    },
+                    "success",
+                    &saved,
+                );
+            }
+            flash(&ctx.me.session, "success", saved);
+            return Ok(redirect(&req, &format!("/orgs/{org}/members")));
+        }
         Err(AppError::NotFound) => return Err(AppError::NotFound),
-        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => (
-            actix_web::ResponseError::status_code(&e),
-            Some(e.to_string()),
-        ),
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            (actix_web::ResponseError::status_code(&e), e.to_string())
+        }
         Err(other) => return Err(other),
     };
     let mut form = load_form(&pool, &ctx, member).await?;
-    if message.is_some() {
-        form.error = message;
-        return render_form(&req, &ctx, status, &form);
-    }
-    let saved = format!("Saved {}.", form.member.display_name);
-    if is_htmx(&req) {
-        return fragment_with_toast(
-            &RowFragment {
-                org_id: org.0,
-                m: &form.member,
-                csrf: "",
-            },
-            "success",
-            &saved,
-        );
-    }
-    flash(&ctx.me.session, "success", saved);
-    Ok(redirect(&req, &format!("/orgs/{org}/members")))
+    form.error = Some(message);
+    render_form(&req, &ctx, status, &form)
 }
 
 pub use crate::web::members_bulk::members_bulk;

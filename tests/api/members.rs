@@ -189,6 +189,30 @@ async fn an_owner_edits_a_row_inline_and_only_that_row_comes_back() {
         1
     );
 
+    // Saving the row again unchanged changes nothing: same version, no event.
+    let res = app
+        .client
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[("role", "manager"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("Saved Bob."));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM memberships WHERE id = {bob} AND version = 2"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'member.updated'")
+            .await,
+        1,
+        "an unchanged save writes no audit event"
+    );
+
     // Cancel restores the row as it is.
     let res = app
         .client
