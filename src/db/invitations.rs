@@ -237,14 +237,13 @@ pub fn owners_and_pending(
     members: &[i64],
 ) -> QueryResult<(i64, Vec<PendingDetails>)> {
     use diesel::sql_types::{Array, BigInt};
-    let row: OwnersAndPending = super::sql::Statement::prepared("WITH p AS (SELECT ")
-        .bind::<BigInt, _>(org.0)
-        .sql("::bigint AS org, ")
-        .bind::<Array<BigInt>, _>(members)
-        .sql(
-            "::bigint[] AS members)
-         SELECT (SELECT count(*) FROM memberships, p
-                 WHERE organization_id = p.org AND role = 'owner' AND status = 'active') AS owners,
+    let row: OwnersAndPending = super::sql::Statement::prepared(
+        "SELECT (SELECT count(*) FROM memberships
+                 WHERE organization_id = ",
+    )
+    .bind::<BigInt, _>(org.0)
+    .sql(
+        " AND role = 'owner' AND status = 'active') AS owners,
                 COALESCE((
                   SELECT jsonb_agg(jsonb_build_object(
                            'membership_id', i.membership_id, 'inviter', a.display_name,
@@ -252,15 +251,18 @@ pub fn owners_and_pending(
                            'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
                            'last_error', o.last_error, 'status', i.status,
                            'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at))
-                  FROM invitations i CROSS JOIN p
+                  FROM invitations i
                   LEFT JOIN accounts a ON a.id = i.inviter_account_id
                   LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
                                      WHERE invitation_id = i.id AND status <> 'cancelled'
                                      ORDER BY id DESC LIMIT 1) o ON true
-                  WHERE i.organization_id = p.org AND i.membership_id = ANY(p.members)
-                    AND i.status IN ('pending', 'expired')), '[]'::jsonb) AS pending",
-        )
-        .get_result(conn)?;
+                  WHERE i.membership_id = ANY(",
+    )
+    .bind::<Array<BigInt>, _>(members)
+    .sql(") AND i.organization_id = ")
+    .bind::<BigInt, _>(org.0)
+    .sql(" AND i.status IN ('pending', 'expired')), '[]'::jsonb) AS pending")
+    .get_result(conn)?;
     let pending = serde_json::from_value(row.pending)
         .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
     Ok((row.owners, pending))
