@@ -273,7 +273,10 @@ pub fn invite(
         if let Some(account) = &account {
             if let Some((_, status)) = q::membership_of(conn, org, account.id)? {
                 return Err(AppError::Conflict(match status.as_str() {
-                    "pending" => format!("{} is already invited.", req.email.as_str()),
+                    "pending" => format!(
+                        "{} is already invited. If the link was lost or has expired, use Resend on their row in the Members list.",
+                        req.email.as_str()
+                    ),
                     "active" => format!("{} is already a member.", req.email.as_str()),
                     _ => format!(
                         "{} was a member and is archived; restore them instead.",
