@@ -29,6 +29,9 @@ pub struct Settings {
     pub outbox_retry_base: Duration,
     /// Attempts before a message is marked failed (`ROSTER_OUTBOX_MAX_ATTEMPTS`).
     pub outbox_max_attempts: i32,
+    /// Messages the outbox worker sends at once, each over its own pooled SMTP
+    /// connection (`ROSTER_OUTBOX_CONCURRENCY`, at least 1).
+    pub outbox_concurrency: usize,
     /// How long an invitation link stays valid (`ROSTER_INVITATION_TTL_HOURS`).
     pub invitation_ttl: Duration,
     /// How long an expired invitation stays listed before it is purged
@@ -158,6 +161,7 @@ impl Settings {
             outbox_poll: Duration::from_millis(number("ROSTER_OUTBOX_POLL_MS", 1000)?),
             outbox_retry_base: Duration::from_millis(number("ROSTER_OUTBOX_RETRY_MS", 30_000)?),
             outbox_max_attempts: number("ROSTER_OUTBOX_MAX_ATTEMPTS", 8)?,
+            outbox_concurrency: number("ROSTER_OUTBOX_CONCURRENCY", 16)?.max(1),
             invitation_ttl: Duration::from_secs(3600 * number("ROSTER_INVITATION_TTL_HOURS", 168)?),
             invitation_purge_after: Duration::from_secs(
                 86_400 * number("ROSTER_INVITATION_PURGE_AFTER_DAYS", 30)?,

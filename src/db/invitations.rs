@@ -145,32 +145,21 @@ pub fn lock_pending_of_member(
         .optional()
 }
 
-pub fn lock_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Invitation>> {
+/// The invitations with these ids, locked in id order so that two batches
+/// sharing some wait for each other rather than deadlock; deleted ones are missing.
+pub fn lock_by_ids(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<Invitation>> {
     invitations::table
-        .find(id)
+        .filter(invitations::id.eq_any(ids))
+        .order(invitations::id)
         .select(Invitation::as_select())
         .for_update()
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
-pub fn set_token(
-    conn: &mut PgConnection,
-    id: i64,
-    hash: &[u8],
-    expires_at: Option<DateTime<Utc>>,
-) -> QueryResult<usize> {
-    match expires_at {
-        Some(at) => diesel::update(invitations::table.find(id))
-            .set((
-                invitations::token_hash.eq(hash),
-                invitations::expires_at.eq(at),
-            ))
-            .execute(conn),
-        None => diesel::update(invitations::table.find(id))
-            .set(invitations::token_hash.eq(hash))
-            .execute(conn),
-    }
+/// New token hashes for many invitations in one statement: `(id, hash)` pairs
+/// with distinct ids.
+pub fn set_token_hashes(conn: &mut PgConnection, hashes: &[(i64, Vec<u8>)]) -> QueryResult<usize> {
+    super::tokens::set_hashes(conn, "invitations", hashes)
 }
 
 /// A link issued again: a new token and expiry, open again if it had expired,

@@ -21,6 +21,7 @@ pub mod sessions;
 pub mod sql;
 pub mod teams;
 pub mod throttle;
+mod tokens;
 
 use anyhow::Context;
 use diesel::{

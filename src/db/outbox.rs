@@ -4,9 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 
 use super::schema::outbox;
+use super::sql::Statement;
 
 pub struct NewMessage<'a> {
     pub kind: &'a str,
@@ -114,45 +115,69 @@ pub fn claim_due(
     .load(conn)
 }
 
-pub fn mark_sent(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq("sent"),
-            outbox::sent_at.eq(Utc::now()),
-            outbox::last_error.eq(None::<String>),
-        ))
-        .execute(conn)
+/// How one attempt to send a message ended.
+pub enum Attempt {
+    Sent,
+    /// Not sent; due again at this time.
+    Retry(DateTime<Utc>, String),
+    /// Not sent, and no attempts left.
+    Failed(String),
 }
 
-/// A failed attempt: due again at `retry_at`, or `failed` for good when `None`.
-pub fn mark_failed_attempt(
-    conn: &mut PgConnection,
-    id: i64,
-    error: &str,
-    retry_at: Option<DateTime<Utc>>,
-) -> QueryResult<usize> {
-    let error: String = error.chars().take(500).collect();
-    match retry_at {
-        Some(at) => diesel::update(outbox::table.find(id))
-            .set((
-                outbox::status.eq("queued"),
-                outbox::next_attempt_at.eq(at),
-                outbox::last_error.eq(error),
-            ))
-            .execute(conn),
-        None => diesel::update(outbox::table.find(id))
-            .set((outbox::status.eq("failed"), outbox::last_error.eq(error)))
-            .execute(conn),
+/// Records how each attempt of a batch ended, in one statement.
+pub fn record_attempts(conn: &mut PgConnection, attempts: &[(i64, Attempt)]) -> QueryResult<usize> {
+    if attempts.is_empty() {
+        return Ok(0);
     }
+    let mut ids = Vec::with_capacity(attempts.len());
+    let mut statuses = Vec::with_capacity(attempts.len());
+    let mut retry_at = Vec::with_capacity(attempts.len());
+    let mut errors = Vec::with_capacity(attempts.len());
+    for (id, attempt) in attempts {
+        let (status, at, error) = match attempt {
+            Attempt::Sent => ("sent", None, None),
+            Attempt::Retry(at, error) => ("queued", Some(*at), Some(error)),
+            Attempt::Failed(error) => ("failed", None, Some(error)),
+        };
+        ids.push(*id);
+        statuses.push(status);
+        retry_at.push(at);
+        errors.push(error.map(|e| e.chars().take(500).collect::<String>()));
+    }
+    Statement::prepared(
+        "UPDATE outbox o
+         SET status = v.status,
+             sent_at = CASE WHEN v.status = 'sent' THEN now() ELSE o.sent_at END,
+             next_attempt_at = COALESCE(v.retry_at, o.next_attempt_at),
+             last_error = v.error
+         FROM UNNEST(",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .sql(", ")
+    .bind::<Array<Text>, _>(statuses)
+    .sql(", ")
+    .bind::<Array<Nullable<Timestamptz>>, _>(retry_at)
+    .sql(", ")
+    .bind::<Array<Nullable<Text>>, _>(errors)
+    .sql(") AS v(id, status, retry_at, error) WHERE o.id = v.id")
+    .execute(conn)
 }
 
-pub fn mark_cancelled(conn: &mut PgConnection, id: i64, reason: &str) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id))
-        .set((
-            outbox::status.eq("cancelled"),
-            outbox::last_error.eq(reason),
-        ))
-        .execute(conn)
+/// Cancels claimed messages no longer wanted: `(id, reason)` pairs, in one statement.
+pub fn cancel_claimed(conn: &mut PgConnection, cancelled: &[(i64, String)]) -> QueryResult<usize> {
+    if cancelled.is_empty() {
+        return Ok(0);
+    }
+    let (ids, reasons): (Vec<i64>, Vec<&str>) =
+        cancelled.iter().map(|(id, r)| (*id, r.as_str())).unzip();
+    Statement::prepared(
+        "UPDATE outbox o SET status = 'cancelled', last_error = v.reason FROM UNNEST(",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .sql(", ")
+    .bind::<Array<Text>, _>(reasons)
+    .sql(") AS v(id, reason) WHERE o.id = v.id")
+    .execute(conn)
 }
 
 /// Cancels an invitation's messages not yet sent (on revoke, or before a resend).

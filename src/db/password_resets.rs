@@ -57,19 +57,20 @@ pub fn lock_by_hash(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<
         .optional()
 }
 
-pub fn lock_by_id(conn: &mut PgConnection, id: i64) -> QueryResult<Option<PasswordReset>> {
+/// The resets with these ids, locked in id order; deleted ones are missing.
+pub fn lock_by_ids(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<PasswordReset>> {
     password_resets::table
-        .find(id)
+        .filter(password_resets::id.eq_any(ids))
+        .order(password_resets::id)
         .select(PasswordReset::as_select())
         .for_update()
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
-pub fn set_token_hash(conn: &mut PgConnection, id: i64, hash: &[u8]) -> QueryResult<usize> {
-    diesel::update(password_resets::table.find(id))
-        .set(password_resets::token_hash.eq(hash))
-        .execute(conn)
+/// New token hashes for many resets in one statement: `(id, hash)` pairs
+/// with distinct ids.
+pub fn set_token_hashes(conn: &mut PgConnection, hashes: &[(i64, Vec<u8>)]) -> QueryResult<usize> {
+    super::tokens::set_hashes(conn, "password_resets", hashes)
 }
 
 pub fn mark_used(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

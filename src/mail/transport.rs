@@ -8,7 +8,7 @@ use std::{path::PathBuf, time::Duration};
 use anyhow::Context;
 use lettre::{
     message::{Mailbox, MultiPart},
-    transport::smtp::authentication::Credentials,
+    transport::smtp::{authentication::Credentials, PoolConfig},
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
 
@@ -56,9 +56,12 @@ impl Mailer {
                     }
                     SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?,
                 };
+                // One kept-open connection per message in flight: a pool smaller
+                // than that would close and reopen connections on every send.
                 let mut builder = builder
                     .port(smtp.port)
-                    .timeout(Some(Duration::from_secs(15)));
+                    .timeout(Some(Duration::from_secs(15)))
+                    .pool_config(PoolConfig::new().max_size(settings.outbox_concurrency as u32));
                 if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }

@@ -1,21 +1,34 @@
 //! The outbox worker: a task in the same binary that claims due messages in a
 //! short transaction (`FOR UPDATE SKIP LOCKED`, so instances never share a row),
-//! sends them outside it, then marks each sent, or due again with exponential
-//! backoff, or failed after the last attempt. A revoked or expired invitation's
-//! message, or a used or replaced password reset's, is cancelled instead of sent.
+//! sends them outside it, several at once over pooled SMTP connections, then
+//! marks each sent, or due again with exponential backoff, or failed after the
+//! last attempt. A revoked or expired invitation's message, or a used or
+//! replaced password reset's, is cancelled instead of sent. The database work of
+//! a batch is a few statements, whatever its size.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use diesel::{Connection, PgConnection, QueryResult};
+use futures_util::StreamExt;
 
 use super::transport::{Mailer, Outgoing};
 use super::TOKEN_PLACEHOLDER;
 use crate::config::Settings;
-use crate::db::{self, outbox::Claimed, PgPool};
+use crate::db::{
+    self,
+    invitations::Invitation,
+    outbox::{Attempt, Claimed},
+    password_resets::PasswordReset,
+    PgPool,
+};
 use crate::services::invitations::new_token;
 
-const BATCH: i64 = 50;
+/// Rows claimed per round for each message in flight: enough that the last
+/// messages of a round rarely leave connections idle for long.
+const BATCH_PER_SLOT: i64 = 4;
+const MIN_BATCH: i64 = 50;
 /// A claimed row whose sender vanished is due again after this long.
 const LEASE_SECS: i64 = 300;
 
@@ -24,6 +37,8 @@ pub struct WorkerConfig {
     pub poll: Duration,
     pub retry_base: Duration,
     pub max_attempts: i32,
+    /// Messages sent at once.
+    pub concurrency: usize,
 }
 
 impl WorkerConfig {
@@ -32,7 +47,27 @@ impl WorkerConfig {
             poll: settings.outbox_poll,
             retry_base: settings.outbox_retry_base,
             max_attempts: settings.outbox_max_attempts.max(1),
+            concurrency: settings.outbox_concurrency.max(1),
         }
+    }
+
+    fn batch(&self) -> i64 {
+        (self.concurrency as i64 * BATCH_PER_SLOT).max(MIN_BATCH)
+    }
+
+    /// What a send's result means for its row: sent, due again with exponential
+    /// backoff, or failed after the last attempt.
+    fn attempt(&self, attempts: i32, result: Result<(), String>) -> Attempt {
+        let Err(error) = result else {
+            return Attempt::Sent;
+        };
+        if attempts >= self.max_attempts {
+            return Attempt::Failed(error);
+        }
+        let factor = 2u32.saturating_pow((attempts - 1).clamp(0, 16) as u32);
+        let delay = chrono::Duration::from_std(self.retry_base * factor)
+            .unwrap_or(chrono::Duration::hours(1));
+        Attempt::Retry(Utc::now() + delay, error)
     }
 }
 
@@ -47,7 +82,7 @@ async fn run(pool: PgPool, mailer: Mailer, config: WorkerConfig) {
     loop {
         match tick(&pool, &mailer, &config).await {
             // A full batch: there may be more waiting.
-            Ok(n) if n as i64 == BATCH => continue,
+            Ok(n) if n as i64 == config.batch() => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = ?e, "outbox worker"),
         }
@@ -55,115 +90,158 @@ async fn run(pool: PgPool, mailer: Mailer, config: WorkerConfig) {
     }
 }
 
-/// A claimed message with the invitation token minted for it, if any.
+/// A claimed message with the token minted for its link, if any.
 struct Ready {
     row: Claimed,
     token: Option<String>,
 }
 
-fn claim(conn: &mut PgConnection) -> anyhow::Result<Vec<Ready>> {
+/// Claims a batch and, in the same transaction, mints the tokens of its links
+/// or cancels the messages no longer wanted: a few statements for the batch.
+fn claim(conn: &mut PgConnection, batch: i64) -> anyhow::Result<Vec<Ready>> {
     conn.transaction(|conn| {
-        let rows = db::outbox::claim_due(conn, BATCH, LEASE_SECS)?;
+        let rows = db::outbox::claim_due(conn, batch, LEASE_SECS)?;
+        let mut links = Links::lock(conn, &rows)?;
         let mut ready = Vec::with_capacity(rows.len());
+        let mut cancelled = Vec::new();
         for row in rows {
-            match mint(conn, &row)? {
+            match links.mint(&row) {
                 Ok(token) => ready.push(Ready { row, token }),
-                Err(reason) => {
-                    db::outbox::mark_cancelled(conn, row.id, &reason)?;
-                }
+                Err(reason) => cancelled.push((row.id, reason)),
             }
         }
+        links.store(conn)?;
+        db::outbox::cancel_claimed(conn, &cancelled)?;
         Ok(ready)
     })
 }
 
-/// The token for the link of a claimed message, minted now so that it is never
-/// stored (a fresh one per send: the link in an earlier copy dies). `Err` says
-/// why the message is no longer wanted.
-fn mint(conn: &mut PgConnection, row: &Claimed) -> QueryResult<Result<Option<String>, String>> {
-    if let Some(invitation) = row.invitation_id {
-        return Ok(match db::invitations::lock_by_id(conn, invitation)? {
-            Some(inv) if inv.status == "pending" && inv.expires_at > Utc::now() => {
-                let (token, hash) = new_token();
-                db::invitations::set_token(conn, invitation, &hash, None)?;
-                Ok(Some(token))
-            }
-            Some(inv) => Err(format!("invitation {}", inv.status)),
-            None => Err("invitation deleted".into()),
-        });
-    }
-    if let Some(reset) = row.password_reset_id {
-        return Ok(match db::password_resets::lock_by_id(conn, reset)? {
-            Some(r) if r.is_open() => {
-                let (token, hash) = new_token();
-                db::password_resets::set_token_hash(conn, reset, &hash)?;
-                Ok(Some(token))
-            }
-            Some(_) => Err("password reset link used or replaced".into()),
-            None => Err("password reset deleted".into()),
-        });
-    }
-    Ok(Ok(None))
+/// The invitations and password resets a claimed batch links to, locked until
+/// the claim commits, and the hashes of the tokens minted for them.
+struct Links {
+    invitations: HashMap<i64, Invitation>,
+    resets: HashMap<i64, PasswordReset>,
+    /// By id, so that of two messages for one link in a batch the later one's
+    /// token is kept, as if they had been sent one after the other.
+    invitation_hashes: HashMap<i64, Vec<u8>>,
+    reset_hashes: HashMap<i64, Vec<u8>>,
 }
 
-/// One round: claim, send, record. Returns how many messages were claimed.
+impl Links {
+    fn lock(conn: &mut PgConnection, rows: &[Claimed]) -> QueryResult<Self> {
+        let invitation_ids: Vec<i64> = rows.iter().filter_map(|r| r.invitation_id).collect();
+        let reset_ids: Vec<i64> = rows.iter().filter_map(|r| r.password_reset_id).collect();
+        let mut links = Self {
+            invitations: HashMap::new(),
+            resets: HashMap::new(),
+            invitation_hashes: HashMap::new(),
+            reset_hashes: HashMap::new(),
+        };
+        if !invitation_ids.is_empty() {
+            links.invitations = db::invitations::lock_by_ids(conn, &invitation_ids)?
+                .into_iter()
+                .map(|i| (i.id, i))
+                .collect();
+        }
+        if !reset_ids.is_empty() {
+            links.resets = db::password_resets::lock_by_ids(conn, &reset_ids)?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        }
+        Ok(links)
+    }
+
+    /// The token for the link of a claimed message, minted now so that it is
+    /// never stored (a fresh one per send: the link in an earlier copy dies).
+    /// `Err` says why the message is no longer wanted.
+    fn mint(&mut self, row: &Claimed) -> Result<Option<String>, String> {
+        if let Some(id) = row.invitation_id {
+            return match self.invitations.get(&id) {
+                Some(inv) if inv.status == "pending" && inv.expires_at > Utc::now() => {
+                    Ok(Some(mint_into(&mut self.invitation_hashes, id)))
+                }
+                Some(inv) => Err(format!("invitation {}", inv.status)),
+                None => Err("invitation deleted".into()),
+            };
+        }
+        if let Some(id) = row.password_reset_id {
+            return match self.resets.get(&id) {
+                Some(r) if r.is_open() => Ok(Some(mint_into(&mut self.reset_hashes, id))),
+                Some(_) => Err("password reset link used or replaced".into()),
+                None => Err("password reset deleted".into()),
+            };
+        }
+        Ok(None)
+    }
+
+    fn store(self, conn: &mut PgConnection) -> QueryResult<()> {
+        let invitations: Vec<_> = self.invitation_hashes.into_iter().collect();
+        db::invitations::set_token_hashes(conn, &invitations)?;
+        let resets: Vec<_> = self.reset_hashes.into_iter().collect();
+        db::password_resets::set_token_hashes(conn, &resets)?;
+        Ok(())
+    }
+}
+
+fn mint_into(hashes: &mut HashMap<i64, Vec<u8>>, id: i64) -> String {
+    let (token, hash) = new_token();
+    hashes.insert(id, hash);
+    token
+}
+
+/// Sends one claimed message with its token in place of the placeholder.
+async fn deliver(mailer: &Mailer, r: Ready) -> (Claimed, Result<(), String>) {
+    let fill = |body: &str| match &r.token {
+        Some(token) => body.replace(TOKEN_PLACEHOLDER, token),
+        None => body.to_owned(),
+    };
+    let text = fill(&r.row.text_body);
+    let link = r.token.as_ref().and_then(|token| {
+        text.lines()
+            .find(|l| l.contains(token.as_str()))
+            .map(|l| l.trim().to_owned())
+    });
+    let sent = mailer
+        .send(Outgoing {
+            to: &r.row.to_address,
+            subject: &r.row.subject,
+            html: fill(&r.row.html_body),
+            text,
+            link,
+        })
+        .await;
+    (r.row, sent)
+}
+
+/// One round: claim, send up to `concurrency` at once, record. Returns how
+/// many messages were claimed.
 async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::Result<usize> {
     let p = pool.clone();
-    let ready = tokio::task::spawn_blocking(move || claim(&mut *p.get()?)).await??;
+    let batch = config.batch();
+    let ready = tokio::task::spawn_blocking(move || claim(&mut *p.get()?, batch)).await??;
     if ready.is_empty() {
         return Ok(0);
     }
     let claimed = ready.len();
-    // One at a time over the pooled connection: a local server takes thousands a minute.
-    let mut results = Vec::with_capacity(claimed);
-    for r in &ready {
-        let fill = |body: &str| match &r.token {
-            Some(token) => body.replace(TOKEN_PLACEHOLDER, token),
-            None => body.to_owned(),
-        };
-        let link = r.token.as_ref().and_then(|token| {
-            fill(&r.row.text_body)
-                .lines()
-                .find(|l| l.contains(token.as_str()))
-                .map(|l| l.trim().to_owned())
-        });
-        let sent = mailer
-            .send(Outgoing {
-                to: &r.row.to_address,
-                subject: &r.row.subject,
-                text: fill(&r.row.text_body),
-                html: fill(&r.row.html_body),
-                link,
-            })
-            .await;
-        results.push(sent);
-    }
-    let outcomes: Vec<(i64, i32, Result<(), String>)> = ready
-        .iter()
-        .zip(results)
-        .map(|(r, res)| (r.row.id, r.row.attempts, res))
+    // Unordered, so that one slow message holds up only its own connection.
+    let sent: Vec<(Claimed, Result<(), String>)> = futures_util::stream::iter(ready)
+        .map(|r| deliver(mailer, r))
+        .buffer_unordered(config.concurrency)
+        .collect()
+        .await;
+    let attempts: Vec<(i64, Attempt)> = sent
+        .into_iter()
+        .map(|(row, result)| {
+            if let Err(error) = &result {
+                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %error, "email not sent");
+            }
+            (row.id, config.attempt(row.attempts, result))
+        })
         .collect();
-    let config = config.clone();
     let p = pool.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut conn = p.get()?;
-        for (id, attempts, result) in outcomes {
-            match result {
-                Ok(()) => {
-                    db::outbox::mark_sent(&mut conn, id)?;
-                }
-                Err(error) => {
-                    tracing::warn!(outbox_id = id, attempts, error = %error, "email not sent");
-                    let retry_at = (attempts < config.max_attempts).then(|| {
-                        let factor = 2u32.saturating_pow((attempts - 1).clamp(0, 16) as u32);
-                        Utc::now()
-                            + chrono::Duration::from_std(config.retry_base * factor)
-                                .unwrap_or(chrono::Duration::hours(1))
-                    });
-                    db::outbox::mark_failed_attempt(&mut conn, id, &error, retry_at)?;
-                }
-            }
-        }
+        db::outbox::record_attempts(&mut *p.get()?, &attempts)?;
         Ok(())
     })
     .await??;

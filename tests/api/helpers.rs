@@ -418,6 +418,19 @@ impl TestApp {
         })
         .await
     }
+
+    /// `count(sql)` once it reaches `n`, or what it is after 15 seconds: the
+    /// outbox worker records a message as sent only after the server took it.
+    pub async fn count_when(&self, sql: &str, n: i64) -> i64 {
+        for _ in 0..300 {
+            let count = self.count(sql).await;
+            if count >= n {
+                return count;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.count(sql).await
+    }
 }
 
 /// A browser-like HTTP client: keeps cookies, remembers the last CSRF token it

@@ -1,10 +1,13 @@
 //! Inviting a list: a pasted list or a CSV is previewed line by line, then
-//! confirmed; custom permissions in the invite form reach the membership.
+//! confirmed, and every address gets its own link; custom permissions in the
+//! invite form reach the membership.
 
 use reqwest::StatusCode;
 
 use super::{app_with_smtp, enable_invites, invite, pending_count};
-use crate::helpers::{invite_link, spawn_app, SmtpServer, TestApp, TestClient, PASSWORD};
+use crate::helpers::{
+    fast_outbox, invite_link, spawn_app, spawn_app_with, SmtpServer, TestApp, TestClient, PASSWORD,
+};
 
 /// The hidden fields of the preview's confirm form, unescaped.
 fn confirm_fields(html: &str) -> Vec<(String, String)> {
@@ -242,6 +245,63 @@ async fn a_list_of_1000_addresses_is_invited_in_one_confirm_with_an_email_queued
         app.count("SELECT count(DISTINCT token_hash) FROM invitations")
             .await,
         1000
+    );
+}
+
+#[tokio::test]
+async fn every_email_of_a_bulk_invite_goes_out_once_with_a_link_to_its_own_invitation() {
+    let smtp = SmtpServer::start().await;
+    // Sent several at a time, over more than one claimed batch.
+    let settings = smtp.settings();
+    let app = spawn_app_with(move |s| {
+        s.smtp = Some(settings);
+        s.outbox_concurrency = 8;
+        fast_outbox(s);
+    })
+    .await;
+    let org = app.setup_owner().await;
+    enable_invites(&app, org, 301).await;
+    let list: Vec<String> = (0..300).map(|i| format!("user{i}@example.com")).collect();
+    let preview = invite(&app, org, &list.join(", "), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    let (status, result) = confirm(&app, org, &preview).await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(result.contains("Invited 300; skipped 0"));
+    smtp.wait_for(300).await;
+    // Once every row is marked sent nothing more can go out.
+    assert_eq!(
+        app.count_when("SELECT count(*) FROM outbox WHERE status = 'sent'", 300)
+            .await,
+        300
+    );
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 300, "every email, none twice");
+    let links: Vec<String> = messages
+        .iter()
+        .map(|m| {
+            let to = m
+                .lines()
+                .find_map(|l| l.strip_prefix("X-RcptTo: "))
+                .unwrap();
+            let token = invite_link(m).rsplit('/').next().unwrap().to_owned();
+            format!("('{}', '{token}')", to.trim())
+        })
+        .collect();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(DISTINCT i.id) FROM invitations i \
+             JOIN (VALUES {}) AS v(email, token) ON i.email = v.email \
+             AND i.token_hash = sha256(convert_to(v.token, 'UTF8'))",
+            links.join(", ")
+        ))
+        .await,
+        300,
+        "each link opens the invitation of the address it was sent to"
     );
 }
 
