@@ -27,10 +27,19 @@ pub async fn enable_invites(app: &TestApp, org: i64, seats: i32) {
 
 /// An app that sends to `smtp`, with Ada as Owner of a Pro organization.
 pub async fn app_with_smtp(smtp: &SmtpServer) -> (TestApp, i64) {
+    app_with_smtp_and(smtp, |_| {}).await
+}
+
+/// As `app_with_smtp`, with more settings changed.
+pub async fn app_with_smtp_and(
+    smtp: &SmtpServer,
+    configure: impl FnOnce(&mut roster::config::Settings),
+) -> (TestApp, i64) {
     let settings = smtp.settings();
     let app = spawn_app_with(move |s| {
         s.smtp = Some(settings);
         fast_outbox(s);
+        configure(s);
     })
     .await;
     let org = app.setup_owner().await;
