@@ -1,8 +1,8 @@
 //! The members list (search, filters, sort, pages) and the rows it shows, built
 //! so that one organization of 10,000 members is ordered and searched by index:
 //! `memberships.sort_name` and `search_text` copy the account's name and email.
-//! A page is two statements whatever its size: the rows (with their teams,
-//! groups and services aggregated per row) and the total count.
+//! A page costs the same statements whatever its size: the rows, their teams,
+//! groups and services (one statement for all rows), and the total count.
 
 use chrono::{DateTime, Utc};
 use diesel::{

@@ -54,6 +54,18 @@ pub enum GroupsPatch {
     Add(i64),
 }
 
+impl GroupsPatch {
+    /// The groups the member should be in, given the ones they are in now.
+    fn wanted(&self, now: &[(i64, i64)]) -> Vec<i64> {
+        let current = now.iter().map(|g| g.0);
+        match self {
+            Self::Keep => current.collect(),
+            Self::Set(ids) => ids.clone(),
+            Self::Add(id) => current.chain([*id]).collect(),
+        }
+    }
+}
+
 /// What to change; `None` and empty fields leave things as they are.
 #[derive(Debug, Clone, Default)]
 pub struct MemberPatch {
@@ -203,20 +215,10 @@ pub fn update_member(
 
         // Groups: only in the member's teams, and only once they are active.
         // (Team changes may have taken the member out of groups: read them again.)
-        let wanted_and_now = match &patch.groups {
-            GroupsPatch::Keep => None,
-            patch => {
-                let teams_now = q::team_memberships_of(conn, member)?;
-                let groups_now = q::groups_of(conn, member)?;
-                let wanted: Vec<i64> = match patch {
-                    GroupsPatch::Add(id) => groups_now.iter().map(|g| g.0).chain([*id]).collect(),
-                    GroupsPatch::Set(ids) => ids.clone(),
-                    GroupsPatch::Keep => Vec::new(),
-                };
-                Some((wanted, teams_now, groups_now))
-            }
-        };
-        if let Some((wanted, teams_now, groups_now)) = wanted_and_now {
+        if !matches!(patch.groups, GroupsPatch::Keep) {
+            let teams_now = q::team_memberships_of(conn, member)?;
+            let groups_now = q::groups_of(conn, member)?;
+            let wanted = patch.groups.wanted(&groups_now);
             for (group, tm) in &groups_now {
                 if !wanted.contains(group) {
                     q::remove_from_group(conn, *group, *tm)?;

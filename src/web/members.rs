@@ -169,7 +169,8 @@ pub struct MembersTable<'a> {
     pub csrf: &'a str,
 }
 
-/// The page's rows and count: two statements whatever the page size.
+/// The page's rows, count, Owner count, pending invitations and filter
+/// options: five statements whatever the page size.
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
     ctx_org: OrgId,
