@@ -227,12 +227,12 @@ pub fn owners_and_pending(
 ) -> QueryResult<(i64, Vec<PendingDetails>)> {
     use diesel::sql_types::{Array, BigInt};
     let row: OwnersAndPending = super::sql::Statement::prepared(
-        "SELECT (SELECT count(*) FROM memberships
+        "SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM membership_counts
                  WHERE organization_id = ",
     )
     .bind::<BigInt, _>(org.0)
     .sql(
-        " AND role = 'owner' AND status = 'active') AS owners,
+        " AND status = 'active' AND owner) AS owners,
                 COALESCE((
                   SELECT jsonb_agg(jsonb_build_object(
                            'membership_id', i.membership_id, 'inviter', a.display_name,

@@ -175,72 +175,81 @@ const BASE_COLUMNS: &str = "SELECT m.id, m.account_id, a.display_name, a.email, 
      m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version \
      FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
 
+/// One of a member's teams, with one of their groups in it (if any) and that
+/// group's active services.
 #[derive(QueryableByName)]
 struct Decoration {
     #[diesel(sql_type = BigInt)]
     membership_id: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    team_id: i64,
     #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    detail: Option<String>,
+    team_name: String,
+    #[diesel(sql_type = Text)]
+    role: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     custom_role_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    group_id: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    group_name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<Text>>)]
+    services: Option<Vec<String>>,
 }
 
-/// Teams, groups and services of a page of members: one statement for the page.
+/// Teams, groups and services of a page of members: one statement for the
+/// page, walking each member's team memberships by index; ordering is done here.
 fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<MemberRow>> {
     let ids: Vec<i64> = base.iter().map(|m| m.id).collect();
     let decorations: Vec<Decoration> = Statement::prepared(
-        "WITH tm AS (SELECT id, membership_id, team_id, role, custom_role_id FROM team_memberships \
-           WHERE membership_id = ANY(",
+        "SELECT tm.membership_id, t.id AS team_id, t.name AS team_name, tm.role, tm.custom_role_id, \
+                g.id AS group_id, g.name AS group_name, \
+                (SELECT array_agg(s.name) FROM group_services gs JOIN services s ON s.id = gs.service_id \
+                 WHERE gs.group_id = g.id AND s.active) AS services \
+         FROM team_memberships tm JOIN teams t ON t.id = tm.team_id \
+         LEFT JOIN group_members gm ON gm.team_membership_id = tm.id \
+         LEFT JOIN groups g ON g.id = gm.group_id \
+         WHERE tm.membership_id = ANY(",
     )
     .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
-    .sql(
-        ")), gm AS (SELECT tm.membership_id, gm.group_id FROM tm \
-           JOIN group_members gm ON gm.team_membership_id = tm.id) \
-         SELECT tm.membership_id, 'team' AS kind, t.id, t.name, tm.role AS detail, tm.custom_role_id \
-         FROM tm JOIN teams t ON t.id = tm.team_id \
-         UNION ALL \
-         SELECT gm.membership_id, 'group', g.id, g.name, t.name, NULL::bigint \
-         FROM gm JOIN groups g ON g.id = gm.group_id JOIN teams t ON t.id = g.team_id \
-         UNION ALL \
-         SELECT DISTINCT gm.membership_id, 'service', 0::bigint, s.name, NULL::text, NULL::bigint \
-         FROM gm JOIN group_services gs ON gs.group_id = gm.group_id \
-         JOIN services s ON s.id = gs.service_id WHERE s.active \
-         ORDER BY 1, 2, 4",
-    )
+    .sql(")")
     .load(conn)?;
     Ok(base
         .into_iter()
         .map(|base| {
-            let id = base.id;
-            let mine = decorations.iter().filter(|d| d.membership_id == id);
             let mut row = MemberRow {
-                base,
                 teams: Vec::new(),
                 groups: Vec::new(),
                 services: Vec::new(),
+                base,
             };
-            for d in mine {
-                match d.kind.as_str() {
-                    "team" => row.teams.push(TeamChip {
-                        team_id: d.id,
-                        name: d.name.clone(),
-                        role: d.detail.clone().unwrap_or_default(),
+            for d in decorations
+                .iter()
+                .filter(|d| d.membership_id == row.base.id)
+            {
+                if !row.teams.iter().any(|t| t.team_id == d.team_id) {
+                    row.teams.push(TeamChip {
+                        team_id: d.team_id,
+                        name: d.team_name.clone(),
+                        role: d.role.clone(),
                         custom_role_id: d.custom_role_id,
-                    }),
-                    "group" => row.groups.push(GroupChip {
-                        group_id: d.id,
-                        name: d.name.clone(),
-                        team: d.detail.clone().unwrap_or_default(),
-                    }),
-                    _ => row.services.push(d.name.clone()),
+                    });
+                }
+                if let (Some(group_id), Some(name)) = (d.group_id, &d.group_name) {
+                    row.groups.push(GroupChip {
+                        group_id,
+                        name: name.clone(),
+                        team: d.team_name.clone(),
+                    });
+                    row.services.extend(d.services.iter().flatten().cloned());
                 }
             }
+            row.teams
+                .sort_by(|a, b| (&a.name, a.team_id).cmp(&(&b.name, b.team_id)));
+            row.groups
+                .sort_by(|a, b| (&a.name, &a.team).cmp(&(&b.name, &b.team)));
+            row.services.sort();
+            row.services.dedup();
             row
         })
         .collect())
@@ -392,14 +401,32 @@ pub fn lock(
     .optional()
 }
 
+/// The organization's active Owners, from the trigger-kept counts.
 pub fn count_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
-    use super::schema::memberships;
-    memberships::table
-        .filter(memberships::organization_id.eq(org))
-        .filter(memberships::role.eq("owner"))
-        .filter(memberships::status.eq("active"))
-        .count()
-        .get_result(conn)
+    active_owners(conn, org, "")
+}
+
+/// The organization's active Owners, with their count row locked until the
+/// transaction ends: two demotions of the last two Owners take turns, and the
+/// second sees the first's.
+pub fn lock_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
+    active_owners(conn, org, " FOR UPDATE")
+}
+
+fn active_owners(conn: &mut PgConnection, org: OrgId, lock: &'static str) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let row: Option<Count> =
+        Statement::prepared("SELECT n FROM membership_counts WHERE organization_id = ")
+            .bind::<BigInt, _>(org.0)
+            .sql(" AND status = 'active' AND owner")
+            .sql(lock)
+            .get_result(conn)
+            .optional()?;
+    Ok(row.map_or(0, |c| c.n))
 }
 
 pub fn update_access(

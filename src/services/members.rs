@@ -135,7 +135,7 @@ pub fn update_member(
         let current_role = OrgRole::parse(&current.role).ok_or_else(|| AppError::unexpected(anyhow::anyhow!("bad role")))?;
         let active = current.status == "active";
         let last_active_owner =
-            current_role == OrgRole::Owner && active && q::count_active_owners(conn, org)? <= 1;
+            current_role == OrgRole::Owner && active && q::lock_active_owners(conn, org)? <= 1;
         let target = Target { account_id: crate::domain::AccountId(current.account_id), role: current_role, active, last_active_owner };
         policy::check(actor, Action::EditMember(target)).map_err(denied)?;
 

@@ -279,6 +279,63 @@ async fn nobody_edits_their_own_access_and_the_reason_is_shown() {
 }
 
 #[tokio::test]
+async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "bea@example.com", "Bea", "owner").await;
+    let (ada, bea) = (
+        membership_id(&app, "ada@example.com").await,
+        membership_id(&app, "bea@example.com").await,
+    );
+    let bea_client = app.signed_in_client("bea@example.com", PASSWORD).await;
+    for round in 0..5 {
+        let (ada_demotes_bea, bea_demotes_ada) = (
+            format!("/orgs/{org}/members/{bea}"),
+            format!("/orgs/{org}/members/{ada}"),
+        );
+        let (by_ada, by_bea) = tokio::join!(
+            app.client
+                .htmx_post(&ada_demotes_bea, &[("role", "member")]),
+            bea_client.htmx_post(&bea_demotes_ada, &[("role", "member")]),
+        );
+        // The later one is refused: as a demotion of the last Owner (403), or,
+        // if it arrives after the first is saved, as a plain member's (404).
+        let mut statuses = [by_ada.status(), by_bea.status()];
+        statuses.sort();
+        assert!(
+            statuses[0] == StatusCode::OK && statuses[1].is_client_error(),
+            "round {round}: one demotion is made and the other refused, got {statuses:?}"
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT count(*) FROM memberships WHERE organization_id = {org} AND role = 'owner'"
+            ))
+            .await,
+            1,
+            "round {round}: an Owner is left"
+        );
+        assert_eq!(
+            app.count(&format!(
+                "SELECT n FROM membership_counts WHERE organization_id = {org} AND status = 'active' AND owner"
+            ))
+            .await,
+            1,
+            "round {round}: the kept count agrees"
+        );
+        // Both Owners again for the next round.
+        app.query(move |conn| {
+            use diesel::RunQueryDsl;
+            diesel::sql_query(format!(
+                "UPDATE memberships SET role = 'owner' WHERE organization_id = {org}"
+            ))
+            .execute(conn)
+            .unwrap();
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn admins_cannot_grant_owner_or_permissions_they_lack() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
