@@ -18,8 +18,29 @@ pub struct NewEvent<'a> {
     pub after: Option<Value>,
 }
 
+/// One event: a statement PostgreSQL keeps prepared (a batch's text varies
+/// with its size).
 pub fn insert(conn: &mut PgConnection, event: NewEvent<'_>) -> QueryResult<usize> {
-    insert_many(conn, vec![event])
+    use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
+    super::sql::Statement::prepared(
+        "INSERT INTO audit_events (organization_id, actor_account_id, action, target_type, target_id, before, after) \
+         VALUES (",
+    )
+    .bind::<Nullable<BigInt>, _>(event.organization_id.map(|o| o.0))
+    .sql(", ")
+    .bind::<Nullable<BigInt>, _>(event.actor.map(|a| a.0))
+    .sql(", ")
+    .bind::<Text, _>(event.action)
+    .sql(", ")
+    .bind::<Text, _>(event.target_type)
+    .sql(", ")
+    .bind::<Nullable<Text>, _>(event.target_id)
+    .sql(", ")
+    .bind::<Nullable<Jsonb>, _>(event.before)
+    .sql(", ")
+    .bind::<Nullable<Jsonb>, _>(event.after)
+    .sql(")")
+    .execute(conn)
 }
 
 /// Many events in one statement (a bulk change writes one per row it changes).

@@ -200,8 +200,7 @@ struct Decoration {
 /// Teams, groups and services of a page of members: one statement for the
 /// page, walking each member's team memberships by index; ordering is done here.
 fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<MemberRow>> {
-    let ids: Vec<i64> = base.iter().map(|m| m.id).collect();
-    let decorations: Vec<Decoration> = Statement::prepared(
+    let statement = Statement::prepared(
         "SELECT tm.membership_id, t.id AS team_id, t.name AS team_name, tm.role, tm.custom_role_id, \
                 g.id AS group_id, g.name AS group_name, \
                 (SELECT array_agg(s.name) FROM group_services gs JOIN services s ON s.id = gs.service_id \
@@ -209,10 +208,19 @@ fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<M
          FROM team_memberships tm JOIN teams t ON t.id = tm.team_id \
          LEFT JOIN group_members gm ON gm.team_membership_id = tm.id \
          LEFT JOIN groups g ON g.id = gm.group_id \
-         WHERE tm.membership_id = ANY(",
-    )
-    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
-    .sql(")")
+         WHERE tm.membership_id ",
+    );
+    // One row (a save) and a page are two statements: each keeps its own
+    // cached plan instead of PostgreSQL re-planning one text for both sizes.
+    let decorations: Vec<Decoration> = match base.as_slice() {
+        [one] => statement.sql("= ").bind::<BigInt, _>(one.id),
+        many => statement
+            .sql("= ANY(")
+            .bind::<diesel::sql_types::Array<BigInt>, _>(
+                many.iter().map(|m| m.id).collect::<Vec<_>>(),
+            )
+            .sql(")"),
+    }
     .load(conn)?;
     Ok(base
         .into_iter()
@@ -342,13 +350,13 @@ pub fn find_row(
     org: OrgId,
     id: MembershipId,
 ) -> QueryResult<Option<MemberRow>> {
-    let base: Option<MemberBase> = diesel::sql_query(format!(
-        "{BASE_COLUMNS} WHERE m.organization_id = $1 AND m.id = $2"
-    ))
-    .bind::<BigInt, _>(org.0)
-    .bind::<BigInt, _>(id.0)
-    .get_result(conn)
-    .optional()?;
+    let base: Option<MemberBase> = Statement::prepared(BASE_COLUMNS)
+        .sql(" WHERE m.organization_id = ")
+        .bind::<BigInt, _>(org.0)
+        .sql(" AND m.id = ")
+        .bind::<BigInt, _>(id.0)
+        .get_result(conn)
+        .optional()?;
     match base {
         Some(base) => Ok(decorate(conn, vec![base])?.pop()),
         None => Ok(None),
@@ -391,12 +399,14 @@ pub fn lock(
     org: OrgId,
     id: MembershipId,
 ) -> QueryResult<Option<LockedMember>> {
-    diesel::sql_query(
+    Statement::prepared(
         "SELECT id, account_id, role, status, custom_role_id, permissions, version FROM memberships \
-         WHERE organization_id = $1 AND id = $2 FOR UPDATE",
+         WHERE organization_id = ",
     )
     .bind::<BigInt, _>(org.0)
+    .sql(" AND id = ")
     .bind::<BigInt, _>(id.0)
+    .sql(" FOR UPDATE")
     .get_result(conn)
     .optional()
 }
@@ -436,15 +446,15 @@ pub fn update_access(
     custom_role_id: Option<i64>,
     permissions: Option<Vec<String>>,
 ) -> QueryResult<usize> {
-    use super::schema::memberships;
-    diesel::update(memberships::table.find(id))
-        .set((
-            memberships::role.eq(role),
-            memberships::custom_role_id.eq(custom_role_id),
-            memberships::permissions.eq(permissions),
-            memberships::version.eq(memberships::version + 1),
-            memberships::updated_at.eq(diesel::dsl::now),
-        ))
+    use diesel::sql_types::{Array, Nullable};
+    Statement::prepared("UPDATE memberships SET role = ")
+        .bind::<Text, _>(role)
+        .sql(", custom_role_id = ")
+        .bind::<Nullable<BigInt>, _>(custom_role_id)
+        .sql(", permissions = ")
+        .bind::<Nullable<Array<Text>>, _>(permissions)
+        .sql(", version = version + 1, updated_at = now() WHERE id = ")
+        .bind::<BigInt, _>(id.0)
         .execute(conn)
 }
 

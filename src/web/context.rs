@@ -16,7 +16,7 @@ use crate::domain::{
     AccountId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::{csrf, session_store};
+use crate::web::{csrf, htmx::is_htmx, session_store};
 
 pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
     session
@@ -82,12 +82,19 @@ pub struct SignedIn {
     pub session: Session,
 }
 
-/// The account and its organizations, or `None` when the account is gone.
+/// The account and, if `with_orgs`, its organizations; `None` when the account
+/// is gone.
 fn load_account(
     conn: &mut diesel::PgConnection,
     account_id: AccountId,
+    with_orgs: bool,
 ) -> AppResult<Option<(Account, Vec<OrgLink>)>> {
-    let Some((account, orgs)) = db::accounts::find_with_orgs(conn, account_id)? else {
+    let found = if with_orgs {
+        db::accounts::find_with_orgs(conn, account_id)?
+    } else {
+        db::accounts::find_by_id(conn, account_id)?.map(|account| (account, Vec::new()))
+    };
+    let Some((account, orgs)) = found else {
         return Ok(None);
     };
     // Last seen moves at most once a minute: most requests skip the write.
@@ -116,8 +123,12 @@ impl SignedIn {
     ) -> AppResult<(Self, T)> {
         let session = req.get_session();
         let account_id = signed_in_account_id(&session).ok_or_else(|| unauthenticated(req))?;
+        // The organization switcher is part of the layout; an htmx request gets a
+        // fragment without it, so its list is not read (an account may belong to
+        // a hundred organizations).
+        let with_orgs = !is_htmx(req);
         let loaded = db::run(&pool(req)?, move |conn| {
-            let Some((account, orgs)) = load_account(conn, account_id)? else {
+            let Some((account, orgs)) = load_account(conn, account_id, with_orgs)? else {
                 return Ok(None);
             };
             let more = also(conn, &account)?;
