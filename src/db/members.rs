@@ -286,13 +286,18 @@ pub fn list_page(
     } else {
         Statement::unprepared(from)
     };
-    let q = with_filters(start, org, filter)
+    // The page size is written into the text and the first page has no OFFSET:
+    // with a parameter there, PostgreSQL's generic plan would assume it skips a
+    // tenth of the organization, find that dearer than planning page 1 each time,
+    // and so plan every request afresh. Deeper pages are planned per request.
+    let mut q = with_filters(start, org, filter)
         .sql(" ORDER BY ")
         .sql(filter.sort.order_by())
-        .sql(" LIMIT ")
-        .bind::<BigInt, _>(limit)
-        .sql(" OFFSET ")
-        .bind::<BigInt, _>(offset)
+        .sql(format!(" LIMIT {limit}"));
+    if offset > 0 {
+        q = q.sql(" OFFSET ").bind::<BigInt, _>(offset);
+    }
+    let q = q
         .sql(") ")
         .sql(BASE_COLUMNS)
         .sql(" JOIN page ON page.id = m.id ORDER BY ")
