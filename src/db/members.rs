@@ -171,9 +171,11 @@ fn with_filters<'a>(mut q: Statement<'a>, org: OrgId, filter: &MemberFilter) -> 
     q
 }
 
-const BASE_COLUMNS: &str = "SELECT m.id, m.account_id, a.display_name, a.email, a.last_seen_at, m.role, m.status, \
-     m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version \
-     FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
+const BASE_COLUMNS: &str =
+    "SELECT m.id, m.account_id, a.display_name, a.email, a.last_seen_at, m.role, m.status, \
+     m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version";
+const BASE_FROM: &str =
+    " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
 
 /// One of a member's teams, with one of their groups in it (if any) and that
 /// group's active services.
@@ -263,29 +265,60 @@ fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<M
         .collect())
 }
 
-/// One page of members, ordered as asked: two statements, the page and its
-/// teams, groups and services.
+/// A page row with the number of rows the filter matches, counted by the same
+/// statement.
+#[derive(QueryableByName)]
+struct Counted {
+    #[diesel(embed)]
+    base: MemberBase,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// Whether the filter's total is one of the trigger-kept counts.
+fn count_is_kept(filter: &MemberFilter) -> bool {
+    filter.search.is_none()
+        && filter.role.is_none()
+        && filter.team.is_none()
+        && filter.only_account.is_none()
+}
+
+/// One page of members, ordered as asked, and how many members the filter
+/// matches. The total of a plain list (or one narrowed by status) is a kept
+/// count; a search or filter counts its matches in the page's own statement,
+/// which reads them all anyway to order them. Either way a page is three
+/// statements: the total or nothing, the page, and its teams, groups and
+/// services (a count of its own only for a page past the last).
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<Vec<MemberRow>> {
-    // Find the page's ids from the memberships index alone (deep pages skip
-    // thousands of entries there), then join the accounts of just those 50.
-    let from = if matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen) {
-        "WITH page AS (SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id"
-    } else {
-        "WITH page AS (SELECT m.id FROM memberships m"
-    };
+) -> QueryResult<(Vec<MemberRow>, i64)> {
+    let kept = count_is_kept(filter);
     // Without a search or a team, the best plan is the same for every
     // organization (walk the sort index), so the statement may be prepared.
     let start = if filter.search.is_none() && filter.team.is_none() {
-        Statement::prepared(from)
+        Statement::prepared("WITH page AS (SELECT m.id")
     } else {
-        Statement::unprepared(from)
+        Statement::unprepared("WITH page AS (SELECT m.id")
     };
+    // Find the page's ids from the memberships index alone (deep pages skip
+    // thousands of entries there), then join the accounts of just those 50.
+    let start = start
+        .sql(if kept {
+            ""
+        } else {
+            ", count(*) OVER () AS total"
+        })
+        .sql(
+            if matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen) {
+                " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+            } else {
+                " FROM memberships m"
+            },
+        );
     // The page size is written into the text and the first page has no OFFSET:
     // with a parameter there, PostgreSQL's generic plan would assume it skips a
     // tenth of the organization, find that dearer than planning page 1 each time,
@@ -300,18 +333,28 @@ pub fn list_page(
     let q = q
         .sql(") ")
         .sql(BASE_COLUMNS)
+        .sql(if kept { "" } else { ", page.total" })
+        .sql(BASE_FROM)
         .sql(" JOIN page ON page.id = m.id ORDER BY ")
         .sql(filter.sort.order_by());
-    let base: Vec<MemberBase> = q.load(conn)?;
-    decorate(conn, base)
+    let (base, total) = if kept {
+        let total = count_by_status(conn, org, filter.status.as_deref())?;
+        (q.load::<MemberBase>(conn)?, total)
+    } else {
+        let rows: Vec<Counted> = q.load(conn)?;
+        let total = match rows.first() {
+            Some(row) => row.total,
+            None if offset == 0 => 0,
+            // Past the last page the window saw no rows: count them apart.
+            None => count(conn, org, filter)?,
+        };
+        (rows.into_iter().map(|r| r.base).collect(), total)
+    };
+    Ok((decorate(conn, base)?, total))
 }
 
-pub fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
-    let unfiltered = filter.search.is_none()
-        && filter.role.is_none()
-        && filter.team.is_none()
-        && filter.only_account.is_none();
-    if unfiltered {
+fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
+    if count_is_kept(filter) {
         return count_by_status(conn, org, filter.status.as_deref());
     }
     #[derive(QueryableByName)]
@@ -356,6 +399,7 @@ pub fn find_row(
     id: MembershipId,
 ) -> QueryResult<Option<MemberRow>> {
     let base: Option<MemberBase> = Statement::prepared(BASE_COLUMNS)
+        .sql(BASE_FROM)
         .sql(" WHERE m.organization_id = ")
         .bind::<BigInt, _>(org.0)
         .sql(" AND m.id = ")

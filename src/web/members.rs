@@ -169,7 +169,7 @@ pub struct MembersTable<'a> {
     pub csrf: &'a str,
 }
 
-/// The page's rows, count, Owner count, pending invitations and filter
+/// The page's rows and total, Owner count, pending invitations and filter
 /// options: five statements whatever the page size.
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
@@ -178,8 +178,7 @@ pub fn load_listing(
     filter: &q::MemberFilter,
     page: i64,
 ) -> AppResult<Listing> {
-    let total = q::count(conn, ctx_org, filter)?;
-    let rows = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let (rows, total) = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
     let pending: Vec<(i64, String)> = rows
         .iter()
         .filter(|r| r.status == "pending")

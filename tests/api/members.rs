@@ -105,6 +105,18 @@ async fn the_members_page_searches_filters_sorts_and_pages_with_the_state_in_the
         fragment.contains("q=seed&#38;page=3"),
         "the next link keeps the search"
     );
+
+    // Past a search's last page the total still counts its matches.
+    let (_, past) = app
+        .client
+        .page(&format!("/orgs/{org}/members?q=seed&page=9"))
+        .await;
+    assert_eq!(past.matches("class=\"member-row\"").count(), 0);
+    assert!(past.contains("120 members matching"), "{past}");
+    assert!(
+        past.contains("Page 9 does not exist; there are 3 pages."),
+        "{past}"
+    );
 }
 
 #[tokio::test]
