@@ -1,10 +1,14 @@
 //! Accounts: people who sign in.
 
 use chrono::{DateTime, Utc};
-use diesel::{dsl::sql, prelude::*, sql_types::Bool};
+use diesel::{
+    dsl::sql,
+    prelude::*,
+    sql_types::{Array, BigInt, Bool, Integer, Nullable, Text, Timestamptz},
+};
 
 use super::schema::accounts;
-use crate::domain::AccountId;
+use crate::domain::{AccountId, OrgId};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = accounts)]
@@ -32,34 +36,121 @@ pub fn find_by_id(conn: &mut PgConnection, id: AccountId) -> QueryResult<Option<
 /// An organization in the switcher: (id, name).
 pub type OrgEntry = (i64, String);
 
+/// The account's active membership in the organization a request names, with
+/// the organization and its custom role's permissions.
+pub type Here = (
+    super::organizations::Membership,
+    super::organizations::Organization,
+    super::organizations::RolePermissions,
+);
+
+/// The account, its switcher's organizations, and its membership here.
+pub type SignedIn = (Account, Vec<OrgEntry>, Option<Here>);
+
+/// What every signed-in request needs, read by one statement: the account,
+/// optionally the organizations it is an active member of (the switcher's
+/// list, by name), and optionally its active membership in one organization.
 #[derive(QueryableByName)]
-struct AccountWithOrgs {
+struct Signed {
     #[diesel(embed)]
     account: Account,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     orgs: serde_json::Value,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    m_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    m_org: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    m_role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    m_status: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    m_custom_role_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    m_permissions: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    m_version: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    o_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    o_plan: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    o_seats_purchased: Option<i32>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    o_created_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    role_permissions: Option<Vec<String>>,
 }
 
-/// The account and the organizations it is an active member of, by name (the
-/// switcher's list): one statement, as every signed-in page needs both.
-pub fn find_with_orgs(
+impl Signed {
+    fn here(&mut self) -> Option<Here> {
+        use super::organizations::{Membership, Organization};
+        use crate::domain::{MembershipId, OrgId};
+        let org = OrgId(self.m_org?);
+        Some((
+            Membership {
+                id: MembershipId(self.m_id?),
+                organization_id: org,
+                account_id: self.account.id,
+                role: self.m_role.take()?,
+                status: self.m_status.take()?,
+                custom_role_id: self.m_custom_role_id,
+                permissions: self.m_permissions.take(),
+                version: self.m_version?,
+            },
+            Organization {
+                id: org,
+                name: self.o_name.take()?,
+                plan: self.o_plan.take()?,
+                seats_purchased: self.o_seats_purchased?,
+                created_at: self.o_created_at?,
+            },
+            self.role_permissions.take(),
+        ))
+    }
+}
+
+/// The account (`None` when it is gone), the organizations it is an active
+/// member of if `with_orgs` (the switcher's list, by name), and its active
+/// membership in `org`: one statement, as every signed-in request needs them.
+pub fn find_signed_in(
     conn: &mut PgConnection,
     id: AccountId,
-) -> QueryResult<Option<(Account, Vec<OrgEntry>)>> {
-    let row: Option<AccountWithOrgs> = super::sql::Statement::prepared(
-        "SELECT a.id, a.email, a.display_name, a.password_hash, a.created_at, a.last_seen_at, \
-           COALESCE((SELECT jsonb_agg(jsonb_build_array(o.id, o.name) ORDER BY o.name, o.id) \
-                     FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-                     WHERE m.account_id = a.id AND m.status = 'active'), '[]') AS orgs \
-         FROM accounts a WHERE a.id = ",
+    with_orgs: bool,
+    org: Option<OrgId>,
+) -> QueryResult<Option<SignedIn>> {
+    let row: Option<Signed> = super::sql::Statement::prepared(
+        "SELECT a.id, a.email, a.display_name, a.password_hash, a.created_at, a.last_seen_at, ",
     )
-    .bind::<diesel::sql_types::BigInt, _>(id.0)
+    .sql(if with_orgs {
+        "COALESCE((SELECT jsonb_agg(jsonb_build_array(o.id, o.name) ORDER BY o.name, o.id) \
+                   FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+                   WHERE m.account_id = a.id AND m.status = 'active'), '[]') AS orgs, "
+    } else {
+        "'[]'::jsonb AS orgs, "
+    })
+    .sql(
+        "m.id AS m_id, m.organization_id AS m_org, m.role AS m_role, m.status AS m_status, \
+           m.custom_role_id AS m_custom_role_id, m.permissions AS m_permissions, m.version AS m_version, \
+           o.name AS o_name, o.plan AS o_plan, o.seats_purchased AS o_seats_purchased, \
+           o.created_at AS o_created_at, cr.permissions AS role_permissions \
+         FROM accounts a \
+         LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'active' AND m.organization_id = ",
+    )
+    .bind::<Nullable<BigInt>, _>(org.map(|o| o.0))
+    .sql(
+        " LEFT JOIN organizations o ON o.id = m.organization_id \
+         LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
+         WHERE a.id = ",
+    )
+    .bind::<BigInt, _>(id.0)
     .get_result(conn)
     .optional()?;
-    row.map(|r| {
-        let orgs = serde_json::from_value(r.orgs)
+    row.map(|mut r| {
+        let orgs = serde_json::from_value(std::mem::take(&mut r.orgs))
             .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-        Ok((r.account, orgs))
+        let here = r.here();
+        Ok((r.account, orgs, here))
     })
     .transpose()
 }

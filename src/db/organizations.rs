@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{custom_roles, memberships, organization_features, organizations};
+use super::schema::{memberships, organization_features, organizations};
 use crate::domain::{AccountId, Feature, MembershipId, OrgId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -130,28 +130,6 @@ pub fn insert_memberships(
 /// The account's active membership in an organization, with the organization.
 /// Permission keys of a membership's custom role, when it has one.
 pub type RolePermissions = Option<Vec<String>>;
-
-/// The account's active membership in an organization, with the organization and
-/// the permissions of its custom role, if it has one.
-pub fn find_active_membership(
-    conn: &mut PgConnection,
-    account: AccountId,
-    org: OrgId,
-) -> QueryResult<Option<(Membership, Organization, RolePermissions)>> {
-    memberships::table
-        .inner_join(organizations::table)
-        .left_join(custom_roles::table)
-        .filter(memberships::account_id.eq(account))
-        .filter(memberships::organization_id.eq(org))
-        .filter(memberships::status.eq("active"))
-        .select((
-            Membership::as_select(),
-            Organization::as_select(),
-            custom_roles::permissions.nullable(),
-        ))
-        .first(conn)
-        .optional()
-}
 
 /// Organizations the account is an active member of, by name: the switcher's list.
 pub fn list_for_account(

@@ -82,19 +82,20 @@ pub struct SignedIn {
     pub session: Session,
 }
 
-/// The account and, if `with_orgs`, its organizations; `None` when the account
-/// is gone.
+/// What [`db::accounts::find_signed_in`] finds, with the switcher's links.
+type Loaded = (Account, Vec<OrgLink>, Option<db::accounts::Here>);
+
+/// The account, its organizations if `with_orgs`, and its active membership in
+/// `org`; `None` when the account is gone.
 fn load_account(
     conn: &mut diesel::PgConnection,
     account_id: AccountId,
     with_orgs: bool,
-) -> AppResult<Option<(Account, Vec<OrgLink>)>> {
-    let found = if with_orgs {
-        db::accounts::find_with_orgs(conn, account_id)?
-    } else {
-        db::accounts::find_by_id(conn, account_id)?.map(|account| (account, Vec::new()))
-    };
-    let Some((account, orgs)) = found else {
+    org: Option<OrgId>,
+) -> AppResult<Option<Loaded>> {
+    let Some((account, orgs, here)) =
+        db::accounts::find_signed_in(conn, account_id, with_orgs, org)?
+    else {
         return Ok(None);
     };
     // Last seen moves at most once a minute: most requests skip the write.
@@ -111,16 +112,16 @@ fn load_account(
             name,
         })
         .collect();
-    Ok(Some((account, orgs)))
+    Ok(Some((account, orgs, here)))
 }
 
 impl SignedIn {
-    /// Loads the signed-in account, and whatever else `also` reads, in one trip
-    /// to the database pool. A session whose account is gone is ended.
-    async fn load<T: Send + 'static>(
+    /// Loads the signed-in account and its active membership in `org`, in one
+    /// statement. A session whose account is gone is ended.
+    async fn load(
         req: &HttpRequest,
-        also: impl FnOnce(&mut diesel::PgConnection, &Account) -> AppResult<T> + Send + 'static,
-    ) -> AppResult<(Self, T)> {
+        org: Option<OrgId>,
+    ) -> AppResult<(Self, Option<db::accounts::Here>)> {
         let session = req.get_session();
         let account_id = signed_in_account_id(&session).ok_or_else(|| unauthenticated(req))?;
         // The organization switcher is part of the layout; an htmx request gets a
@@ -128,14 +129,10 @@ impl SignedIn {
         // a hundred organizations).
         let with_orgs = !is_htmx(req);
         let loaded = db::run(&pool(req)?, move |conn| {
-            let Some((account, orgs)) = load_account(conn, account_id, with_orgs)? else {
-                return Ok(None);
-            };
-            let more = also(conn, &account)?;
-            Ok(Some((account, orgs, more)))
+            load_account(conn, account_id, with_orgs, org)
         })
         .await?;
-        let Some((account, orgs, more)) = loaded else {
+        let Some((account, orgs, here)) = loaded else {
             session.purge();
             return Err(unauthenticated(req));
         };
@@ -145,7 +142,7 @@ impl SignedIn {
                 orgs,
                 session,
             },
-            more,
+            here,
         ))
     }
 }
@@ -156,7 +153,7 @@ impl FromRequest for SignedIn {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { Ok(Self::load(&req, |_, _| Ok(())).await?.0) })
+        Box::pin(async move { Ok(Self::load(&req, None).await?.0) })
     }
 }
 
@@ -181,12 +178,8 @@ impl FromRequest for OrgContext {
             .map(OrgId);
         let req = req.clone();
         Box::pin(async move {
-            // The account and its membership here come in one trip to the pool.
-            let (me, found) = SignedIn::load(&req, move |conn, account| match org_id {
-                Some(org_id) => Ok(orgs::find_active_membership(conn, account.id, org_id)?),
-                None => Ok(None),
-            })
-            .await?;
+            // The account and its membership here come in one statement.
+            let (me, found) = SignedIn::load(&req, org_id).await?;
             let account_id = me.account.id;
             let (membership, org, role_permissions) = found.ok_or(AppError::NotFound)?;
             let role = OrgRole::parse(&membership.role).ok_or_else(|| {
