@@ -443,21 +443,44 @@ pub struct LockedMember {
     pub version: i32,
 }
 
-pub fn lock(
-    conn: &mut PgConnection,
-    org: OrgId,
-    id: MembershipId,
-) -> QueryResult<Option<LockedMember>> {
-    Statement::prepared(
-        "SELECT id, account_id, role, status, custom_role_id, permissions, version FROM memberships \
-         WHERE organization_id = ",
+#[derive(QueryableByName)]
+struct LockedRow {
+    #[diesel(embed)]
+    member: LockedMember,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    teams: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    groups: serde_json::Value,
+}
+
+/// A membership locked for the rest of the transaction, with its team places
+/// and groups as they were: one statement.
+pub type Locked = (LockedMember, Vec<TeamPlace>, Vec<(i64, i64)>);
+
+pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
+    let row: Option<LockedRow> = Statement::prepared(
+        "SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version, \
+           COALESCE((SELECT jsonb_agg(jsonb_build_array(tm.id, tm.team_id, tm.role, tm.custom_role_id) ORDER BY tm.id) \
+                     FROM team_memberships tm WHERE tm.membership_id = m.id), '[]') AS teams, \
+           COALESCE((SELECT jsonb_agg(jsonb_build_array(gm.group_id, gm.team_membership_id) \
+                                      ORDER BY gm.group_id, gm.team_membership_id) \
+                     FROM group_members gm JOIN team_memberships tm ON tm.id = gm.team_membership_id \
+                     WHERE tm.membership_id = m.id), '[]') AS groups \
+         FROM memberships m WHERE m.organization_id = ",
     )
     .bind::<BigInt, _>(org.0)
-    .sql(" AND id = ")
+    .sql(" AND m.id = ")
     .bind::<BigInt, _>(id.0)
-    .sql(" FOR UPDATE")
+    .sql(" FOR UPDATE OF m")
     .get_result(conn)
-    .optional()
+    .optional()?;
+    let json = |e: serde_json::Error| diesel::result::Error::DeserializationError(Box::new(e));
+    row.map(|r| {
+        let teams = serde_json::from_value(r.teams).map_err(json)?;
+        let groups = serde_json::from_value(r.groups).map_err(json)?;
+        Ok((r.member, teams, groups))
+    })
+    .transpose()
 }
 
 /// The organization's active Owners, from the trigger-kept counts.
@@ -559,6 +582,7 @@ pub fn team_memberships_of(
     tm::table
         .filter(tm::membership_id.eq(id))
         .select((tm::id, tm::team_id, tm::role, tm::custom_role_id))
+        .order(tm::id)
         .load(conn)
 }
 
@@ -630,6 +654,7 @@ pub fn groups_of(conn: &mut PgConnection, member: MembershipId) -> QueryResult<V
         .inner_join(tm::table)
         .filter(tm::membership_id.eq(member))
         .select((gm::group_id, gm::team_membership_id))
+        .order((gm::group_id, gm::team_membership_id))
         .load(conn)
 }
 

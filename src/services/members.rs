@@ -126,7 +126,7 @@ pub fn update_member(
     patch: MemberPatch,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
-        let current = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let (current, before_teams, before_groups) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
         if patch.version.is_some_and(|v| v != current.version) {
             return Err(AppError::Conflict(
                 "Someone else changed this member while you were editing. Reload the row to see their changes.".into(),
@@ -172,8 +172,6 @@ pub fn update_member(
 
         // Teams: the options and the actor's team rights are read only when the
         // patch touches teams or groups.
-        let before_teams = q::team_memberships_of(conn, member)?;
-        let before_groups = q::groups_of(conn, member)?;
         let touches_teams = !patch.teams.is_empty() || !matches!(patch.groups, GroupsPatch::Keep);
         let (team_options, actor_teams) = if !touches_teams {
             (Vec::new(), Vec::new())
