@@ -7,31 +7,31 @@ use askama::Template;
 use super::{Rendered, TOKEN_PLACEHOLDER};
 use crate::error::AppResult;
 
+/// What an invitation email and its reminder name.
+struct InvitationFields<'a> {
+    org: &'a str,
+    inviter: &'a str,
+    role: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
 #[derive(Template)]
 #[template(path = "emails/invitation.subject", escape = "none")]
 struct InvitationSubject<'a> {
-    org: &'a str,
-    inviter: &'a str,
+    e: &'a InvitationFields<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "emails/invitation.txt", escape = "none")]
 struct InvitationText<'a> {
-    org: &'a str,
-    inviter: &'a str,
-    role: &'a str,
-    link: &'a str,
-    expires: &'a str,
+    e: &'a InvitationFields<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "emails/invitation.html")]
 struct InvitationHtml<'a> {
-    org: &'a str,
-    inviter: &'a str,
-    role: &'a str,
-    link: &'a str,
-    expires: &'a str,
+    e: &'a InvitationFields<'a>,
 }
 
 #[derive(Template)]
@@ -90,54 +90,37 @@ pub fn invitation(
     role: &str,
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
-    let link = invite_link(public_url);
-    let expires = format_expiry(expires);
+    let (link, expires) = (invite_link(public_url), format_expiry(expires));
+    let e = InvitationFields {
+        org,
+        inviter,
+        role,
+        link: &link,
+        expires: &expires,
+    };
     Ok(Rendered {
-        subject: one_line(&InvitationSubject { org, inviter }.render()?),
-        text: InvitationText {
-            org,
-            inviter,
-            role,
-            link: &link,
-            expires: &expires,
-        }
-        .render()?,
-        html: InvitationHtml {
-            org,
-            inviter,
-            role,
-            link: &link,
-            expires: &expires,
-        }
-        .render()?,
+        subject: one_line(&InvitationSubject { e: &e }.render()?),
+        text: InvitationText { e: &e }.render()?,
+        html: InvitationHtml { e: &e }.render()?,
     })
-}
-
-/// What the reminder names.
-struct ReminderFields<'a> {
-    org: &'a str,
-    inviter: &'a str,
-    role: &'a str,
-    link: &'a str,
-    expires: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "emails/reminder.subject", escape = "none")]
 struct ReminderSubject<'a> {
-    e: &'a ReminderFields<'a>,
+    e: &'a InvitationFields<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "emails/reminder.txt", escape = "none")]
 struct ReminderText<'a> {
-    e: &'a ReminderFields<'a>,
+    e: &'a InvitationFields<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "emails/reminder.html")]
 struct ReminderHtml<'a> {
-    e: &'a ReminderFields<'a>,
+    e: &'a InvitationFields<'a>,
 }
 
 /// The one reminder before an invitation expires; its link, like every
@@ -149,9 +132,8 @@ pub fn reminder(
     role: &str,
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
-    let link = invite_link(public_url);
-    let expires = format_expiry(expires);
-    let e = ReminderFields {
+    let (link, expires) = (invite_link(public_url), format_expiry(expires));
+    let e = InvitationFields {
         org,
         inviter,
         role,
