@@ -346,22 +346,23 @@ pub fn list_page(
             Some(row) => row.total,
             None if offset == 0 => 0,
             // Past the last page the window saw no rows: count them apart.
-            None => count(conn, org, filter)?,
+            None => count_matches(conn, org, filter)?,
         };
         (rows.into_iter().map(|r| r.base).collect(), total)
     };
     Ok((decorate(conn, base)?, total))
 }
 
-fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
-    if count_is_kept(filter) {
-        return count_by_status(conn, org, filter.status.as_deref());
-    }
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
+/// A count from one of the statements below.
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The members a search or filter matches, counted apart (for a page past the
+/// last, where the page's own count saw no rows).
+fn count_matches(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
     let q = with_filters(
         Statement::unprepared("SELECT count(*) AS n FROM memberships m"),
         org,
@@ -372,11 +373,6 @@ fn count(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryRes
 
 /// Members of one status, or active and pending ones, from the trigger-kept counts.
 fn count_by_status(conn: &mut PgConnection, org: OrgId, status: Option<&str>) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let statuses: Vec<&str> = match status {
         Some(status) => vec![status],
         None => vec!["active", "pending"],
@@ -496,11 +492,6 @@ pub fn lock_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i6
 }
 
 fn active_owners(conn: &mut PgConnection, org: OrgId, lock: &'static str) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     let row: Option<Count> =
         Statement::prepared("SELECT n FROM membership_counts WHERE organization_id = ")
             .bind::<BigInt, _>(org.0)

@@ -170,7 +170,7 @@ pub struct MembersTable<'a> {
 }
 
 /// The page's rows and total, Owner count, pending invitations and filter
-/// options: five statements whatever the page size.
+/// options: at most five statements whatever the page size.
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
     ctx_org: OrgId,
