@@ -210,51 +210,44 @@ pub struct PendingDetails {
 }
 
 #[derive(QueryableByName)]
-struct OwnersAndPending {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    owners: i64,
+struct Pending {
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     pending: serde_json::Value,
 }
 
-/// The organization's active Owners, and the open invitations of these
-/// memberships with the state of their latest email: one statement, so the
-/// members page costs the same number of statements whatever rows it shows.
-pub fn owners_and_pending(
+/// The open invitations of these memberships with the state of their latest
+/// email: one statement, or none for no memberships (a page without pending
+/// rows).
+pub fn pending_details(
     conn: &mut PgConnection,
     org: OrgId,
     members: &[i64],
-) -> QueryResult<(i64, Vec<PendingDetails>)> {
+) -> QueryResult<Vec<PendingDetails>> {
     use diesel::sql_types::{Array, BigInt};
-    let row: OwnersAndPending = super::sql::Statement::prepared(
-        "SELECT (SELECT COALESCE(sum(n), 0)::bigint FROM membership_counts
-                 WHERE organization_id = ",
-    )
-    .bind::<BigInt, _>(org.0)
-    .sql(
-        " AND status = 'active' AND owner) AS owners,
-                COALESCE((
-                  SELECT jsonb_agg(jsonb_build_object(
-                           'membership_id', i.membership_id, 'inviter', a.display_name,
-                           'created_at', i.created_at, 'expires_at', i.expires_at,
-                           'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
-                           'last_error', o.last_error, 'status', i.status,
-                           'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at))
-                  FROM invitations i
-                  LEFT JOIN accounts a ON a.id = i.inviter_account_id
-                  LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
-                                     WHERE invitation_id = i.id AND status <> 'cancelled'
-                                     ORDER BY id DESC LIMIT 1) o ON true
-                  WHERE i.membership_id = ANY(",
+    if members.is_empty() {
+        return Ok(Vec::new());
+    }
+    let row: Pending = super::sql::Statement::prepared(
+        "SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                  'membership_id', i.membership_id, 'inviter', a.display_name,
+                  'created_at', i.created_at, 'expires_at', i.expires_at,
+                  'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
+                  'last_error', o.last_error, 'status', i.status,
+                  'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at)), '[]'::jsonb) AS pending
+         FROM invitations i
+         LEFT JOIN accounts a ON a.id = i.inviter_account_id
+         LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
+                            WHERE invitation_id = i.id AND status <> 'cancelled'
+                            ORDER BY id DESC LIMIT 1) o ON true
+         WHERE i.membership_id = ANY(",
     )
     .bind::<Array<BigInt>, _>(members)
     .sql(") AND i.organization_id = ")
     .bind::<BigInt, _>(org.0)
-    .sql(" AND i.status IN ('pending', 'expired')), '[]'::jsonb) AS pending")
+    .sql(" AND i.status IN ('pending', 'expired')")
     .get_result(conn)?;
-    let pending = serde_json::from_value(row.pending)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-    Ok((row.owners, pending))
+    serde_json::from_value(row.pending)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
 }
 
 /// The account's membership in the organization, any status: (id, status).

@@ -178,8 +178,9 @@ const BASE_FROM: &str =
     " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
 
 /// One of a member's teams, with one of their groups in it (if any) and that
-/// group's active services.
-#[derive(QueryableByName)]
+/// group's active services. A page reads these as rows; one member's row reads
+/// them as a JSON array of arrays, in this field order.
+#[derive(QueryableByName, serde::Deserialize)]
 struct Decoration {
     #[diesel(sql_type = BigInt)]
     membership_id: i64,
@@ -199,70 +200,77 @@ struct Decoration {
     services: Option<Vec<String>>,
 }
 
+/// The joins behind [`Decoration`], for the team memberships the caller picks.
+const DECORATION_FROM: &str = " FROM team_memberships tm JOIN teams t ON t.id = tm.team_id \
+     LEFT JOIN group_members gm ON gm.team_membership_id = tm.id \
+     LEFT JOIN groups g ON g.id = gm.group_id \
+     WHERE tm.membership_id ";
+
+/// A group's active services, for [`Decoration::services`].
+const GROUP_SERVICES: &str =
+    "(SELECT array_agg(s.name) FROM group_services gs JOIN services s ON s.id = gs.service_id \
+     WHERE gs.group_id = g.id AND s.active)";
+
 /// Teams, groups and services of a page of members: one statement for the
 /// page, walking each member's team memberships by index; ordering is done here.
 fn decorate(conn: &mut PgConnection, base: Vec<MemberBase>) -> QueryResult<Vec<MemberRow>> {
-    let statement = Statement::prepared(
-        "SELECT tm.membership_id, t.id AS team_id, t.name AS team_name, tm.role, tm.custom_role_id, \
-                g.id AS group_id, g.name AS group_name, \
-                (SELECT array_agg(s.name) FROM group_services gs JOIN services s ON s.id = gs.service_id \
-                 WHERE gs.group_id = g.id AND s.active) AS services \
-         FROM team_memberships tm JOIN teams t ON t.id = tm.team_id \
-         LEFT JOIN group_members gm ON gm.team_membership_id = tm.id \
-         LEFT JOIN groups g ON g.id = gm.group_id \
-         WHERE tm.membership_id ",
-    );
-    // One row (a save) and a page are two statements: each keeps its own
-    // cached plan instead of PostgreSQL re-planning one text for both sizes.
-    let decorations: Vec<Decoration> = match base.as_slice() {
-        [one] => statement.sql("= ").bind::<BigInt, _>(one.id),
-        many => statement
-            .sql("= ANY(")
-            .bind::<diesel::sql_types::Array<BigInt>, _>(
-                many.iter().map(|m| m.id).collect::<Vec<_>>(),
-            )
-            .sql(")"),
+    if base.is_empty() {
+        return Ok(Vec::new());
     }
+    let ids: Vec<i64> = base.iter().map(|m| m.id).collect();
+    let decorations: Vec<Decoration> = Statement::prepared(
+        "SELECT tm.membership_id, t.id AS team_id, t.name AS team_name, tm.role, tm.custom_role_id, \
+                g.id AS group_id, g.name AS group_name, ",
+    )
+    .sql(GROUP_SERVICES)
+    .sql(" AS services")
+    .sql(DECORATION_FROM)
+    .sql("= ANY(")
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .sql(")")
     .load(conn)?;
     Ok(base
         .into_iter()
-        .map(|base| {
-            let mut row = MemberRow {
-                teams: Vec::new(),
-                groups: Vec::new(),
-                services: Vec::new(),
-                base,
-            };
-            for d in decorations
-                .iter()
-                .filter(|d| d.membership_id == row.base.id)
-            {
-                if !row.teams.iter().any(|t| t.team_id == d.team_id) {
-                    row.teams.push(TeamChip {
-                        team_id: d.team_id,
-                        name: d.team_name.clone(),
-                        role: d.role.clone(),
-                        custom_role_id: d.custom_role_id,
-                    });
-                }
-                if let (Some(group_id), Some(name)) = (d.group_id, &d.group_name) {
-                    row.groups.push(GroupChip {
-                        group_id,
-                        name: name.clone(),
-                        team: d.team_name.clone(),
-                    });
-                    row.services.extend(d.services.iter().flatten().cloned());
-                }
-            }
-            row.teams
-                .sort_by(|a, b| (&a.name, a.team_id).cmp(&(&b.name, b.team_id)));
-            row.groups
-                .sort_by(|a, b| (&a.name, &a.team).cmp(&(&b.name, &b.team)));
-            row.services.sort();
-            row.services.dedup();
-            row
-        })
+        .map(|base| assemble(base, &decorations))
         .collect())
+}
+
+/// A member's row from their base columns and whichever of `decorations` are theirs.
+fn assemble(base: MemberBase, decorations: &[Decoration]) -> MemberRow {
+    let mut row = MemberRow {
+        teams: Vec::new(),
+        groups: Vec::new(),
+        services: Vec::new(),
+        base,
+    };
+    for d in decorations
+        .iter()
+        .filter(|d| d.membership_id == row.base.id)
+    {
+        if !row.teams.iter().any(|t| t.team_id == d.team_id) {
+            row.teams.push(TeamChip {
+                team_id: d.team_id,
+                name: d.team_name.clone(),
+                role: d.role.clone(),
+                custom_role_id: d.custom_role_id,
+            });
+        }
+        if let (Some(group_id), Some(name)) = (d.group_id, &d.group_name) {
+            row.groups.push(GroupChip {
+                group_id,
+                name: name.clone(),
+                team: d.team_name.clone(),
+            });
+            row.services.extend(d.services.iter().flatten().cloned());
+        }
+    }
+    row.teams
+        .sort_by(|a, b| (&a.name, a.team_id).cmp(&(&b.name, b.team_id)));
+    row.groups
+        .sort_by(|a, b| (&a.name, &a.team).cmp(&(&b.name, &b.team)));
+    row.services.sort();
+    row.services.dedup();
+    row
 }
 
 /// A page row with the number of rows the filter matches, counted by the same
@@ -283,19 +291,29 @@ fn count_is_kept(filter: &MemberFilter) -> bool {
         && filter.only_account.is_none()
 }
 
-/// One page of members, ordered as asked, and how many members the filter
-/// matches. The total of a plain list (or one narrowed by status) is a kept
-/// count; a search or filter counts its matches in the page's own statement,
-/// which reads them all anyway to order them. Either way a page is three
-/// statements: the total or nothing, the page, and its teams, groups and
-/// services (a count of its own only for a page past the last).
+/// A page of members with the numbers around it.
+pub struct Page {
+    pub rows: Vec<MemberRow>,
+    /// How many members the filter matches.
+    pub total: i64,
+    /// The organization's active Owners (the rows' reasons need them).
+    pub owners: i64,
+}
+
+/// One page of members, ordered as asked, how many members the filter matches,
+/// and the organization's active Owners. The Owners, and the total of a plain
+/// list (or one narrowed by status), are trigger-kept counts read by one
+/// statement; a search or filter counts its matches in the page's own
+/// statement, which reads them all anyway to order them. Either way a page is
+/// three statements: the counts, the page, and its teams, groups and services
+/// (a count of its own only for a page past the last).
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<MemberRow>, i64)> {
+) -> QueryResult<Page> {
     let kept = count_is_kept(filter);
     // Without a search or a team, the best plan is the same for every
     // organization (walk the sort index), so the statement may be prepared.
@@ -337,9 +355,9 @@ pub fn list_page(
         .sql(BASE_FROM)
         .sql(" JOIN page ON page.id = m.id ORDER BY ")
         .sql(filter.sort.order_by());
+    let counts = kept_counts(conn, org, filter.status.as_deref())?;
     let (base, total) = if kept {
-        let total = count_by_status(conn, org, filter.status.as_deref())?;
-        (q.load::<MemberBase>(conn)?, total)
+        (q.load::<MemberBase>(conn)?, counts.n)
     } else {
         let rows: Vec<Counted> = q.load(conn)?;
         let total = match rows.first() {
@@ -350,7 +368,11 @@ pub fn list_page(
         };
         (rows.into_iter().map(|r| r.base).collect(), total)
     };
-    Ok((decorate(conn, base)?, total))
+    Ok(Page {
+        rows: decorate(conn, base)?,
+        total,
+        owners: counts.owners,
+    })
 }
 
 /// A count from one of the statements below.
@@ -371,30 +393,64 @@ fn count_matches(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> 
     Ok(q.get_result::<Count>(conn)?.n)
 }
 
-/// Members of one status, or active and pending ones, from the trigger-kept counts.
-fn count_by_status(conn: &mut PgConnection, org: OrgId, status: Option<&str>) -> QueryResult<i64> {
+#[derive(QueryableByName)]
+struct KeptCounts {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = BigInt)]
+    owners: i64,
+}
+
+/// From the trigger-kept counts: the members of one status (or the active and
+/// pending ones), and the active Owners.
+fn kept_counts(
+    conn: &mut PgConnection,
+    org: OrgId,
+    status: Option<&str>,
+) -> QueryResult<KeptCounts> {
     let statuses: Vec<&str> = match status {
         Some(status) => vec![status],
         None => vec!["active", "pending"],
     };
-    let row: Count = Statement::prepared(
-        "SELECT COALESCE(sum(n), 0)::bigint AS n FROM membership_counts WHERE organization_id = ",
-    )
-    .bind::<BigInt, _>(org.0)
-    .sql(" AND status = ANY(")
-    .bind::<diesel::sql_types::Array<Text>, _>(statuses)
-    .sql(")")
-    .get_result(conn)?;
-    Ok(row.n)
+    Statement::prepared("SELECT COALESCE(sum(n) FILTER (WHERE status = ANY(")
+        .bind::<diesel::sql_types::Array<Text>, _>(statuses)
+        .sql(
+            ")), 0)::bigint AS n, \
+             COALESCE(sum(n) FILTER (WHERE status = 'active' AND owner), 0)::bigint AS owners \
+             FROM membership_counts WHERE organization_id = ",
+        )
+        .bind::<BigInt, _>(org.0)
+        .get_result(conn)
 }
 
-/// One member's row, as the list shows it.
+#[derive(QueryableByName)]
+struct FoundRow {
+    #[diesel(embed)]
+    base: MemberBase,
+    #[diesel(sql_type = BigInt)]
+    owners: i64,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    decorations: serde_json::Value,
+}
+
+/// One member's row, as the list shows it, with the organization's active
+/// Owners (which the row's reasons need): one statement.
 pub fn find_row(
     conn: &mut PgConnection,
     org: OrgId,
     id: MembershipId,
-) -> QueryResult<Option<MemberRow>> {
-    let base: Option<MemberBase> = Statement::prepared(BASE_COLUMNS)
+) -> QueryResult<Option<(MemberRow, i64)>> {
+    let found: Option<FoundRow> = Statement::prepared(BASE_COLUMNS)
+        .sql(
+            ", (SELECT COALESCE(sum(n), 0)::bigint FROM membership_counts \
+                WHERE organization_id = m.organization_id AND status = 'active' AND owner) AS owners, \
+               COALESCE((SELECT jsonb_agg(jsonb_build_array(tm.membership_id, t.id, t.name, tm.role, \
+                                  tm.custom_role_id, g.id, g.name, ",
+        )
+        .sql(GROUP_SERVICES)
+        .sql("))")
+        .sql(DECORATION_FROM)
+        .sql("= m.id), '[]') AS decorations")
         .sql(BASE_FROM)
         .sql(" WHERE m.organization_id = ")
         .bind::<BigInt, _>(org.0)
@@ -402,10 +458,13 @@ pub fn find_row(
         .bind::<BigInt, _>(id.0)
         .get_result(conn)
         .optional()?;
-    match base {
-        Some(base) => Ok(decorate(conn, vec![base])?.pop()),
-        None => Ok(None),
-    }
+    found
+        .map(|f| {
+            let decorations: Vec<Decoration> = serde_json::from_value(f.decorations)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            Ok((assemble(f.base, &decorations), f.owners))
+        })
+        .transpose()
 }
 
 #[cfg(test)]

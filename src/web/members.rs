@@ -170,7 +170,8 @@ pub struct MembersTable<'a> {
 }
 
 /// The page's rows and total, Owner count, pending invitations and filter
-/// options: at most five statements whatever the page size.
+/// options: at most five statements whatever the page size (the invitations'
+/// only when the page has pending rows).
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
     ctx_org: OrgId,
@@ -178,15 +179,17 @@ pub fn load_listing(
     filter: &q::MemberFilter,
     page: i64,
 ) -> AppResult<Listing> {
-    let (rows, total) = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    let q::Page {
+        rows,
+        total,
+        owners,
+    } = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
     let pending: Vec<(i64, String)> = rows
         .iter()
         .filter(|r| r.status == "pending")
         .map(|r| (r.id, r.role.clone()))
         .collect();
-    // The Owner count and the pending rows' invitations come in one statement.
-    let (owners, invitations) =
-        crate::web::invitations::view::owners_and_pending(conn, actor, ctx_org, &pending)?;
+    let invitations = crate::web::invitations::view::pending_views(conn, actor, ctx_org, &pending)?;
     let teams = q::team_options(conn, ctx_org)?;
     let mut views: Vec<MemberView> = rows.iter().map(|r| member_view(r, actor, owners)).collect();
     for (id, invitation) in invitations {
@@ -293,11 +296,10 @@ async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> App
     let (org, actor) = (ctx.org.id, ctx.actor);
     let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
     db::run(pool, move |conn| {
-        let row = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
         if !sees_all && row.account_id != actor.account_id.0 {
             return Err(AppError::NotFound);
         }
-        let owners = q::count_active_owners(conn, org)?;
         let mut roles = db::roles::list_for_org(conn, org, Scope::Org)?;
         roles.extend(db::roles::list_for_org(conn, org, Scope::Team)?);
         let teams = q::team_options(conn, org)?;
@@ -435,8 +437,7 @@ pub async fn members_update(
             db::run(&pool, move |conn| {
                 svc::update_member(conn, &actor, org, member, patch)?;
                 // The saved row as the list shows it, in the same trip to the pool.
-                let row = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
-                let owners = q::count_active_owners(conn, org)?;
+                let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
                 Ok(member_view(&row, &actor, owners))
             })
             .await

@@ -101,7 +101,7 @@ pub async fn members_bulk(
     let results = db::run(&pool, move |conn| {
         let mut results = Vec::with_capacity(ids.len());
         for id in ids {
-            let name = q::find_row(conn, org, id)?.map(|r| r.base.display_name);
+            let name = q::find_row(conn, org, id)?.map(|(r, _)| r.base.display_name);
             let Some(name) = name else {
                 results.push(BulkResult {
                     name: format!("#{id}"),

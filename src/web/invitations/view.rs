@@ -172,16 +172,16 @@ pub struct PendingView {
     pub denied: Option<&'static str>,
 }
 
-/// The count of active Owners (which the rows need) and the invitation details
-/// of the pending rows among `rows` (membership id, role), in one statement.
-pub fn owners_and_pending(
+/// The invitation details of the pending rows among `rows` (membership id,
+/// role): one statement, or none for a page without pending rows.
+pub fn pending_views(
     conn: &mut PgConnection,
     actor: &Actor,
     org: OrgId,
     rows: &[(i64, String)],
-) -> AppResult<(i64, Vec<(i64, PendingView)>)> {
+) -> AppResult<Vec<(i64, PendingView)>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let (owners, details) = db::invitations::owners_and_pending(conn, org, &ids)?;
+    let details = db::invitations::pending_details(conn, org, &ids)?;
     let views = details
         .into_iter()
         .map(|d| {
@@ -218,5 +218,5 @@ pub fn owners_and_pending(
             (d.membership_id, view)
         })
         .collect();
-    Ok((owners, views))
+    Ok(views)
 }
