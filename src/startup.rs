@@ -165,6 +165,8 @@ fn run(
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(mw::require_setup))
             .wrap(sessions)
+            // Outside the sessions: the session's load reads the account too.
+            .wrap(from_fn(crate::web::prefetch::scope))
             .wrap(from_fn(htmx::retarget_errors))
             .wrap(mw::security_headers())
             .wrap(from_fn(mw::log_requests))

@@ -51,7 +51,7 @@ pub type SignedIn = (Account, Vec<OrgEntry>, Option<Here>);
 /// optionally the organizations it is an active member of (the switcher's
 /// list, by name), and optionally its active membership in one organization.
 #[derive(QueryableByName)]
-struct Signed {
+pub(super) struct Signed {
     #[diesel(embed)]
     account: Account,
     #[diesel(sql_type = Nullable<Array<BigInt>>)]
@@ -112,6 +112,72 @@ impl Signed {
     }
 }
 
+/// Which account [`signed_in_columns`] reads.
+pub(super) enum Who {
+    /// This account.
+    Id(AccountId),
+    /// The account of the session row `live` (see `db::sessions`).
+    LiveSession,
+}
+
+/// The select list, joins and filter behind [`Signed`], appended to `q`.
+pub(super) fn signed_in_columns<'a>(
+    q: super::sql::Statement<'a>,
+    who: Who,
+    with_orgs: bool,
+    org: Option<OrgId>,
+) -> super::sql::Statement<'a> {
+    let q = q
+        .sql("a.id, a.email, a.display_name, a.password_hash, a.created_at, a.last_seen_at, ")
+        // The switcher's list comes unordered: sorting a hundred names by the
+        // database's collation cost more than reading them; they are ordered here.
+        .sql(if with_orgs {
+            "orgs.ids AS org_ids, orgs.names AS org_names, "
+        } else {
+            "NULL::bigint[] AS org_ids, NULL::text[] AS org_names, "
+        })
+        .sql(
+            "m.id AS m_id, m.organization_id AS m_org, m.role AS m_role, m.status AS m_status, \
+               m.custom_role_id AS m_custom_role_id, m.permissions AS m_permissions, m.version AS m_version, \
+               o.name AS o_name, o.plan AS o_plan, o.seats_purchased AS o_seats_purchased, \
+               o.created_at AS o_created_at, cr.permissions AS role_permissions \
+             FROM accounts a ",
+        )
+        .sql(if with_orgs {
+            "LEFT JOIN LATERAL (SELECT array_agg(o.id) AS ids, array_agg(o.name) AS names \
+               FROM memberships m JOIN organizations o ON o.id = m.organization_id \
+               WHERE m.account_id = a.id AND m.status = 'active') orgs ON true "
+        } else {
+            ""
+        })
+        .sql("LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'active' AND m.organization_id = ")
+        .bind::<Nullable<BigInt>, _>(org.map(|o| o.0))
+        .sql(
+            " LEFT JOIN organizations o ON o.id = m.organization_id \
+             LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
+             WHERE a.id = ",
+        );
+    match who {
+        Who::Id(id) => q.bind::<BigInt, _>(id.0),
+        Who::LiveSession => q.sql("live.account_id"),
+    }
+}
+
+impl Signed {
+    pub(super) fn into_signed_in(mut self) -> SignedIn {
+        let mut orgs: Vec<OrgEntry> = self
+            .org_ids
+            .take()
+            .unwrap_or_default()
+            .into_iter()
+            .zip(self.org_names.take().unwrap_or_default())
+            .collect();
+        orgs.sort_by_cached_key(|(id, name)| (name.to_lowercase(), name.clone(), *id));
+        let here = self.here();
+        (self.account, orgs, here)
+    }
+}
+
 /// The account (`None` when it is gone), the organizations it is an active
 /// member of if `with_orgs` (the switcher's list, by name), and its active
 /// membership in `org`: one statement, as every signed-in request needs them.
@@ -121,52 +187,11 @@ pub fn find_signed_in(
     with_orgs: bool,
     org: Option<OrgId>,
 ) -> QueryResult<Option<SignedIn>> {
-    let row: Option<Signed> = super::sql::Statement::prepared(
-        "SELECT a.id, a.email, a.display_name, a.password_hash, a.created_at, a.last_seen_at, ",
-    )
-    // The switcher's list comes unordered: sorting a hundred names by the
-    // database's collation cost more than reading them; they are ordered here.
-    .sql(if with_orgs {
-        "orgs.ids AS org_ids, orgs.names AS org_names, "
-    } else {
-        "NULL::bigint[] AS org_ids, NULL::text[] AS org_names, "
-    })
-    .sql(
-        "m.id AS m_id, m.organization_id AS m_org, m.role AS m_role, m.status AS m_status, \
-           m.custom_role_id AS m_custom_role_id, m.permissions AS m_permissions, m.version AS m_version, \
-           o.name AS o_name, o.plan AS o_plan, o.seats_purchased AS o_seats_purchased, \
-           o.created_at AS o_created_at, cr.permissions AS role_permissions \
-         FROM accounts a ",
-    )
-    .sql(if with_orgs {
-        "LEFT JOIN LATERAL (SELECT array_agg(o.id) AS ids, array_agg(o.name) AS names \
-           FROM memberships m JOIN organizations o ON o.id = m.organization_id \
-           WHERE m.account_id = a.id AND m.status = 'active') orgs ON true "
-    } else {
-        ""
-    })
-    .sql("LEFT JOIN memberships m ON m.account_id = a.id AND m.status = 'active' AND m.organization_id = ")
-    .bind::<Nullable<BigInt>, _>(org.map(|o| o.0))
-    .sql(
-        " LEFT JOIN organizations o ON o.id = m.organization_id \
-         LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
-         WHERE a.id = ",
-    )
-    .bind::<BigInt, _>(id.0)
-    .get_result(conn)
-    .optional()?;
-    Ok(row.map(|mut r| {
-        let mut orgs: Vec<OrgEntry> = r
-            .org_ids
-            .take()
-            .unwrap_or_default()
-            .into_iter()
-            .zip(r.org_names.take().unwrap_or_default())
-            .collect();
-        orgs.sort_by_cached_key(|(id, name)| (name.to_lowercase(), name.clone(), *id));
-        let here = r.here();
-        (r.account, orgs, here)
-    }))
+    let q = super::sql::Statement::prepared("SELECT ");
+    let row: Option<Signed> = signed_in_columns(q, Who::Id(id), with_orgs, org)
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(Signed::into_signed_in))
 }
 
 pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option<Account>> {

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 
 use super::schema::sessions;
-use crate::domain::AccountId;
+use crate::domain::{AccountId, OrgId};
 
 /// What the store writes: the state and the columns derived from it.
 pub struct SessionRow<'a> {
@@ -26,6 +26,33 @@ pub struct SessionInfo {
     pub last_used_at: DateTime<Utc>,
 }
 
+/// When a session is live and when it is touched: see [`find_live_state`].
+#[derive(Debug, Clone, Copy)]
+pub struct Liveness {
+    /// Sessions created before this have outlived their absolute lifetime.
+    pub created_after: DateTime<Utc>,
+    /// The idle expiry a touched session gets.
+    pub expires_at: DateTime<Utc>,
+    /// A session last used before this is touched.
+    pub touch_unless_used_after: DateTime<Utc>,
+}
+
+/// `live` (the session, if live) and `touched` (its idle expiry moved on).
+fn live_session(key_hash: &[u8], live: Liveness) -> super::sql::Statement<'static> {
+    use diesel::sql_types::{Bytea, Timestamptz};
+    super::sql::Statement::prepared(
+        "WITH live AS (SELECT id, state, last_used_at, account_id FROM sessions WHERE key_hash = ",
+    )
+    .bind::<Bytea, _>(key_hash.to_vec())
+    .sql(" AND expires_at > now() AND created_at > ")
+    .bind::<Timestamptz, _>(live.created_after)
+    .sql("), touched AS (UPDATE sessions s SET last_used_at = now(), expires_at = ")
+    .bind::<Timestamptz, _>(live.expires_at)
+    .sql(" FROM live WHERE s.id = live.id AND live.last_used_at < ")
+    .bind::<Timestamptz, _>(live.touch_unless_used_after)
+    .sql(" RETURNING s.id) ")
+}
+
 /// The state of a live session: not idle past its expiry, not older than
 /// `created_after`. In the same statement, a session last used before
 /// `touch_unless_used_after` has its idle expiry moved to `expires_at`, so a
@@ -33,30 +60,47 @@ pub struct SessionInfo {
 pub fn find_live_state(
     conn: &mut PgConnection,
     key_hash: &[u8],
-    created_after: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    touch_unless_used_after: DateTime<Utc>,
+    live: Liveness,
 ) -> QueryResult<Option<Value>> {
-    use diesel::sql_types::{Bytea, Jsonb, Timestamptz};
     #[derive(QueryableByName)]
     struct State {
-        #[diesel(sql_type = Jsonb)]
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
         state: Value,
     }
-    let row: Option<State> = super::sql::Statement::prepared(
-        "WITH live AS (SELECT id, state, last_used_at FROM sessions WHERE key_hash = ",
-    )
-    .bind::<Bytea, _>(key_hash.to_vec())
-    .sql(" AND expires_at > now() AND created_at > ")
-    .bind::<Timestamptz, _>(created_after)
-    .sql("), touched AS (UPDATE sessions s SET last_used_at = now(), expires_at = ")
-    .bind::<Timestamptz, _>(expires_at)
-    .sql(" FROM live WHERE s.id = live.id AND live.last_used_at < ")
-    .bind::<Timestamptz, _>(touch_unless_used_after)
-    .sql(" RETURNING s.id) SELECT state FROM live")
-    .get_result(conn)
-    .optional()?;
+    let row: Option<State> = live_session(key_hash, live)
+        .sql("SELECT state FROM live")
+        .get_result(conn)
+        .optional()?;
     Ok(row.map(|r| r.state))
+}
+
+#[derive(QueryableByName)]
+struct StateAndAccount {
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    state: Value,
+    #[diesel(embed)]
+    signed: Option<super::accounts::Signed>,
+}
+
+/// A live session's state, as [`find_live_state`], with what
+/// [`super::accounts::find_signed_in`] reads for the session's account (`None`
+/// without one, or when it is gone): one statement for both, as nearly every
+/// request needs both.
+pub fn find_live_state_and_account(
+    conn: &mut PgConnection,
+    key_hash: &[u8],
+    live: Liveness,
+    with_orgs: bool,
+    org: Option<OrgId>,
+) -> QueryResult<Option<(Value, Option<super::accounts::SignedIn>)>> {
+    use super::accounts::{signed_in_columns, Signed, Who};
+    let q = live_session(key_hash, live)
+        .sql("SELECT live.state, s.* FROM live LEFT JOIN LATERAL (SELECT ");
+    let row: Option<StateAndAccount> = signed_in_columns(q, Who::LiveSession, with_orgs, org)
+        .sql(") s ON true")
+        .get_result(conn)
+        .optional()?;
+    Ok(row.map(|r| (r.state, r.signed.map(Signed::into_signed_in))))
 }
 
 pub fn insert(conn: &mut PgConnection, row: SessionRow<'_>) -> QueryResult<usize> {

@@ -16,7 +16,7 @@ use crate::domain::{
     AccountId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::{csrf, htmx::is_htmx, session_store};
+use crate::web::{csrf, htmx::is_htmx, prefetch, session_store};
 
 pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
     session
@@ -93,18 +93,23 @@ fn load_account(
     with_orgs: bool,
     org: Option<OrgId>,
 ) -> AppResult<Option<Loaded>> {
-    let Some((account, orgs, here)) =
-        db::accounts::find_signed_in(conn, account_id, with_orgs, org)?
-    else {
+    let Some(found) = db::accounts::find_signed_in(conn, account_id, with_orgs, org)? else {
         return Ok(None);
     };
-    // Last seen moves at most once a minute: most requests skip the write.
-    let stale = account
-        .last_seen_at
-        .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1));
-    if stale {
+    if seen_long_ago(&found.0) {
         db::accounts::touch_last_seen(conn, account_id)?;
     }
+    Ok(Some(with_links(found)))
+}
+
+/// Last seen moves at most once a minute: most requests skip the write.
+fn seen_long_ago(account: &Account) -> bool {
+    account
+        .last_seen_at
+        .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1))
+}
+
+fn with_links((account, orgs, here): db::accounts::SignedIn) -> Loaded {
     let orgs = orgs
         .into_iter()
         .map(|(id, name)| OrgLink {
@@ -112,7 +117,7 @@ fn load_account(
             name,
         })
         .collect();
-    Ok(Some((account, orgs, here)))
+    (account, orgs, here)
 }
 
 impl SignedIn {
@@ -128,10 +133,24 @@ impl SignedIn {
         // fragment without it, so its list is not read (an account may belong to
         // a hundred organizations).
         let with_orgs = !is_htmx(req);
-        let loaded = db::run(&pool(req)?, move |conn| {
-            load_account(conn, account_id, with_orgs, org)
-        })
-        .await?;
+        // Usually read with the session, in its statement (see `prefetch`).
+        let loaded = match prefetch::take(account_id, prefetch::Ask { org, with_orgs }) {
+            Some(found) => {
+                if seen_long_ago(&found.0) {
+                    db::run(&pool(req)?, move |conn| {
+                        Ok(db::accounts::touch_last_seen(conn, account_id)?)
+                    })
+                    .await?;
+                }
+                Some(with_links(found))
+            }
+            None => {
+                db::run(&pool(req)?, move |conn| {
+                    load_account(conn, account_id, with_orgs, org)
+                })
+                .await?
+            }
+        };
         let Some((account, orgs, here)) = loaded else {
             session.purge();
             return Err(unauthenticated(req));

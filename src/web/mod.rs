@@ -15,6 +15,7 @@ pub mod members_view;
 pub mod middleware;
 pub mod orgs;
 pub mod password_reset;
+pub mod prefetch;
 pub mod profile;
 pub mod roles;
 pub mod session_store;

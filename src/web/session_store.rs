@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{self, sessions, PgPool};
 use crate::domain::AccountId;
+use crate::web::prefetch;
 
 /// Session state keys with meaning outside the session itself.
 pub const ACCOUNT_ID: &str = "account_id";
@@ -105,21 +106,33 @@ impl SessionStore for PgSessionStore {
         session_key: &SessionKey,
     ) -> Result<Option<HashMap<String, String>>, LoadError> {
         let hash = hash_key(session_key.as_ref());
-        let cutoff = absolute_cutoff(self.absolute);
         // Loading also extends the idle expiry (the middleware's TTL policy is
         // "on state changes", so no second statement per request).
-        let (expires_at, touch_before) = (expiry(&self.idle), touch_cutoff(&self.idle));
-        let state = blocking(&self.pool, move |conn| {
-            sessions::find_live_state(conn, &hash, cutoff, expires_at, touch_before)
+        let live = sessions::Liveness {
+            created_after: absolute_cutoff(self.absolute),
+            expires_at: expiry(&self.idle),
+            touch_unless_used_after: touch_cutoff(&self.idle),
+        };
+        // The signed-in account comes in the same statement when the request
+        // noted what its lookup will ask for (see `prefetch`).
+        let ask = prefetch::ask();
+        let loaded = blocking(&self.pool, move |conn| match ask {
+            Some(ask) => {
+                sessions::find_live_state_and_account(conn, &hash, live, ask.with_orgs, ask.org)
+            }
+            None => Ok(sessions::find_live_state(conn, &hash, live)?.map(|state| (state, None))),
         })
         .await
         .map_err(LoadError::Other)?;
-        match state {
-            None => Ok(None),
-            Some(value) => serde_json::from_value(value)
-                .map(Some)
-                .map_err(|e| LoadError::Deserialization(e.into())),
+        let Some((state, account)) = loaded else {
+            return Ok(None);
+        };
+        let state =
+            serde_json::from_value(state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        if let Some(account) = account {
+            prefetch::leave(account);
         }
+        Ok(Some(state))
     }
 
     async fn save(

@@ -207,3 +207,53 @@ async fn another_accounts_organization_is_a_plain_404() {
         1
     );
 }
+
+/// Runs SQL on the test database.
+async fn execute(app: &crate::helpers::TestApp, sql: String) {
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&sql).unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn access_changes_apply_on_the_very_next_request() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "ann@example.com", "Ann", "admin").await;
+    let ann = app.signed_in_client("ann@example.com", PASSWORD).await;
+    let settings = format!("/orgs/{org}/settings/general");
+    let members = format!("/orgs/{org}/members");
+    let anns = format!(
+        "organization_id = {org} AND account_id = (SELECT id FROM accounts WHERE email = 'ann@example.com')"
+    );
+    assert_eq!(ann.page(&settings).await.0, StatusCode::OK);
+
+    // The account and its membership are read with the session, from the
+    // database, on every request: nothing of the last request is kept.
+    execute(
+        &app,
+        format!("UPDATE memberships SET role = 'member' WHERE {anns}"),
+    )
+    .await;
+    assert_eq!(ann.page(&settings).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(ann.page(&members).await.0, StatusCode::OK);
+
+    execute(
+        &app,
+        format!("UPDATE memberships SET status = 'archived' WHERE {anns}"),
+    )
+    .await;
+    assert_eq!(ann.page(&members).await.0, StatusCode::NOT_FOUND);
+
+    // An account that is gone ends its session.
+    execute(
+        &app,
+        "DELETE FROM accounts WHERE email = 'ann@example.com'".into(),
+    )
+    .await;
+    let res = ann.get("/profile").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/signin"));
+}

@@ -1,0 +1,100 @@
+//! The signed-in account, read by the statement that loads the session.
+//!
+//! Nearly every request loads its session (actix-session's middleware, through
+//! [`PgSessionStore`](crate::web::session_store::PgSessionStore)) and then the
+//! signed-in account with its membership in the organization the path names
+//! ([`crate::web::context`]): two trips to the pool, each a hop to a blocking
+//! thread and a round trip to PostgreSQL. [`scope`] notes, for the request's
+//! task, what the account lookup will ask for; the store answers both in one
+//! statement and leaves the account here; the extractor takes it. The note
+//! lives as long as the request, and the extractor reads the database itself
+//! whenever the note does not answer exactly what it asks.
+
+use std::cell::RefCell;
+
+use actix_web::{
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
+    Error,
+};
+
+use crate::db::accounts::SignedIn;
+use crate::domain::{AccountId, OrgId};
+use crate::web::htmx::is_htmx;
+
+/// What the account lookup reads besides the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ask {
+    /// The organization in the path, for the membership there.
+    pub org: Option<OrgId>,
+    /// The switcher's list of organizations (full pages only).
+    pub with_orgs: bool,
+}
+
+struct Note {
+    ask: Ask,
+    found: Option<SignedIn>,
+}
+
+tokio::task_local! {
+    static NOTE: RefCell<Note>;
+}
+
+/// The organization id of a path under `/orgs/{org}`, as the router reads it.
+fn org_in_path(path: &str) -> Option<OrgId> {
+    let rest = path.strip_prefix("/orgs/")?;
+    rest.split('/').next()?.parse().ok().map(OrgId)
+}
+
+/// Middleware (outside the session middleware): notes what this request's
+/// account lookup will ask for.
+pub async fn scope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let ask = Ask {
+        org: org_in_path(req.path()),
+        with_orgs: !is_htmx(req.request()),
+    };
+    let note = RefCell::new(Note { ask, found: None });
+    NOTE.scope(note, next.call(req)).await
+}
+
+/// What the account lookup of this request will ask for, when [`scope`] noted it.
+pub fn ask() -> Option<Ask> {
+    NOTE.try_with(|note| note.borrow().ask).ok()
+}
+
+/// Leaves the account the session store found, as read for [`ask`].
+pub fn leave(found: SignedIn) {
+    let _ = NOTE.try_with(|note| note.borrow_mut().found = Some(found));
+}
+
+/// The account left by the session store, if it is `account` read for `ask`.
+pub fn take(account: AccountId, ask: Ask) -> Option<SignedIn> {
+    NOTE.try_with(|note| {
+        let mut note = note.borrow_mut();
+        if note.ask != ask || note.found.as_ref().is_none_or(|f| f.0.id != account) {
+            return None;
+        }
+        note.found.take()
+    })
+    .ok()
+    .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_org_is_read_from_the_path_as_the_router_reads_it() {
+        assert_eq!(org_in_path("/orgs/12/members"), Some(OrgId(12)));
+        assert_eq!(org_in_path("/orgs/12"), Some(OrgId(12)));
+        assert_eq!(org_in_path("/orgs/new"), None);
+        assert_eq!(org_in_path("/orgs/"), None);
+        assert_eq!(org_in_path("/profile"), None);
+        assert_eq!(org_in_path("/orgs/-1/members"), Some(OrgId(-1)));
+    }
+}
