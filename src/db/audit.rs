@@ -21,26 +21,47 @@ pub struct NewEvent<'a> {
 /// One event: a statement PostgreSQL keeps prepared (a batch's text varies
 /// with its size).
 pub fn insert(conn: &mut PgConnection, event: NewEvent<'_>) -> QueryResult<usize> {
-    use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
-    super::sql::Statement::prepared(
-        "INSERT INTO audit_events (organization_id, actor_account_id, action, target_type, target_id, before, after) \
-         VALUES (",
+    values(
+        super::sql::Statement::prepared(
+            "INSERT INTO audit_events (organization_id, actor_account_id, action, target_type, target_id, before, after) \
+             VALUES (",
+        ),
+        event,
     )
-    .bind::<Nullable<BigInt>, _>(event.organization_id.map(|o| o.0))
-    .sql(", ")
-    .bind::<Nullable<BigInt>, _>(event.actor.map(|a| a.0))
-    .sql(", ")
-    .bind::<Text, _>(event.action)
-    .sql(", ")
-    .bind::<Text, _>(event.target_type)
-    .sql(", ")
-    .bind::<Nullable<Text>, _>(event.target_id)
-    .sql(", ")
-    .bind::<Nullable<Jsonb>, _>(event.before)
-    .sql(", ")
-    .bind::<Nullable<Jsonb>, _>(event.after)
     .sql(")")
     .execute(conn)
+}
+
+/// `q` (a `WITH` clause defining `rows`) followed by an INSERT of `event` once
+/// per row of `rows`: the event is written only if the change it records was.
+pub fn insert_from<'a>(
+    q: super::sql::Statement<'a>,
+    rows: &'static str,
+    event: NewEvent<'a>,
+) -> super::sql::Statement<'a> {
+    let q = q.sql(
+        "INSERT INTO audit_events (organization_id, actor_account_id, action, target_type, target_id, before, after) \
+         SELECT ",
+    );
+    values(q, event).sql(" FROM ").sql(rows)
+}
+
+/// The event's seven values, comma-separated.
+fn values<'a>(q: super::sql::Statement<'a>, event: NewEvent<'a>) -> super::sql::Statement<'a> {
+    use diesel::sql_types::{BigInt, Jsonb, Nullable, Text};
+    q.bind::<Nullable<BigInt>, _>(event.organization_id.map(|o| o.0))
+        .sql(", ")
+        .bind::<Nullable<BigInt>, _>(event.actor.map(|a| a.0))
+        .sql(", ")
+        .bind::<Text, _>(event.action)
+        .sql(", ")
+        .bind::<Text, _>(event.target_type)
+        .sql(", ")
+        .bind::<Nullable<Text>, _>(event.target_id)
+        .sql(", ")
+        .bind::<Nullable<Jsonb>, _>(event.before)
+        .sql(", ")
+        .bind::<Nullable<Jsonb>, _>(event.after)
 }
 
 /// Many events in one statement (a bulk change writes one per row it changes).

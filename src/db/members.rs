@@ -513,6 +513,21 @@ struct LockedRow {
 pub type Locked = (LockedMember, Vec<TeamPlace>, Vec<(i64, i64)>);
 
 pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
+    read_member(conn, org, id, " FOR UPDATE OF m")
+}
+
+/// What [`lock`] reads, without the lock: for a change that writes only if the
+/// member's version is still the one read.
+pub fn read(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
+    read_member(conn, org, id, "")
+}
+
+fn read_member(
+    conn: &mut PgConnection,
+    org: OrgId,
+    id: MembershipId,
+    lock: &'static str,
+) -> QueryResult<Option<Locked>> {
     let row: Option<LockedRow> = Statement::prepared(
         "SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version, \
            COALESCE((SELECT jsonb_agg(jsonb_build_array(tm.id, tm.team_id, tm.role, tm.custom_role_id) ORDER BY tm.id) \
@@ -526,7 +541,7 @@ pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResul
     .bind::<BigInt, _>(org.0)
     .sql(" AND m.id = ")
     .bind::<BigInt, _>(id.0)
-    .sql(" FOR UPDATE OF m")
+    .sql(lock)
     .get_result(conn)
     .optional()?;
     let json = |e: serde_json::Error| diesel::result::Error::DeserializationError(Box::new(e));
@@ -568,16 +583,57 @@ pub fn update_access(
     custom_role_id: Option<i64>,
     permissions: Option<Vec<String>>,
 ) -> QueryResult<usize> {
+    set_access(
+        Statement::prepared("UPDATE memberships SET "),
+        role,
+        custom_role_id,
+        permissions,
+    )
+    .bind::<BigInt, _>(id.0)
+    .execute(conn)
+}
+
+/// `SET`'s list for a change of access, a version bump, then `WHERE id = `.
+fn set_access<'a>(
+    q: Statement<'a>,
+    role: &'a str,
+    custom_role_id: Option<i64>,
+    permissions: Option<Vec<String>>,
+) -> Statement<'a> {
     use diesel::sql_types::{Array, Nullable};
-    Statement::prepared("UPDATE memberships SET role = ")
+    q.sql("role = ")
         .bind::<Text, _>(role)
         .sql(", custom_role_id = ")
         .bind::<Nullable<BigInt>, _>(custom_role_id)
         .sql(", permissions = ")
         .bind::<Nullable<Array<Text>>, _>(permissions)
         .sql(", version = version + 1, updated_at = now() WHERE id = ")
-        .bind::<BigInt, _>(id.0)
-        .execute(conn)
+}
+
+/// A member's org role, custom role and own permissions, changed only if the
+/// member is still as `read` (its version, role and status), with the change's
+/// audit event: one statement, so one implicit transaction. Whether it saved.
+pub fn update_access_if_unchanged(
+    conn: &mut PgConnection,
+    read: &LockedMember,
+    role: &str,
+    custom_role_id: Option<i64>,
+    permissions: Option<Vec<String>>,
+    event: super::audit::NewEvent<'_>,
+) -> QueryResult<bool> {
+    use diesel::sql_types::Integer;
+    let q = Statement::prepared("WITH changed AS (UPDATE memberships SET ");
+    let q = set_access(q, role, custom_role_id, permissions)
+        .bind::<BigInt, _>(read.id)
+        .sql(" AND version = ")
+        .bind::<Integer, _>(read.version)
+        .sql(" AND role = ")
+        .bind::<Text, _>(read.role.clone())
+        .sql(" AND status = ")
+        .bind::<Text, _>(read.status.clone())
+        .sql(" RETURNING id) ");
+    let inserted = super::audit::insert_from(q, "changed", event).execute(conn)?;
+    Ok(inserted == 1)
 }
 
 /// The organization's teams with their groups: (team id, team name, archived, [(group id, group name)]).

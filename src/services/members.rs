@@ -117,6 +117,163 @@ fn custom_role(
     PermissionSet::from_keys(&role.permissions).map_err(AppError::Validation)
 }
 
+/// The org role, custom role and own permission set a patch leaves the member
+/// with, each change asked of the policy.
+type Access = (OrgRole, Option<i64>, Option<Vec<String>>);
+
+fn new_access(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    current: &q::LockedMember,
+    target: Target,
+    patch: &MemberPatch,
+) -> AppResult<Access> {
+    let (mut role, mut custom_role_id, mut own) = (
+        target.role,
+        current.custom_role_id,
+        current.permissions.clone(),
+    );
+    if let Some(choice) = patch.role {
+        let (new_role, new_custom, granted) = match choice {
+            OrgRoleChoice::Builtin(r) => (r, None, r.permissions()),
+            OrgRoleChoice::Custom(id) => (
+                OrgRole::Member,
+                Some(id),
+                custom_role(conn, org, id, Scope::Org)?,
+            ),
+        };
+        if new_role != target.role || new_custom != current.custom_role_id {
+            policy::check(actor, Action::GrantOrgRole(target, new_role, granted))
+                .map_err(denied)?;
+        }
+        (role, custom_role_id) = (new_role, new_custom);
+    }
+    if let Some(set) = &patch.own_permissions {
+        let before = current
+            .permissions
+            .as_ref()
+            .map(|k| PermissionSet::from_keys(k).unwrap_or_default());
+        if *set != before {
+            if let Some(set) = set {
+                if set.iter().any(|p| p.scope() != Scope::Org) {
+                    return Err(AppError::Validation(
+                        "Only organization permissions can be given here.".into(),
+                    ));
+                }
+                policy::check(actor, Action::GrantPermissions(target, *set)).map_err(denied)?;
+            }
+        }
+        own = set.map(PermissionSet::keys);
+    }
+    Ok((role, custom_role_id, own))
+}
+
+/// The member as it was: the policy's target, checked for a stale form and
+/// asked whether the actor may edit them at all.
+fn target_of(
+    actor: &Actor,
+    current: &q::LockedMember,
+    patch: &MemberPatch,
+    last_active_owner: bool,
+) -> AppResult<Target> {
+    if patch.version.is_some_and(|v| v != current.version) {
+        return Err(AppError::Conflict(
+            "Someone else changed this member while you were editing. Reload the row to see their changes.".into(),
+        ));
+    }
+    let role = OrgRole::parse(&current.role)
+        .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("bad role")))?;
+    let target = Target {
+        account_id: crate::domain::AccountId(current.account_id),
+        role,
+        active: current.status == "active",
+        last_active_owner,
+    };
+    policy::check(actor, Action::EditMember(target)).map_err(denied)?;
+    Ok(target)
+}
+
+/// The audit event of a member's change, from what they had to what they have.
+fn member_updated(
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    before: (&q::LockedMember, &[q::TeamPlace], &[(i64, i64)]),
+    after: (&Access, &[q::TeamPlace], &[(i64, i64)]),
+) -> NewEvent<'static> {
+    let (current, before_teams, before_groups) = before;
+    let ((role, custom_role_id, own), teams_after, groups_after) = after;
+    NewEvent {
+        organization_id: Some(org),
+        actor: Some(actor.account_id),
+        action: "member.updated",
+        target_type: "membership",
+        target_id: Some(member.to_string()),
+        before: Some(json!({
+            "role": current.role, "custom_role_id": current.custom_role_id, "permissions": current.permissions,
+            "teams": before_teams.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
+            "groups": before_groups.iter().map(|g| g.0).collect::<Vec<_>>(),
+        })),
+        after: Some(json!({
+            "role": role.as_str(), "custom_role_id": custom_role_id, "permissions": own,
+            "teams": teams_after.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
+            "groups": groups_after.iter().map(|g| g.0).collect::<Vec<_>>(),
+        })),
+    }
+}
+
+/// What the quick path did.
+enum Quick {
+    /// Saved (or nothing to save).
+    Done,
+    /// Owners are involved, or the member changed since it was read: take the
+    /// locked path.
+    Lock,
+}
+
+/// A change of org role or own permission set to a member who is not an Owner,
+/// into no Owner, without a transaction: the member is read, the policy asked,
+/// and one statement writes the change with its audit event only if the member
+/// is still as read (version, role, status). Three round trips fewer than the locked
+/// path (BEGIN, COMMIT, and the event's own INSERT); a member changed in
+/// between is left to the locked path.
+fn quick_access_change(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    patch: &MemberPatch,
+) -> AppResult<Quick> {
+    let (current, teams, groups) = q::read(conn, org, member)?.ok_or(AppError::NotFound)?;
+    if current.role == OrgRole::Owner.as_str() {
+        return Ok(Quick::Lock);
+    }
+    let target = target_of(actor, &current, patch, false)?;
+    let access = new_access(conn, actor, org, &current, target, patch)?;
+    if access.0 == OrgRole::Owner {
+        return Ok(Quick::Lock);
+    }
+    if access.0 == target.role
+        && access.1 == current.custom_role_id
+        && access.2 == current.permissions
+    {
+        // Saving an unchanged row changes nothing: no version bump, no audit event.
+        return Ok(Quick::Done);
+    }
+    let event = member_updated(
+        actor,
+        org,
+        member,
+        (&current, &teams, &groups),
+        (&access, &teams, &groups),
+    );
+    let (role, custom_role_id, own) = access;
+    let saved =
+        q::update_access_if_unchanged(conn, &current, role.as_str(), custom_role_id, own, event)?;
+    Ok(if saved { Quick::Done } else { Quick::Lock })
+}
+
 /// Applies a patch to one member. Returns nothing; the caller reloads the row.
 pub fn update_member(
     conn: &mut PgConnection,
@@ -125,49 +282,29 @@ pub fn update_member(
     member: MembershipId,
     patch: MemberPatch,
 ) -> AppResult<()> {
+    let access_only = patch.teams.is_empty() && matches!(patch.groups, GroupsPatch::Keep);
+    if access_only
+        && matches!(
+            quick_access_change(conn, actor, org, member, &patch)?,
+            Quick::Done
+        )
+    {
+        return Ok(());
+    }
     conn.transaction(|conn| {
-        let (current, before_teams, before_groups) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
-        if patch.version.is_some_and(|v| v != current.version) {
-            return Err(AppError::Conflict(
-                "Someone else changed this member while you were editing. Reload the row to see their changes.".into(),
-            ));
-        }
-        let current_role = OrgRole::parse(&current.role).ok_or_else(|| AppError::unexpected(anyhow::anyhow!("bad role")))?;
-        let active = current.status == "active";
-        let last_active_owner =
-            current_role == OrgRole::Owner && active && q::lock_active_owners(conn, org)? <= 1;
-        let target = Target { account_id: crate::domain::AccountId(current.account_id), role: current_role, active, last_active_owner };
-        policy::check(actor, Action::EditMember(target)).map_err(denied)?;
-
-        // Org role and permission set.
-        let (mut role, mut custom_role_id, mut own) =
-            (current_role, current.custom_role_id, current.permissions.clone());
-        if let Some(choice) = patch.role {
-            let (new_role, new_custom, granted) = match choice {
-                OrgRoleChoice::Builtin(r) => (r, None, r.permissions()),
-                OrgRoleChoice::Custom(id) => (OrgRole::Member, Some(id), custom_role(conn, org, id, Scope::Org)?),
-            };
-            if new_role != current_role || new_custom != current.custom_role_id {
-                policy::check(actor, Action::GrantOrgRole(target, new_role, granted)).map_err(denied)?;
-            }
-            (role, custom_role_id) = (new_role, new_custom);
-        }
-        if let Some(set) = patch.own_permissions {
-            let before = current.permissions.as_ref().map(|k| PermissionSet::from_keys(k).unwrap_or_default());
-            if set != before {
-                if let Some(set) = set {
-                    if set.iter().any(|p| p.scope() != Scope::Org) {
-                        return Err(AppError::Validation("Only organization permissions can be given here.".into()));
-                    }
-                    policy::check(actor, Action::GrantPermissions(target, set)).map_err(denied)?;
-                }
-            }
-            own = set.map(PermissionSet::keys);
-        }
-        let access_changed =
-            role != current_role || custom_role_id != current.custom_role_id || own != current.permissions;
+        let (current, before_teams, before_groups) =
+            q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let last_active_owner = current.role == OrgRole::Owner.as_str()
+            && current.status == "active"
+            && q::lock_active_owners(conn, org)? <= 1;
+        let target = target_of(actor, &current, &patch, last_active_owner)?;
+        let access = new_access(conn, actor, org, &current, target, &patch)?;
+        let (role, custom_role_id, own) = access.clone();
+        let access_changed = role != target.role
+            || custom_role_id != current.custom_role_id
+            || own != current.permissions;
         if access_changed {
-            q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+            q::update_access(conn, member, role.as_str(), custom_role_id, own)?;
         }
 
         // Teams: the options and the actor's team rights are read only when the
@@ -178,7 +315,10 @@ pub fn update_member(
         } else if actor.has(Permission::TeamsManage) {
             (q::team_options(conn, org)?, Vec::new())
         } else {
-            (q::team_options(conn, org)?, actor_team_permissions(conn, actor, org)?)
+            (
+                q::team_options(conn, org)?,
+                actor_team_permissions(conn, actor, org)?,
+            )
         };
         for (team, choice) in &patch.teams {
             if !team_options.iter().any(|t| t.0 == *team) {
@@ -187,7 +327,11 @@ pub fn update_member(
             let current_in_team = before_teams.iter().find(|t| t.1 == *team);
             let (new_role, new_custom, granted) = match choice {
                 Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
-                Some(TeamRoleChoice::Custom(id)) => (Some("custom"), Some(*id), custom_role(conn, org, *id, Scope::Team)?),
+                Some(TeamRoleChoice::Custom(id)) => (
+                    Some("custom"),
+                    Some(*id),
+                    custom_role(conn, org, *id, Scope::Team)?,
+                ),
                 None => (None, None, PermissionSet::default()),
             };
             let unchanged = match (current_in_team, new_role) {
@@ -201,9 +345,17 @@ pub fn update_member(
             let in_team = if actor.has(Permission::TeamsManage) {
                 PermissionSet::scope_all(Scope::Team)
             } else {
-                actor_teams.iter().find(|t| t.0 == *team).map(|t| t.1).unwrap_or_default()
+                actor_teams
+                    .iter()
+                    .find(|t| t.0 == *team)
+                    .map(|t| t.1)
+                    .unwrap_or_default()
             };
-            let action = TeamAction::GrantTeamPermissions { target: target.account_id, target_role: target.role, granted };
+            let action = TeamAction::GrantTeamPermissions {
+                target: target.account_id,
+                target_role: target.role,
+                granted,
+            };
             policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
             match new_role {
                 Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,
@@ -222,7 +374,10 @@ pub fn update_member(
                     q::remove_from_group(conn, *group, *tm)?;
                 }
             }
-            for group in wanted.iter().filter(|g| !groups_now.iter().any(|(have, _)| have == *g)) {
+            for group in wanted
+                .iter()
+                .filter(|g| !groups_now.iter().any(|(have, _)| have == *g))
+            {
                 let team = team_options
                     .iter()
                     .find(|t| t.3.iter().any(|(gid, _)| gid == group))
@@ -233,20 +388,31 @@ pub fn update_member(
                     ));
                 }
                 let tm = teams_now.iter().find(|t| t.1 == team.0).ok_or_else(|| {
-                    AppError::Validation(format!("Add the member to the team {} before adding them to its groups.", team.1))
+                    AppError::Validation(format!(
+                        "Add the member to the team {} before adding them to its groups.",
+                        team.1
+                    ))
                 })?;
                 let in_team = if actor.has(Permission::TeamsManage) {
                     PermissionSet::scope_all(Scope::Team)
                 } else {
-                    actor_teams.iter().find(|t| t.0 == team.0).map(|t| t.1).unwrap_or_default()
+                    actor_teams
+                        .iter()
+                        .find(|t| t.0 == team.0)
+                        .map(|t| t.1)
+                        .unwrap_or_default()
                 };
-                policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team)).map_err(denied)?;
+                policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team))
+                    .map_err(denied)?;
                 q::add_to_group(conn, *group, tm.0)?;
             }
         }
 
         let (teams_after, groups_after) = if touches_teams {
-            (q::team_memberships_of(conn, member)?, q::groups_of(conn, member)?)
+            (
+                q::team_memberships_of(conn, member)?,
+                q::groups_of(conn, member)?,
+            )
         } else {
             (before_teams.clone(), before_groups.clone())
         };
@@ -256,23 +422,13 @@ pub fn update_member(
         }
         db::audit::insert(
             conn,
-            NewEvent {
-                organization_id: Some(org),
-                actor: Some(actor.account_id),
-                action: "member.updated",
-                target_type: "membership",
-                target_id: Some(member.to_string()),
-                before: Some(json!({
-                    "role": current.role, "custom_role_id": current.custom_role_id, "permissions": current.permissions,
-                    "teams": before_teams.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
-                    "groups": before_groups.iter().map(|g| g.0).collect::<Vec<_>>(),
-                })),
-                after: Some(json!({
-                    "role": role.as_str(), "custom_role_id": custom_role_id, "permissions": own,
-                    "teams": teams_after.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
-                    "groups": groups_after.iter().map(|g| g.0).collect::<Vec<_>>(),
-                })),
-            },
+            member_updated(
+                actor,
+                org,
+                member,
+                (&current, &before_teams, &before_groups),
+                (&access, &teams_after, &groups_after),
+            ),
         )?;
         Ok(())
     })

@@ -25,6 +25,20 @@ async fn membership_id(app: &TestApp, email: &str) -> i64 {
     .await
 }
 
+/// An organization with its Owner, Ann the Admin (signed in) and Bob, a
+/// member: (app, org, Bob's membership, Ann's client).
+async fn owner_admin_and_bob() -> (TestApp, i64, i64, crate::helpers::TestClient) {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    app.add_member(org, "bob@example.com", "Bob", "member")
+        .await;
+    let bob = membership_id(&app, "bob@example.com").await;
+    let admin = app.signed_in_client("admin@example.com", PASSWORD).await;
+    (app, org, bob, admin)
+}
+
 #[tokio::test]
 async fn the_members_page_searches_filters_sorts_and_pages_with_the_state_in_the_url() {
     let app = spawn_app().await;
@@ -349,14 +363,7 @@ async fn two_owners_demoting_each_other_at_once_leave_one_owner() {
 
 #[tokio::test]
 async fn admins_cannot_grant_owner_or_permissions_they_lack() {
-    let app = spawn_app().await;
-    let org = app.setup_owner().await;
-    app.add_member(org, "admin@example.com", "Ann", "admin")
-        .await;
-    app.add_member(org, "bob@example.com", "Bob", "member")
-        .await;
-    let bob = membership_id(&app, "bob@example.com").await;
-    let admin = app.signed_in_client("admin@example.com", PASSWORD).await;
+    let (app, org, bob, admin) = owner_admin_and_bob().await;
 
     let res = admin
         .htmx_post(&format!("/orgs/{org}/members/{bob}"), &[("role", "owner")])
@@ -492,14 +499,7 @@ async fn a_plain_member_sees_only_themselves() {
 
 #[tokio::test]
 async fn two_managers_saving_the_same_row_get_a_clear_conflict() {
-    let app = spawn_app().await;
-    let org = app.setup_owner().await;
-    app.add_member(org, "admin@example.com", "Ann", "admin")
-        .await;
-    app.add_member(org, "bob@example.com", "Bob", "member")
-        .await;
-    let bob = membership_id(&app, "bob@example.com").await;
-    let admin = app.signed_in_client("admin@example.com", PASSWORD).await;
+    let (app, org, bob, admin) = owner_admin_and_bob().await;
     // Both opened the form at version 1; the owner saves first.
     let first = app
         .client
@@ -528,6 +528,55 @@ async fn two_managers_saving_the_same_row_get_a_clear_conflict() {
         .await,
         1
     );
+}
+
+#[tokio::test]
+async fn two_managers_saving_the_same_row_many_times_at_once_leave_every_change_with_its_event() {
+    let (app, org, bob, admin) = owner_admin_and_bob().await;
+    let path = format!("/orgs/{org}/members/{bob}");
+    // Each client reads its session's CSRF token once, before the saves.
+    app.client.csrf().await;
+    admin.csrf().await;
+    // No version in the form: each save applies to the row as it then is; the
+    // later one wins.
+    let saves = (0..12).map(|i| {
+        let (client, role) = match i % 4 {
+            0 => (&app.client, "manager"),
+            1 => (&admin, "member"),
+            2 => (&admin, "manager"),
+            _ => (&app.client, "member"),
+        };
+        let path = path.clone();
+        async move {
+            let res = client.htmx_post(&path, &[("role", role)]).await;
+            (res.status(), res.text().await.unwrap())
+        }
+    });
+    for (status, body) in futures_util::future::join_all(saves).await {
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Every change bumped the version once and wrote exactly one event.
+    let version = app
+        .count(&format!(
+            "SELECT version::bigint FROM memberships WHERE id = {bob}"
+        ))
+        .await;
+    let events = app
+        .count(&format!(
+            "SELECT count(*) FROM audit_events WHERE action = 'member.updated' AND target_id = '{bob}'"
+        ))
+        .await;
+    assert!(version > 1, "some saves changed the role");
+    assert_eq!(events, version - 1);
+    // The last event's after is the row as it is.
+    let matches = app
+        .count(&format!(
+            "SELECT count(*) FROM memberships m, LATERAL (SELECT after FROM audit_events
+               WHERE target_id = '{bob}' ORDER BY id DESC LIMIT 1) e
+             WHERE m.id = {bob} AND e.after->>'role' = m.role"
+        ))
+        .await;
+    assert_eq!(matches, 1);
 }
 
 #[tokio::test]
