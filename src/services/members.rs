@@ -194,50 +194,92 @@ fn target_of(
     Ok(target)
 }
 
+/// A member's access as an audit event records it: org role, custom role, own
+/// permissions, teams (team id, team role) and groups; teams and groups by id.
+struct Recorded<'a> {
+    role: &'a str,
+    custom_role_id: Option<i64>,
+    permissions: &'a Option<Vec<String>>,
+    teams: Vec<(i64, &'a str)>,
+    groups: Vec<i64>,
+}
+
+/// A role, custom role and own permissions, as [`Recorded`] takes them.
+type AccessRef<'a> = (&'a str, Option<i64>, &'a Option<Vec<String>>);
+
+impl<'a> Recorded<'a> {
+    /// With team places and (group, team membership) pairs, as the locked path reads them.
+    fn of(access: AccessRef<'a>, teams: &'a [q::TeamPlace], groups: &[(i64, i64)]) -> Self {
+        Self {
+            role: access.0,
+            custom_role_id: access.1,
+            permissions: access.2,
+            teams: teams.iter().map(|t| (t.1, t.2.as_str())).collect(),
+            groups: groups.iter().map(|g| g.0).collect(),
+        }
+    }
+
+    /// With the teams and groups of a member's row as the list shows it.
+    fn of_row(access: AccessRef<'a>, row: &'a q::MemberRow) -> Self {
+        Self {
+            role: access.0,
+            custom_role_id: access.1,
+            permissions: access.2,
+            teams: row
+                .teams
+                .iter()
+                .map(|t| (t.team_id, t.role.as_str()))
+                .collect(),
+            groups: row.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+
+    fn json(mut self) -> serde_json::Value {
+        self.teams.sort_unstable();
+        self.groups.sort_unstable();
+        json!({
+            "role": self.role, "custom_role_id": self.custom_role_id, "permissions": self.permissions,
+            "teams": self.teams.iter().map(|(team, role)| json!({"team": team, "role": role})).collect::<Vec<_>>(),
+            "groups": self.groups,
+        })
+    }
+}
+
 /// The audit event of a member's change, from what they had to what they have.
 fn member_updated(
     actor: &Actor,
     org: OrgId,
     member: MembershipId,
-    before: (&q::LockedMember, &[q::TeamPlace], &[(i64, i64)]),
-    after: (&Access, &[q::TeamPlace], &[(i64, i64)]),
+    before: Recorded<'_>,
+    after: Recorded<'_>,
 ) -> NewEvent<'static> {
-    let (current, before_teams, before_groups) = before;
-    let ((role, custom_role_id, own), teams_after, groups_after) = after;
     NewEvent {
         organization_id: Some(org),
         actor: Some(actor.account_id),
         action: "member.updated",
         target_type: "membership",
         target_id: Some(member.to_string()),
-        before: Some(json!({
-            "role": current.role, "custom_role_id": current.custom_role_id, "permissions": current.permissions,
-            "teams": before_teams.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
-            "groups": before_groups.iter().map(|g| g.0).collect::<Vec<_>>(),
-        })),
-        after: Some(json!({
-            "role": role.as_str(), "custom_role_id": custom_role_id, "permissions": own,
-            "teams": teams_after.iter().map(|t| json!({"team": t.1, "role": t.2})).collect::<Vec<_>>(),
-            "groups": groups_after.iter().map(|g| g.0).collect::<Vec<_>>(),
-        })),
+        before: Some(before.json()),
+        after: Some(after.json()),
     }
 }
 
 /// What the quick path did.
 enum Quick {
-    /// Saved (or nothing to save).
-    Done,
+    /// Saved, with the member's row (and the Owner count) as it now is; `None`
+    /// for a row the caller reloads (a new custom role, whose name was not read).
+    Done(Option<Box<(q::MemberRow, i64)>>),
     /// Owners are involved, or the member changed since it was read: take the
     /// locked path.
     Lock,
 }
 
 /// A change of org role or own permission set to a member who is not an Owner,
-/// into no Owner, without a transaction: the member is read, the policy asked,
-/// and one statement writes the change with its audit event only if the member
-/// is still as read (version, role, status). Three round trips fewer than the locked
-/// path (BEGIN, COMMIT, and the event's own INSERT); a member changed in
-/// between is left to the locked path.
+/// into no Owner, without a transaction: the member's row is read, the policy
+/// asked, and one statement writes the change with its audit event only if the
+/// member is still as read (version, role, status). Four round trips fewer
+/// than the locked path (BEGIN, COMMIT, the event's own INSERT, and reading
+/// the row again); a member changed in between is left to the locked path.
 fn quick_access_change(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -245,51 +287,78 @@ fn quick_access_change(
     member: MembershipId,
     patch: &MemberPatch,
 ) -> AppResult<Quick> {
-    let (current, teams, groups) = q::read(conn, org, member)?.ok_or(AppError::NotFound)?;
-    if current.role == OrgRole::Owner.as_str() {
+    let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+    if row.role == OrgRole::Owner.as_str() {
         return Ok(Quick::Lock);
     }
+    let current = q::LockedMember {
+        id: row.id,
+        account_id: row.account_id,
+        role: row.role.clone(),
+        status: row.status.clone(),
+        custom_role_id: row.custom_role_id,
+        permissions: row.permissions.clone(),
+        version: row.version,
+    };
     let target = target_of(actor, &current, patch, false)?;
-    let access = new_access(conn, actor, org, &current, target, patch)?;
-    if access.0 == OrgRole::Owner {
+    let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, patch)?;
+    if role == OrgRole::Owner {
         return Ok(Quick::Lock);
     }
-    if access.0 == target.role
-        && access.1 == current.custom_role_id
-        && access.2 == current.permissions
+    if role == target.role && custom_role_id == current.custom_role_id && own == current.permissions
     {
         // Saving an unchanged row changes nothing: no version bump, no audit event.
-        return Ok(Quick::Done);
+        return Ok(Quick::Done(Some(Box::new((row, owners)))));
     }
     let event = member_updated(
         actor,
         org,
         member,
-        (&current, &teams, &groups),
-        (&access, &teams, &groups),
+        Recorded::of_row(
+            (&current.role, current.custom_role_id, &current.permissions),
+            &row,
+        ),
+        Recorded::of_row((role.as_str(), custom_role_id, &own), &row),
     );
-    let (role, custom_role_id, own) = access;
-    let saved =
-        q::update_access_if_unchanged(conn, &current, role.as_str(), custom_role_id, own, event)?;
-    Ok(if saved { Quick::Done } else { Quick::Lock })
+    if !q::update_access_if_unchanged(
+        conn,
+        &current,
+        role.as_str(),
+        custom_role_id,
+        own.clone(),
+        event,
+    )? {
+        return Ok(Quick::Lock);
+    }
+    if custom_role_id.is_some() && custom_role_id != current.custom_role_id {
+        return Ok(Quick::Done(None));
+    }
+    // The row as saved: only its access and version moved.
+    let mut saved = row;
+    saved.base.role = role.as_str().to_owned();
+    if custom_role_id.is_none() {
+        saved.base.custom_role_name = None;
+    }
+    saved.base.custom_role_id = custom_role_id;
+    saved.base.permissions = own;
+    saved.base.version += 1;
+    Ok(Quick::Done(Some(Box::new((saved, owners)))))
 }
 
-/// Applies a patch to one member. Returns nothing; the caller reloads the row.
+/// Applies a patch to one member. Returns the member's row as saved (with the
+/// Owner count) when that is already known, else `None` and the caller reloads it.
 pub fn update_member(
     conn: &mut PgConnection,
     actor: &Actor,
     org: OrgId,
     member: MembershipId,
     patch: MemberPatch,
-) -> AppResult<()> {
+) -> AppResult<Option<(q::MemberRow, i64)>> {
     let access_only = patch.teams.is_empty() && matches!(patch.groups, GroupsPatch::Keep);
-    if access_only
-        && matches!(
-            quick_access_change(conn, actor, org, member, &patch)?,
-            Quick::Done
-        )
-    {
-        return Ok(());
+    if access_only {
+        if let Quick::Done(row) = quick_access_change(conn, actor, org, member, &patch)? {
+            return Ok(row.map(|saved| *saved));
+        }
     }
     conn.transaction(|conn| {
         let (current, before_teams, before_groups) =
@@ -298,13 +367,12 @@ pub fn update_member(
             && current.status == "active"
             && q::lock_active_owners(conn, org)? <= 1;
         let target = target_of(actor, &current, &patch, last_active_owner)?;
-        let access = new_access(conn, actor, org, &current, target, &patch)?;
-        let (role, custom_role_id, own) = access.clone();
+        let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, &patch)?;
         let access_changed = role != target.role
             || custom_role_id != current.custom_role_id
             || own != current.permissions;
         if access_changed {
-            q::update_access(conn, member, role.as_str(), custom_role_id, own)?;
+            q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
         }
 
         // Teams: the options and the actor's team rights are read only when the
@@ -418,7 +486,7 @@ pub fn update_member(
         };
         if !access_changed && teams_after == before_teams && groups_after == before_groups {
             // Saving an unchanged row changes nothing: no version bump, no audit event.
-            return Ok(());
+            return Ok(None);
         }
         db::audit::insert(
             conn,
@@ -426,10 +494,18 @@ pub fn update_member(
                 actor,
                 org,
                 member,
-                (&current, &before_teams, &before_groups),
-                (&access, &teams_after, &groups_after),
+                Recorded::of(
+                    (&current.role, current.custom_role_id, &current.permissions),
+                    &before_teams,
+                    &before_groups,
+                ),
+                Recorded::of(
+                    (role.as_str(), custom_role_id, &own),
+                    &teams_after,
+                    &groups_after,
+                ),
             ),
         )?;
-        Ok(())
+        Ok(None)
     })
 }

@@ -435,9 +435,11 @@ pub async fn members_update(
     let result = match parse_patch(&fields) {
         Ok(patch) => {
             db::run(&pool, move |conn| {
-                svc::update_member(conn, &actor, org, member, patch)?;
                 // The saved row as the list shows it, in the same trip to the pool.
-                let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+                let (row, owners) = match svc::update_member(conn, &actor, org, member, patch)? {
+                    Some(saved) => saved,
+                    None => q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?,
+                };
                 Ok(member_view(&row, &actor, owners))
             })
             .await

@@ -112,7 +112,7 @@ pub async fn members_bulk(
             };
             let outcome = svc::update_member(conn, &actor, org, id, patch.clone());
             results.push(match outcome {
-                Ok(()) => BulkResult {
+                Ok(_) => BulkResult {
                     name,
                     ok: true,
                     message: "Done.".into(),

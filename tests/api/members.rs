@@ -579,6 +579,72 @@ async fn two_managers_saving_the_same_row_many_times_at_once_leave_every_change_
     assert_eq!(matches, 1);
 }
 
+/// Creates the organization's org-scope custom role "Auditor"; its id.
+async fn auditor_role(app: &TestApp, org: i64) -> i64 {
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "INSERT INTO custom_roles (organization_id, scope, name, permissions)
+             VALUES ({org}, 'org', 'Auditor', '{{audit.view}}')"
+        ))
+        .unwrap();
+    })
+    .await;
+    app.count(&format!(
+        "SELECT id FROM custom_roles WHERE organization_id = {org} AND name = 'Auditor'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_row_a_save_returns_is_the_row_as_stored() {
+    let (app, org, bob, admin) = owner_admin_and_bob().await;
+    seed(&app, org, 0, 2).await;
+    let team = app
+        .count(&format!(
+            "SELECT min(id) FROM teams WHERE organization_id = {org}"
+        ))
+        .await;
+    admin
+        .htmx_post(
+            &format!("/orgs/{org}/members/{bob}"),
+            &[(&format!("team_{team}"), "agent")],
+        )
+        .await;
+    let auditor = auditor_role(&app, org).await.to_string();
+    let row = format!("/orgs/{org}/members/{bob}/row");
+    // A role, a custom role, custom permissions, back to a role, and a save
+    // that changes nothing: each answer is the row a fresh read shows.
+    let custom = format!("custom:{auditor}");
+    let changes: [&[(&str, &str)]; 5] = [
+        &[("role", "manager")],
+        &[("role", &custom)],
+        &[
+            ("role", "member"),
+            ("permissions_form", "1"),
+            ("own_permissions", "1"),
+            ("perm", "members.view"),
+        ],
+        &[("role", "member"), ("permissions_form", "1")],
+        &[("role", "member")],
+    ];
+    for fields in changes {
+        let res = admin
+            .htmx_post(&format!("/orgs/{org}/members/{bob}"), fields)
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{fields:?}");
+        let saved = res.text().await.unwrap();
+        let saved = saved.split("<div id=\"toasts\"").next().unwrap().trim();
+        let (status, stored) = admin.page(&row).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(saved, stored.trim(), "after {fields:?}");
+    }
+    assert!(
+        admin.page(&row).await.1.contains("Agent"),
+        "the team stays on the row"
+    );
+}
+
 #[tokio::test]
 async fn teams_and_groups_are_edited_inline_but_pending_members_cannot_join_groups() {
     let app = spawn_app().await;
