@@ -273,14 +273,17 @@ fn assemble(base: MemberBase, decorations: &[Decoration]) -> MemberRow {
     row
 }
 
-/// A page row with the number of rows the filter matches, counted by the same
-/// statement.
+/// A page row with the numbers around the page, read by the same statement:
+/// the filter's matches counted by the page's window (`None` for a plain list),
+/// and the trigger-kept counts (see [`kept_counts`]).
 #[derive(QueryableByName)]
-struct Counted {
+struct PageRow {
     #[diesel(embed)]
     base: MemberBase,
-    #[diesel(sql_type = BigInt)]
-    total: i64,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    total: Option<i64>,
+    #[diesel(embed)]
+    kept: KeptCounts,
 }
 
 /// Whether the filter's total is one of the trigger-kept counts.
@@ -302,11 +305,11 @@ pub struct Page {
 
 /// One page of members, ordered as asked, how many members the filter matches,
 /// and the organization's active Owners. The Owners, and the total of a plain
-/// list (or one narrowed by status), are trigger-kept counts read by one
-/// statement; a search or filter counts its matches in the page's own
-/// statement, which reads them all anyway to order them. Either way a page is
-/// three statements: the counts, the page, and its teams, groups and services
-/// (a count of its own only for a page past the last).
+/// list (or one narrowed by status), are trigger-kept counts; a search or filter
+/// counts its matches with a window over the rows it orders anyway. The page's
+/// statement reads both with the rows, so a page is two statements: the page,
+/// and its teams, groups and services (the counts apart only when the page has
+/// no rows).
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
@@ -351,27 +354,39 @@ pub fn list_page(
     let q = q
         .sql(") ")
         .sql(BASE_COLUMNS)
-        .sql(if kept { "" } else { ", page.total" })
+        .sql(if kept {
+            ", NULL::bigint AS total"
+        } else {
+            ", page.total"
+        })
+        .sql(", counts.n, counts.owners")
         .sql(BASE_FROM)
-        .sql(" JOIN page ON page.id = m.id ORDER BY ")
+        .sql(" JOIN page ON page.id = m.id CROSS JOIN (");
+    let q = kept_counts_sql(q, org, filter.status.as_deref())
+        .sql(") counts ORDER BY ")
         .sql(filter.sort.order_by());
-    let counts = kept_counts(conn, org, filter.status.as_deref())?;
-    let (base, total) = if kept {
-        (q.load::<MemberBase>(conn)?, counts.n)
-    } else {
-        let rows: Vec<Counted> = q.load(conn)?;
-        let total = match rows.first() {
-            Some(row) => row.total,
-            None if offset == 0 => 0,
-            // Past the last page the window saw no rows: count them apart.
-            None => count_matches(conn, org, filter)?,
-        };
-        (rows.into_iter().map(|r| r.base).collect(), total)
+    let rows: Vec<PageRow> = q.load(conn)?;
+    let (total, owners) = match rows.first() {
+        Some(row) => (row.total.unwrap_or(row.kept.n), row.kept.owners),
+        None => {
+            // No rows, so no numbers: read the counts apart, and past the last
+            // page of a search or filter count its matches apart too.
+            let counts = kept_counts(conn, org, filter.status.as_deref())?;
+            let total = if kept {
+                counts.n
+            } else if offset == 0 {
+                0
+            } else {
+                count_matches(conn, org, filter)?
+            };
+            (total, counts.owners)
+        }
     };
+    let base = rows.into_iter().map(|r| r.base).collect();
     Ok(Page {
         rows: decorate(conn, base)?,
         total,
-        owners: counts.owners,
+        owners,
     })
 }
 
@@ -408,11 +423,16 @@ fn kept_counts(
     org: OrgId,
     status: Option<&str>,
 ) -> QueryResult<KeptCounts> {
-    let statuses: Vec<&str> = match status {
-        Some(status) => vec![status],
-        None => vec!["active", "pending"],
+    kept_counts_sql(Statement::prepared(""), org, status).get_result(conn)
+}
+
+/// The statement of [`kept_counts`], appended to `q`.
+fn kept_counts_sql<'a>(q: Statement<'a>, org: OrgId, status: Option<&str>) -> Statement<'a> {
+    let statuses: Vec<String> = match status {
+        Some(status) => vec![status.to_owned()],
+        None => vec!["active".into(), "pending".into()],
     };
-    Statement::prepared("SELECT COALESCE(sum(n) FILTER (WHERE status = ANY(")
+    q.sql("SELECT COALESCE(sum(n) FILTER (WHERE status = ANY(")
         .bind::<diesel::sql_types::Array<Text>, _>(statuses)
         .sql(
             ")), 0)::bigint AS n, \
@@ -420,7 +440,6 @@ fn kept_counts(
              FROM membership_counts WHERE organization_id = ",
         )
         .bind::<BigInt, _>(org.0)
-        .get_result(conn)
 }
 
 #[derive(QueryableByName)]

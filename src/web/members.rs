@@ -170,7 +170,7 @@ pub struct MembersTable<'a> {
 }
 
 /// The page's rows and total, Owner count, pending invitations and filter
-/// options: at most five statements whatever the page size (the invitations'
+/// options: at most four statements whatever the page size (the invitations'
 /// only when the page has pending rows).
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
