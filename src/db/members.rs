@@ -532,21 +532,6 @@ struct LockedRow {
 pub type Locked = (LockedMember, Vec<TeamPlace>, Vec<(i64, i64)>);
 
 pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
-    read_member(conn, org, id, " FOR UPDATE OF m")
-}
-
-/// What [`lock`] reads, without the lock: for a change that writes only if the
-/// member's version is still the one read.
-pub fn read(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
-    read_member(conn, org, id, "")
-}
-
-fn read_member(
-    conn: &mut PgConnection,
-    org: OrgId,
-    id: MembershipId,
-    lock: &'static str,
-) -> QueryResult<Option<Locked>> {
     let row: Option<LockedRow> = Statement::prepared(
         "SELECT m.id, m.account_id, m.role, m.status, m.custom_role_id, m.permissions, m.version, \
            COALESCE((SELECT jsonb_agg(jsonb_build_array(tm.id, tm.team_id, tm.role, tm.custom_role_id) ORDER BY tm.id) \
@@ -560,7 +545,7 @@ fn read_member(
     .bind::<BigInt, _>(org.0)
     .sql(" AND m.id = ")
     .bind::<BigInt, _>(id.0)
-    .sql(lock)
+    .sql(" FOR UPDATE OF m")
     .get_result(conn)
     .optional()?;
     let json = |e: serde_json::Error| diesel::result::Error::DeserializationError(Box::new(e));
@@ -572,24 +557,14 @@ fn read_member(
     .transpose()
 }
 
-/// The organization's active Owners, from the trigger-kept counts.
-pub fn count_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
-    active_owners(conn, org, "")
-}
-
 /// The organization's active Owners, with their count row locked until the
 /// transaction ends: two demotions of the last two Owners take turns, and the
 /// second sees the first's.
 pub fn lock_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64> {
-    active_owners(conn, org, " FOR UPDATE")
-}
-
-fn active_owners(conn: &mut PgConnection, org: OrgId, lock: &'static str) -> QueryResult<i64> {
     let row: Option<Count> =
         Statement::prepared("SELECT n FROM membership_counts WHERE organization_id = ")
             .bind::<BigInt, _>(org.0)
-            .sql(" AND status = 'active' AND owner")
-            .sql(lock)
+            .sql(" AND status = 'active' AND owner FOR UPDATE")
             .get_result(conn)
             .optional()?;
     Ok(row.map_or(0, |c| c.n))
