@@ -459,10 +459,9 @@ pub fn find_row(
     org: OrgId,
     id: MembershipId,
 ) -> QueryResult<Option<(MemberRow, i64)>> {
-    let found: Option<FoundRow> = Statement::prepared(BASE_COLUMNS)
+    let q = Statement::prepared(BASE_COLUMNS)
         .sql(
-            ", (SELECT COALESCE(sum(n), 0)::bigint FROM membership_counts \
-                WHERE organization_id = m.organization_id AND status = 'active' AND owner) AS owners, \
+            ", counts.owners, \
                COALESCE((SELECT jsonb_agg(jsonb_build_array(tm.membership_id, t.id, t.name, tm.role, \
                                   tm.custom_role_id, g.id, g.name, ",
         )
@@ -471,7 +470,9 @@ pub fn find_row(
         .sql(DECORATION_FROM)
         .sql("= m.id), '[]') AS decorations")
         .sql(BASE_FROM)
-        .sql(" WHERE m.organization_id = ")
+        .sql(" CROSS JOIN (");
+    let found: Option<FoundRow> = kept_counts_sql(q, org, None)
+        .sql(") counts WHERE m.organization_id = ")
         .bind::<BigInt, _>(org.0)
         .sql(" AND m.id = ")
         .bind::<BigInt, _>(id.0)
