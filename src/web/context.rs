@@ -82,42 +82,11 @@ pub struct SignedIn {
     pub session: Session,
 }
 
-/// What [`db::accounts::find_signed_in`] finds, with the switcher's links.
-type Loaded = (Account, Vec<OrgLink>, Option<db::accounts::Here>);
-
-/// The account, its organizations if `with_orgs`, and its active membership in
-/// `org`; `None` when the account is gone.
-fn load_account(
-    conn: &mut diesel::PgConnection,
-    account_id: AccountId,
-    with_orgs: bool,
-    org: Option<OrgId>,
-) -> AppResult<Option<Loaded>> {
-    let Some(found) = db::accounts::find_signed_in(conn, account_id, with_orgs, org)? else {
-        return Ok(None);
-    };
-    if seen_long_ago(&found.0) {
-        db::accounts::touch_last_seen(conn, account_id)?;
-    }
-    Ok(Some(with_links(found)))
-}
-
 /// Last seen moves at most once a minute: most requests skip the write.
 fn seen_long_ago(account: &Account) -> bool {
     account
         .last_seen_at
         .is_none_or(|seen| chrono::Utc::now() - seen > chrono::Duration::minutes(1))
-}
-
-fn with_links((account, orgs, here): db::accounts::SignedIn) -> Loaded {
-    let orgs = orgs
-        .into_iter()
-        .map(|(id, name)| OrgLink {
-            id: OrgId(id),
-            name,
-        })
-        .collect();
-    (account, orgs, here)
 }
 
 impl SignedIn {
@@ -134,27 +103,34 @@ impl SignedIn {
         // a hundred organizations).
         let with_orgs = !is_htmx(req);
         // Usually read with the session, in its statement (see `prefetch`).
-        let loaded = match prefetch::take(account_id, prefetch::Ask { org, with_orgs }) {
-            Some(found) => {
-                if seen_long_ago(&found.0) {
-                    db::run(&pool(req)?, move |conn| {
-                        Ok(db::accounts::touch_last_seen(conn, account_id)?)
-                    })
-                    .await?;
-                }
-                Some(with_links(found))
-            }
+        let found = match prefetch::take(account_id, prefetch::Ask { org, with_orgs }) {
+            Some(found) => Some(found),
             None => {
                 db::run(&pool(req)?, move |conn| {
-                    load_account(conn, account_id, with_orgs, org)
+                    Ok(db::accounts::find_signed_in(
+                        conn, account_id, with_orgs, org,
+                    )?)
                 })
                 .await?
             }
         };
-        let Some((account, orgs, here)) = loaded else {
+        let Some((account, orgs, here)) = found else {
             session.purge();
             return Err(unauthenticated(req));
         };
+        if seen_long_ago(&account) {
+            db::run(&pool(req)?, move |conn| {
+                Ok(db::accounts::touch_last_seen(conn, account_id)?)
+            })
+            .await?;
+        }
+        let orgs = orgs
+            .into_iter()
+            .map(|(id, name)| OrgLink {
+                id: OrgId(id),
+                name,
+            })
+            .collect();
         Ok((
             Self {
                 account,
