@@ -1,6 +1,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{location, spawn_app, TestClient, PASSWORD};
+use crate::teams::exec;
 
 #[tokio::test]
 async fn an_owner_signs_out_and_back_in() {
@@ -208,15 +209,6 @@ async fn another_accounts_organization_is_a_plain_404() {
     );
 }
 
-/// Runs SQL on the test database.
-async fn execute(app: &crate::helpers::TestApp, sql: String) {
-    app.query(move |conn| {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute(&sql).unwrap();
-    })
-    .await;
-}
-
 #[tokio::test]
 async fn access_changes_apply_on_the_very_next_request() {
     let app = spawn_app().await;
@@ -232,27 +224,23 @@ async fn access_changes_apply_on_the_very_next_request() {
 
     // The account and its membership are read with the session, from the
     // database, on every request: nothing of the last request is kept.
-    execute(
+    exec(
         &app,
-        format!("UPDATE memberships SET role = 'member' WHERE {anns}"),
+        &format!("UPDATE memberships SET role = 'member' WHERE {anns}"),
     )
     .await;
     assert_eq!(ann.page(&settings).await.0, StatusCode::FORBIDDEN);
     assert_eq!(ann.page(&members).await.0, StatusCode::OK);
 
-    execute(
+    exec(
         &app,
-        format!("UPDATE memberships SET status = 'archived' WHERE {anns}"),
+        &format!("UPDATE memberships SET status = 'archived' WHERE {anns}"),
     )
     .await;
     assert_eq!(ann.page(&members).await.0, StatusCode::NOT_FOUND);
 
     // An account that is gone ends its session.
-    execute(
-        &app,
-        "DELETE FROM accounts WHERE email = 'ann@example.com'".into(),
-    )
-    .await;
+    exec(&app, "DELETE FROM accounts WHERE email = 'ann@example.com'").await;
     let res = ann.get("/profile").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(location(&res).starts_with("/signin"));
