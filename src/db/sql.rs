@@ -5,9 +5,8 @@
 //! plans it on every call; for a fixed statement such as a page's decorations
 //! planning costs more than running it. A [`Statement::prepared`] is cached per
 //! connection by its text. A [`Statement::unprepared`] is planned with the
-//! actual values every time: that is what the members list's filtered queries
-//! need, because a plan good for a search in a 10,000-member organization is bad
-//! for an unfiltered page of a small one.
+//! actual values every time: that is what the members list's team filter needs,
+//! because how many members a team holds decides the best plan.
 
 use std::borrow::Cow;
 use std::marker::PhantomData;

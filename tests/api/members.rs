@@ -145,6 +145,17 @@ async fn odd_search_strings_and_page_numbers_get_clear_answers() {
             "{q} matches literally, so nothing"
         );
     }
+    // Whoever has those characters in their name is found by them, and only they.
+    app.add_member(org, "sale@example.com", "Ann 50%_Off O'Neil", "member")
+        .await;
+    app.add_member(org, "plain@example.com", "Ann 500 Off", "member")
+        .await;
+    for q in ["%25_", "_", "0%25", "o%27n"] {
+        let (status, body) = app.client.page(&format!("/orgs/{org}/members?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        assert_eq!(body.matches("class=\"member-row\"").count(), 1, "{q}");
+        assert!(body.contains("sale@example.com"), "{q}");
+    }
     let long = "x".repeat(10_000);
     let (status, body) = app
         .client
