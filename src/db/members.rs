@@ -69,6 +69,26 @@ pub struct MemberFilter {
     pub sort: MemberSort,
 }
 
+/// Where a page starts when a Next or Previous link named the member beside it:
+/// the page is read from the name index at that member's place (keyset), so
+/// page 150 costs what page 1 does. Only a plain list by name is read this way;
+/// other lists, and an anchor that no longer finds its member, skip their way
+/// to the page number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The page begins just after this member (the previous page's last).
+    After(MembershipId),
+    /// The page ends just before this member (the next page's first).
+    Before(MembershipId),
+}
+
+impl MemberFilter {
+    /// Whether a page of this list may start at an [`Anchor`].
+    pub fn reads_by_anchor(&self) -> bool {
+        count_is_kept(self) && matches!(self.sort, MemberSort::Name | MemberSort::NameDesc)
+    }
+}
+
 #[derive(Debug, Clone, QueryableByName)]
 pub struct MemberBase {
     #[diesel(sql_type = BigInt)]
@@ -315,14 +335,67 @@ pub struct Page {
 /// counts its matches with a window over the rows it orders anyway. The page's
 /// statement reads both with the rows, so a page is two statements: the page,
 /// and its teams, groups and services (the counts apart only when the page has
-/// no rows).
+/// no rows). With an `anchor` (see [`Anchor`]) the page starts beside that
+/// member; `offset` is how many to skip if the anchor does not apply.
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
+    anchor: Option<Anchor>,
 ) -> QueryResult<Page> {
+    let anchored = match anchor.filter(|_| filter.reads_by_anchor()) {
+        Some(anchor) => page_rows(conn, org, filter, limit, Start::At(anchor))?,
+        None => Vec::new(),
+    };
+    // An anchor whose member has left (or was never here) finds no rows: the
+    // page number still says where the page is.
+    let rows = if anchored.is_empty() {
+        page_rows(conn, org, filter, limit, Start::Skip(offset))?
+    } else {
+        anchored
+    };
+    let kept = count_is_kept(filter);
+    let (total, owners) = match rows.first() {
+        Some(row) => (row.total.unwrap_or(row.kept.n), row.kept.owners),
+        None => {
+            // No rows, so no numbers: read the counts apart, and past the last
+            // page of a search or filter count its matches apart too.
+            let counts = kept_counts(conn, org, filter.status.as_deref())?;
+            let total = if kept {
+                counts.n
+            } else if offset == 0 {
+                0
+            } else {
+                count_matches(conn, org, filter)?
+            };
+            (total, counts.owners)
+        }
+    };
+    let base = rows.into_iter().map(|r| r.base).collect();
+    Ok(Page {
+        rows: decorate(conn, base)?,
+        total,
+        owners,
+    })
+}
+
+/// How [`page_rows`] finds the page's first row.
+#[derive(Clone, Copy)]
+enum Start {
+    Skip(i64),
+    At(Anchor),
+}
+
+/// The page's statement: its rows, each with the numbers around the page.
+fn page_rows(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+    start_at: Start,
+) -> QueryResult<Vec<PageRow>> {
     let kept = count_is_kept(filter);
     // Without a team, the best plan is the same for every organization and
     // search (walk the sort index), so the statement may be prepared.
@@ -349,10 +422,43 @@ pub fn list_page(
     // The page size is written into the text and the first page has no OFFSET:
     // with a parameter there, PostgreSQL's generic plan would assume it skips a
     // tenth of the organization, find that dearer than planning page 1 each time,
-    // and so plan every request afresh. Deeper pages are planned per request.
-    let mut q = with_filters(start, org, filter)
+    // and so plan every request afresh.
+    let mut q = with_filters(start, org, filter);
+    let (inner_order, offset) = match start_at {
+        Start::Skip(offset) => (filter.sort.order_by(), offset),
+        Start::At(anchor) => {
+            // Walk the name index from the anchor: forward in the list's
+            // order, or backward to the members before it (the outer ORDER BY
+            // puts those back in the list's order).
+            let (member, backward) = match anchor {
+                Anchor::After(member) => (member, false),
+                Anchor::Before(member) => (member, true),
+            };
+            let ascending = (filter.sort == MemberSort::NameDesc) == backward;
+            q = q
+                .sql(if ascending {
+                    " AND (m.sort_name, m.id) > ("
+                } else {
+                    " AND (m.sort_name, m.id) < ("
+                })
+                .sql("(SELECT c.sort_name FROM memberships c WHERE c.id = ")
+                .bind::<BigInt, _>(member.0)
+                .sql(" AND c.organization_id = ")
+                .bind::<BigInt, _>(org.0)
+                .sql("), ")
+                .bind::<BigInt, _>(member.0)
+                .sql(")");
+            let order = if ascending {
+                MemberSort::Name
+            } else {
+                MemberSort::NameDesc
+            };
+            (order.order_by(), 0)
+        }
+    };
+    q = q
         .sql(" ORDER BY ")
-        .sql(filter.sort.order_by())
+        .sql(inner_order)
         .sql(format!(" LIMIT {limit}"));
     if offset > 0 {
         q = q.sql(" OFFSET ").bind::<BigInt, _>(offset);
@@ -371,29 +477,7 @@ pub fn list_page(
     let q = kept_counts_sql(q, org, filter.status.as_deref())
         .sql(") counts ORDER BY ")
         .sql(filter.sort.order_by());
-    let rows: Vec<PageRow> = q.load(conn)?;
-    let (total, owners) = match rows.first() {
-        Some(row) => (row.total.unwrap_or(row.kept.n), row.kept.owners),
-        None => {
-            // No rows, so no numbers: read the counts apart, and past the last
-            // page of a search or filter count its matches apart too.
-            let counts = kept_counts(conn, org, filter.status.as_deref())?;
-            let total = if kept {
-                counts.n
-            } else if offset == 0 {
-                0
-            } else {
-                count_matches(conn, org, filter)?
-            };
-            (total, counts.owners)
-        }
-    };
-    let base = rows.into_iter().map(|r| r.base).collect();
-    Ok(Page {
-        rows: decorate(conn, base)?,
-        total,
-        owners,
-    })
+    q.load(conn)
 }
 
 /// A count from one of the statements below.

@@ -47,6 +47,8 @@ pub struct ListQuery {
     pub team: String,
     pub sort: String,
     pub page: String,
+    pub after: String,
+    pub before: String,
 }
 
 /// The list's state, validated, as the URL keeps it.
@@ -58,6 +60,8 @@ pub struct ListState {
     pub team: Option<i64>,
     pub sort: q::MemberSort,
     pub page: i64,
+    /// The member a Next or Previous link started this page beside.
+    pub anchor: Option<q::Anchor>,
     pub error: Option<String>,
 }
 
@@ -89,18 +93,39 @@ impl ListState {
             .parse::<i64>()
             .unwrap_or(1)
             .clamp(1, 1_000_000);
+        // Page 1 starts at the top whatever a link says.
+        let member = |raw: &str| {
+            raw.trim()
+                .parse()
+                .ok()
+                .filter(|id| *id > 0)
+                .map(MembershipId)
+        };
+        state.anchor = match (member(&raw.after), member(&raw.before)) {
+            _ if state.page == 1 => None,
+            (Some(after), _) => Some(q::Anchor::After(after)),
+            (None, before) => before.map(q::Anchor::Before),
+        };
         state
     }
 
-    fn filter(&self, ctx: &OrgContext) -> q::MemberFilter {
-        let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
+    /// The list this state asks for, as anyone who sees every member sees it.
+    fn list_filter(&self) -> q::MemberFilter {
         q::MemberFilter {
             search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
             role: (!self.role.is_empty()).then(|| self.role.clone()),
             status: (!self.status.is_empty()).then(|| self.status.clone()),
             team: self.team.map(TeamId),
-            only_account: (!sees_all).then_some(ctx.actor.account_id),
+            only_account: None,
             sort: self.sort,
+        }
+    }
+
+    fn filter(&self, ctx: &OrgContext) -> q::MemberFilter {
+        let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
+        q::MemberFilter {
+            only_account: (!sees_all).then_some(ctx.actor.account_id),
+            ..self.list_filter()
         }
     }
 
@@ -109,8 +134,34 @@ impl ListState {
         self.team == Some(*id.borrow())
     }
 
+    /// The query string for this state on another page: this page keeps its
+    /// anchor, another page goes by its number.
     pub fn href(&self, page: impl std::borrow::Borrow<i64>) -> String {
         let page = *page.borrow();
+        self.href_at(page, self.anchor.filter(|_| page == self.page))
+    }
+
+    /// The Next link's query: the next page, starting after this page's last
+    /// member when the list can be read from there.
+    pub fn next_href(&self, list: &Listing) -> String {
+        let anchor = list
+            .last_id
+            .filter(|_| self.list_filter().reads_by_anchor())
+            .map(|id| q::Anchor::After(MembershipId(id)));
+        self.href_at(self.page + 1, anchor)
+    }
+
+    /// The Previous link's query: the page before, ending before this page's
+    /// first member (page 1 is just page 1).
+    pub fn prev_href(&self, list: &Listing) -> String {
+        let anchor = list
+            .first_id
+            .filter(|_| self.page > 2 && self.list_filter().reads_by_anchor())
+            .map(|id| q::Anchor::Before(MembershipId(id)));
+        self.href_at(self.page - 1, anchor)
+    }
+
+    fn href_at(&self, page: i64, anchor: Option<q::Anchor>) -> String {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", self.q.as_str()),
@@ -127,6 +178,11 @@ impl ListState {
         if self.sort != q::MemberSort::Name {
             url.append_pair("sort", self.sort.key());
         }
+        match anchor {
+            Some(q::Anchor::After(id)) => url.append_pair("after", &id.0.to_string()),
+            Some(q::Anchor::Before(id)) => url.append_pair("before", &id.0.to_string()),
+            None => &mut url,
+        };
         if page > 1 {
             url.append_pair("page", &page.to_string());
         }
@@ -139,6 +195,9 @@ pub struct Listing {
     pub total: i64,
     pub pages: i64,
     pub teams: Vec<q::TeamOption>,
+    /// The first and last members shown, for the Previous and Next links.
+    pub first_id: Option<i64>,
+    pub last_id: Option<i64>,
 }
 
 impl Listing {
@@ -178,12 +237,20 @@ pub fn load_listing(
     actor: &policy::Actor,
     filter: &q::MemberFilter,
     page: i64,
+    anchor: Option<q::Anchor>,
 ) -> AppResult<Listing> {
     let q::Page {
         rows,
         total,
         owners,
-    } = q::list_page(conn, ctx_org, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE)?;
+    } = q::list_page(
+        conn,
+        ctx_org,
+        filter,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+        anchor,
+    )?;
     let pending: Vec<(i64, String)> = rows
         .iter()
         .filter(|r| r.status == "pending")
@@ -198,6 +265,8 @@ pub fn load_listing(
         }
     }
     Ok(Listing {
+        first_id: views.first().map(|v| v.id),
+        last_id: views.last().map(|v| v.id),
         rows: views,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         total,
@@ -213,17 +282,19 @@ pub async fn members_index(
 ) -> AppResult<HttpResponse> {
     let state = ListState::parse(&query);
     let filter = state.filter(&ctx);
-    let (org, actor, page) = (ctx.org.id, ctx.actor, state.page);
+    let (org, actor, page, anchor) = (ctx.org.id, ctx.actor, state.page, state.anchor);
     let list = if state.error.is_some() {
         Listing {
             rows: Vec::new(),
             total: 0,
             pages: 1,
             teams: Vec::new(),
+            first_id: None,
+            last_id: None,
         }
     } else {
         db::run(&pool, move |conn| {
-            load_listing(conn, org, &actor, &filter, page)
+            load_listing(conn, org, &actor, &filter, page, anchor)
         })
         .await?
     };
@@ -486,15 +557,11 @@ pub async fn bench_members(
 ) -> AppResult<HttpResponse> {
     let org = OrgId(path.into_inner());
     let state = ListState::parse(&query);
-    let filter = q::MemberFilter {
-        search: (!state.q.is_empty()).then(|| state.q.to_lowercase()),
-        sort: state.sort,
-        ..q::MemberFilter::default()
-    };
+    let filter = state.list_filter();
     let actor = policy::Actor::new(crate::domain::AccountId(0), OrgRole::Owner);
-    let page = state.page;
+    let (page, anchor) = (state.page, state.anchor);
     let list = db::run(&pool, move |conn| {
-        load_listing(conn, org, &actor, &filter, page)
+        load_listing(conn, org, &actor, &filter, page, anchor)
     })
     .await?;
     render_status(

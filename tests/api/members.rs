@@ -133,6 +133,116 @@ async fn the_members_page_searches_filters_sorts_and_pages_with_the_state_in_the
     );
 }
 
+/// The membership ids of a page's rows, in order.
+fn row_ids(body: &str) -> Vec<String> {
+    body.split("<tr id=\"member-")
+        .skip(1)
+        .filter_map(|rest| {
+            let (id, tail) = rest.split_once('"')?;
+            tail.starts_with(" class=\"member-row\"")
+                .then(|| id.to_owned())
+        })
+        .collect()
+}
+
+/// The query string of a page's Previous or Next link (`rel`).
+fn pager_link(body: &str, rel: &str) -> String {
+    let marker = format!("rel=\"{rel}\" href=\"");
+    let start = body.find(&marker).expect("the pager link") + marker.len();
+    let href = &body[start..start + body[start..].find('"').unwrap()];
+    href.split_once('?').unwrap().1.replace("&#38;", "&")
+}
+
+#[tokio::test]
+async fn next_and_previous_start_beside_the_members_they_came_from() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 120, 3).await;
+    let list = format!("/orgs/{org}/members");
+    let page = |query: String| {
+        let path = format!("{list}?{query}");
+        let client = &app.client;
+        async move {
+            let (status, body) = client.page(&path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            body
+        }
+    };
+    for sort in ["", "sort=-name&"] {
+        let by_number: Vec<Vec<String>> = vec![
+            row_ids(&page(sort.to_owned()).await),
+            row_ids(&page(format!("{sort}page=2")).await),
+            row_ids(&page(format!("{sort}page=3")).await),
+        ];
+        assert_eq!(by_number.iter().map(Vec::len).sum::<usize>(), 121);
+
+        // Next names the last member shown; the page it opens is page 2.
+        let first = page(sort.to_owned()).await;
+        let next = pager_link(&first, "next");
+        let last_on_1 = by_number[0].last().unwrap();
+        assert_eq!(next, format!("{sort}after={last_on_1}&page=2"));
+        let second = page(next).await;
+        assert_eq!(row_ids(&second), by_number[1], "{sort}");
+        assert!(second.contains("page 2 of 3"));
+        let third = page(pager_link(&second, "next")).await;
+        assert_eq!(row_ids(&third), by_number[2], "{sort}");
+
+        // Previous names the first member shown, and page 1 is plain page 1.
+        let back = pager_link(&third, "prev");
+        assert_eq!(back, format!("{sort}before={}&page=2", by_number[2][0]));
+        let second_again = page(back).await;
+        assert_eq!(row_ids(&second_again), by_number[1], "{sort}");
+        assert_eq!(
+            pager_link(&second_again, "prev"),
+            sort.trim_end_matches('&')
+        );
+    }
+
+    // A search or another sort goes by page number.
+    let searched = page("q=seed".into()).await;
+    assert_eq!(pager_link(&searched, "next"), "q=seed&page=2");
+    let by_email = page("sort=email".into()).await;
+    assert_eq!(pager_link(&by_email, "next"), "sort=email&page=2");
+
+    // An anchor that finds nobody, or a member of another organization, is
+    // ignored: the page number decides. On page 1 an anchor means nothing.
+    let second = row_ids(&page("page=2".into()).await);
+    let res = app.client.post_form("/orgs", &[("name", "Globex")]).await;
+    let globex: i64 = location(&res).trim_start_matches("/orgs/").parse().unwrap();
+    app.add_member(globex, "outsider@example.com", "Aaron Outsider", "member")
+        .await;
+    let foreign = membership_id(&app, "outsider@example.com").await;
+    for anchor in [
+        "after=999999999",
+        "before=999999999",
+        &format!("after={foreign}"),
+        "after=abc",
+    ] {
+        assert_eq!(
+            row_ids(&page(format!("{anchor}&page=2")).await),
+            second,
+            "{anchor}"
+        );
+    }
+    let top = row_ids(&page(String::new()).await);
+    let anchor = &second[10];
+    assert_eq!(row_ids(&page(format!("after={anchor}")).await), top);
+
+    // A member archived since still marks the place after them: Next goes on
+    // where page 1 left off, though page 2 by number has moved up by one.
+    let last_on_1 = top.last().unwrap().clone();
+    crate::teams::exec(
+        &app,
+        &format!("UPDATE memberships SET status = 'archived' WHERE id = {last_on_1}"),
+    )
+    .await;
+    assert_eq!(
+        row_ids(&page(format!("after={last_on_1}&page=2")).await),
+        second
+    );
+    assert_eq!(row_ids(&page("page=2".into()).await)[..49], second[1..]);
+}
+
 #[tokio::test]
 async fn odd_search_strings_and_page_numbers_get_clear_answers() {
     let app = spawn_app().await;
@@ -933,6 +1043,13 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     let (active_only, body) = statements_for(&app, &format!("{path}?status=active")).await;
     assert_eq!(body.matches("class=\"member-row\"").count(), 50);
     assert_eq!(active_only, 4, "statements for a page without pending rows");
+
+    // The Next page, read from the member it names, costs the same.
+    let next = pager_link(&body, "next");
+    assert!(next.contains("after="), "{next}");
+    let (anchored, second) = statements_for(&app, &format!("{path}?{next}")).await;
+    assert!(second.contains("page 2 of 2"), "{second}");
+    assert_eq!(anchored, 4, "statements for a page read from its anchor");
 }
 
 #[tokio::test]
