@@ -335,8 +335,9 @@ pub struct Page {
 /// counts its matches with a window over the rows it orders anyway. The page's
 /// statement reads both with the rows, so a page is two statements: the page,
 /// and its teams, groups and services (the counts apart only when the page has
-/// no rows). With an `anchor` (see [`Anchor`]) the page starts beside that
-/// member; `offset` is how many to skip if the anchor does not apply.
+/// no rows; and a deep page by number reads the list's length first, see
+/// [`by_number`]). With an `anchor` (see [`Anchor`]) the page starts beside
+/// that member; `offset` is how many to skip if the anchor does not apply.
 pub fn list_page(
     conn: &mut PgConnection,
     org: OrgId,
@@ -352,7 +353,7 @@ pub fn list_page(
     // An anchor whose member has left (or was never here) finds no rows: the
     // page number still says where the page is.
     let rows = if anchored.is_empty() {
-        page_rows(conn, org, filter, limit, Start::Skip(offset))?
+        by_number(conn, org, filter, limit, offset)?
     } else {
         anchored
     };
@@ -381,10 +382,49 @@ pub fn list_page(
     })
 }
 
+/// How far into a plain list by name a page by number must be before it is
+/// worth reading the list's length first, to come at the page from its end.
+const FROM_THE_END_PAST: i64 = 1_000;
+
+/// A page by its number. Deep in a plain list by name, whose length is a kept
+/// count, a page nearer the end is read backward from there: the last page
+/// costs what the first does, and no page skips more than half the list.
+fn by_number(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<PageRow>> {
+    if offset < FROM_THE_END_PAST || !filter.reads_by_anchor() {
+        return page_rows(conn, org, filter, limit, Start::Skip(offset));
+    }
+    let length = kept_counts(conn, org, filter.status.as_deref())?.n;
+    let after_page = length - offset - limit;
+    if offset >= length || after_page >= offset {
+        return page_rows(conn, org, filter, limit, Start::Skip(offset));
+    }
+    // The last page may be short: the backward read's first rows in the
+    // list's order belong to the page before it.
+    let mut rows = page_rows(
+        conn,
+        org,
+        filter,
+        limit,
+        Start::FromTheEnd(after_page.max(0)),
+    )?;
+    let on_page = usize::try_from((length - offset).min(limit)).unwrap_or(0);
+    rows.drain(..rows.len().saturating_sub(on_page));
+    Ok(rows)
+}
+
 /// How [`page_rows`] finds the page's first row.
 #[derive(Clone, Copy)]
 enum Start {
+    /// Skip this many in the list's order.
     Skip(i64),
+    /// Skip this many from the end of the list, reading backward.
+    FromTheEnd(i64),
     At(Anchor),
 }
 
@@ -424,38 +464,36 @@ fn page_rows(
     // tenth of the organization, find that dearer than planning page 1 each time,
     // and so plan every request afresh.
     let mut q = with_filters(start, org, filter);
-    let (inner_order, offset) = match start_at {
-        Start::Skip(offset) => (filter.sort.order_by(), offset),
-        Start::At(anchor) => {
-            // Walk the name index from the anchor: forward in the list's
-            // order, or backward to the members before it (the outer ORDER BY
-            // puts those back in the list's order).
-            let (member, backward) = match anchor {
-                Anchor::After(member) => (member, false),
-                Anchor::Before(member) => (member, true),
-            };
-            let ascending = (filter.sort == MemberSort::NameDesc) == backward;
-            q = q
-                .sql(if ascending {
-                    " AND (m.sort_name, m.id) > ("
-                } else {
-                    " AND (m.sort_name, m.id) < ("
-                })
-                .sql("(SELECT c.sort_name FROM memberships c WHERE c.id = ")
-                .bind::<BigInt, _>(member.0)
-                .sql(" AND c.organization_id = ")
-                .bind::<BigInt, _>(org.0)
-                .sql("), ")
-                .bind::<BigInt, _>(member.0)
-                .sql(")");
-            let order = if ascending {
-                MemberSort::Name
-            } else {
-                MemberSort::NameDesc
-            };
-            (order.order_by(), 0)
-        }
+    // Walking the name index forward in the list's order, or backward (the
+    // outer ORDER BY puts the rows back in the list's order).
+    let (offset, backward, anchor) = match start_at {
+        Start::Skip(offset) => (offset, false, None),
+        Start::FromTheEnd(offset) => (offset, true, None),
+        Start::At(Anchor::After(member)) => (0, false, Some(member)),
+        Start::At(Anchor::Before(member)) => (0, true, Some(member)),
     };
+    let inner_order = match (filter.sort, backward) {
+        (MemberSort::Name, true) => MemberSort::NameDesc.order_by(),
+        (MemberSort::NameDesc, true) => MemberSort::Name.order_by(),
+        (sort, _) => sort.order_by(),
+    };
+    if let Some(member) = anchor {
+        // From the anchor's place in the index, in the direction of the walk.
+        let ascending = (filter.sort == MemberSort::NameDesc) == backward;
+        q = q
+            .sql(if ascending {
+                " AND (m.sort_name, m.id) > ("
+            } else {
+                " AND (m.sort_name, m.id) < ("
+            })
+            .sql("(SELECT c.sort_name FROM memberships c WHERE c.id = ")
+            .bind::<BigInt, _>(member.0)
+            .sql(" AND c.organization_id = ")
+            .bind::<BigInt, _>(org.0)
+            .sql("), ")
+            .bind::<BigInt, _>(member.0)
+            .sql(")");
+    }
     q = q
         .sql(" ORDER BY ")
         .sql(inner_order)

@@ -243,6 +243,54 @@ async fn next_and_previous_start_beside_the_members_they_came_from() {
     assert_eq!(row_ids(&page("page=2".into()).await)[..49], second[1..]);
 }
 
+/// The ids of the organization's active and pending members in `order`, the
+/// `offset`th and on (50 of them), read straight from the table.
+async fn ids_in_order(app: &TestApp, org: i64, order: &'static str, offset: i64) -> Vec<String> {
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "SELECT string_agg(id::text, ',') AS ids FROM (SELECT id FROM memberships
+             WHERE organization_id = {org} AND status <> 'archived'
+             ORDER BY {order} OFFSET {offset} LIMIT 50) page"
+        ))
+        .get_result::<Ids>(conn)
+        .unwrap()
+        .ids
+        .map(|ids| ids.split(',').map(str::to_owned).collect())
+        .unwrap_or_default()
+    })
+    .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Ids {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    ids: Option<String>,
+}
+
+#[tokio::test]
+async fn a_page_typed_deep_into_a_long_list_holds_the_members_of_that_page() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 1_300, 2).await;
+    // 1,301 members, 27 pages: pages past the 20th are read from the end.
+    for (sort, order) in [
+        ("", "sort_name, id"),
+        ("sort=-name&", "sort_name DESC, id DESC"),
+    ] {
+        for page in [1, 20, 21, 22, 26, 27, 28] {
+            let (status, body) = app
+                .client
+                .page(&format!("/orgs/{org}/members?{sort}page={page}"))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            let expected = ids_in_order(&app, org, order, (page - 1) * 50).await;
+            assert_eq!(row_ids(&body), expected, "{sort}page={page}");
+            assert!(body.contains("1301 members"), "{sort}page={page}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn odd_search_strings_and_page_numbers_get_clear_answers() {
     let app = spawn_app().await;
