@@ -209,46 +209,23 @@ pub struct PendingDetails {
     pub reminded_at: Option<DateTime<Utc>>,
 }
 
-#[derive(QueryableByName)]
-struct Pending {
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pending: serde_json::Value,
-}
-
-/// The open invitations of these memberships with the state of their latest
-/// email: one statement, or none for no memberships (a page without pending
-/// rows).
-pub fn pending_details(
-    conn: &mut PgConnection,
-    org: OrgId,
-    members: &[i64],
-) -> QueryResult<Vec<PendingDetails>> {
-    use diesel::sql_types::{Array, BigInt};
-    if members.is_empty() {
-        return Ok(Vec::new());
-    }
-    let row: Pending = super::sql::Statement::prepared(
-        "SELECT COALESCE(jsonb_agg(jsonb_build_object(
-                  'membership_id', i.membership_id, 'inviter', a.display_name,
-                  'created_at', i.created_at, 'expires_at', i.expires_at,
-                  'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
-                  'last_error', o.last_error, 'status', i.status,
-                  'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at)), '[]'::jsonb) AS pending
-         FROM invitations i
-         LEFT JOIN accounts a ON a.id = i.inviter_account_id
-         LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
-                            WHERE invitation_id = i.id AND status <> 'cancelled'
-                            ORDER BY id DESC LIMIT 1) o ON true
-         WHERE i.membership_id = ANY(",
-    )
-    .bind::<Array<BigInt>, _>(members)
-    .sql(") AND i.organization_id = ")
-    .bind::<BigInt, _>(org.0)
-    .sql(" AND i.status IN ('pending', 'expired')")
-    .get_result(conn)?;
-    serde_json::from_value(row.pending)
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
-}
+/// For a members list statement whose membership is `m`: a pending member's
+/// latest open invitation with the state of its latest email, as the JSON of
+/// [`PendingDetails`] (NULL for anyone not pending, without looking).
+pub const OPEN_INVITATION_OF_M: &str = "(SELECT jsonb_build_object(
+       'membership_id', i.membership_id, 'inviter', ia.display_name,
+       'created_at', i.created_at, 'expires_at', i.expires_at,
+       'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
+       'last_error', o.last_error, 'status', i.status,
+       'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at)
+     FROM invitations i
+     LEFT JOIN accounts ia ON ia.id = i.inviter_account_id
+     LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
+                        WHERE invitation_id = i.id AND status <> 'cancelled'
+                        ORDER BY id DESC LIMIT 1) o ON true
+     WHERE m.status = 'pending' AND i.membership_id = m.id
+       AND i.organization_id = m.organization_id AND i.status IN ('pending', 'expired')
+     ORDER BY i.id DESC LIMIT 1)";
 
 /// The account's membership in the organization, any status: (id, status).
 pub fn membership_of(

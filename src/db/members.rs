@@ -10,6 +10,7 @@ use diesel::{
     sql_types::{BigInt, Text},
 };
 
+use super::invitations::{PendingDetails, OPEN_INVITATION_OF_M};
 use super::sql::Statement;
 
 use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
@@ -310,6 +311,8 @@ struct PageRow {
     total: Option<i64>,
     #[diesel(embed)]
     kept: KeptCounts,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    invitation: Option<serde_json::Value>,
 }
 
 /// Whether the filter's total is one of the trigger-kept counts.
@@ -327,6 +330,8 @@ pub struct Page {
     pub total: i64,
     /// The organization's active Owners (the rows' reasons need them).
     pub owners: i64,
+    /// The open invitations of the page's pending members.
+    pub invitations: Vec<PendingDetails>,
 }
 
 /// One page of members, ordered as asked, how many members the filter matches,
@@ -374,11 +379,22 @@ pub fn list_page(
             (total, counts.owners)
         }
     };
-    let base = rows.into_iter().map(|r| r.base).collect();
+    let mut invitations = Vec::new();
+    let mut base = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(invitation) = row.invitation {
+            invitations.push(
+                serde_json::from_value(invitation)
+                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
+            );
+        }
+        base.push(row.base);
+    }
     Ok(Page {
         rows: decorate(conn, base)?,
         total,
         owners,
+        invitations,
     })
 }
 
@@ -509,7 +525,9 @@ fn page_rows(
         } else {
             ", page.total"
         })
-        .sql(", counts.n, counts.owners")
+        .sql(", counts.n, counts.owners, ")
+        .sql(OPEN_INVITATION_OF_M)
+        .sql(" AS invitation")
         .sql(BASE_FROM)
         .sql(" JOIN page ON page.id = m.id CROSS JOIN (");
     let q = kept_counts_sql(q, org, filter.status.as_deref())

@@ -229,8 +229,7 @@ pub struct MembersTable<'a> {
 }
 
 /// The page's rows and total, Owner count, pending invitations and filter
-/// options: at most four statements whatever the page size (the invitations'
-/// only when the page has pending rows).
+/// options: three statements whatever the page size (see [`q::list_page`]).
 pub fn load_listing(
     conn: &mut diesel::PgConnection,
     ctx_org: OrgId,
@@ -243,6 +242,7 @@ pub fn load_listing(
         rows,
         total,
         owners,
+        invitations,
     } = q::list_page(
         conn,
         ctx_org,
@@ -256,7 +256,7 @@ pub fn load_listing(
         .filter(|r| r.status == "pending")
         .map(|r| (r.id, r.role.clone()))
         .collect();
-    let invitations = crate::web::invitations::view::pending_views(conn, actor, ctx_org, &pending)?;
+    let invitations = crate::web::invitations::view::pending_views(actor, &pending, invitations);
     let teams = q::team_options(conn, ctx_org)?;
     let mut views: Vec<MemberView> = rows.iter().map(|r| member_view(r, actor, owners)).collect();
     for (id, invitation) in invitations {

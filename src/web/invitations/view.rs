@@ -172,17 +172,14 @@ pub struct PendingView {
     pub denied: Option<&'static str>,
 }
 
-/// The invitation details of the pending rows among `rows` (membership id,
-/// role): one statement, or none for a page without pending rows.
+/// What the viewer sees of the pending rows' invitations (`rows`: membership
+/// id, role), from the details the page's statement read with them.
 pub fn pending_views(
-    conn: &mut PgConnection,
     actor: &Actor,
-    org: OrgId,
     rows: &[(i64, String)],
-) -> AppResult<Vec<(i64, PendingView)>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let details = db::invitations::pending_details(conn, org, &ids)?;
-    let views = details
+    details: Vec<db::invitations::PendingDetails>,
+) -> Vec<(i64, PendingView)> {
+    details
         .into_iter()
         .map(|d| {
             let role = rows
@@ -217,6 +214,5 @@ pub fn pending_views(
             };
             (d.membership_id, view)
         })
-        .collect();
-    Ok(views)
+        .collect()
 }
