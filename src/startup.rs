@@ -129,6 +129,7 @@ fn run(
     let idle = CookieDuration::seconds(settings.session_idle.as_secs() as i64);
     let pool = web::Data::new(pool);
     let setup_done = web::Data::new(mw::SetupDone::default());
+    let search_counts = web::Data::new(db::members::SearchCounts::default());
     let settings = web::Data::new(settings);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
@@ -152,6 +153,7 @@ fn run(
         App::new()
             .app_data(pool.clone())
             .app_data(setup_done.clone())
+            .app_data(search_counts.clone())
             .app_data(settings.clone())
             .app_data(
                 web::FormConfig::default()

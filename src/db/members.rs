@@ -4,6 +4,9 @@
 //! A page costs the same statements whatever its size: the rows, their teams,
 //! groups and services (one statement for all rows), and the total count.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use chrono::{DateTime, Utc};
 use diesel::{
     prelude::*,
@@ -323,6 +326,58 @@ fn count_is_kept(filter: &MemberFilter) -> bool {
         && filter.only_account.is_none()
 }
 
+/// The searches' counts this server has made, each with the organization's
+/// `changes` when it was made (a sum kept by trigger, see migration 000011).
+/// A count is reused only while `changes` is the same, so it is what counting
+/// again would say; a page of a search it knows reads its rows without the
+/// window that counts every match. Only a search (by organization, text and
+/// status) is kept: a role or team filter's count moves without `changes`.
+#[derive(Debug, Default)]
+pub struct SearchCounts(Mutex<HashMap<SearchKey, Counted>>);
+
+type SearchKey = (i64, String, Option<String>);
+
+#[derive(Debug, Clone, Copy)]
+struct Counted {
+    changes: i64,
+    total: i64,
+}
+
+impl SearchCounts {
+    /// More searches than this and the counts start over.
+    const MAX: usize = 10_000;
+
+    fn key(org: OrgId, filter: &MemberFilter) -> Option<SearchKey> {
+        match filter {
+            MemberFilter {
+                search: Some(search),
+                role: None,
+                team: None,
+                only_account: None,
+                status,
+                ..
+            } => Some((org.0, search.clone(), status.clone())),
+            _ => None,
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<SearchKey, Counted>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn get(&self, key: &SearchKey) -> Option<Counted> {
+        self.map().get(key).copied()
+    }
+
+    fn put(&self, key: SearchKey, counted: Counted) {
+        let mut map = self.map();
+        if map.len() >= Self::MAX && !map.contains_key(&key) {
+            map.clear();
+        }
+        map.insert(key, counted);
+    }
+}
+
 /// A page of members with the numbers around it.
 pub struct Page {
     pub rows: Vec<MemberRow>,
@@ -337,7 +392,9 @@ pub struct Page {
 /// One page of members, ordered as asked, how many members the filter matches,
 /// and the organization's active Owners. The Owners, and the total of a plain
 /// list (or one narrowed by status), are trigger-kept counts; a search or filter
-/// counts its matches with a window over the rows it orders anyway. The page's
+/// counts its matches with a window over the rows it orders anyway, unless
+/// `counts` holds a search's count that is still exact (see [`SearchCounts`]).
+/// The page's
 /// statement reads both with the rows, so a page is two statements: the page,
 /// and its teams, groups and services (the counts apart only when the page has
 /// no rows; and a deep page by number reads the list's length first, see
@@ -350,21 +407,36 @@ pub fn list_page(
     limit: i64,
     offset: i64,
     anchor: Option<Anchor>,
+    counts: &SearchCounts,
 ) -> QueryResult<Page> {
     let anchored = match anchor.filter(|_| filter.reads_by_anchor()) {
-        Some(anchor) => page_rows(conn, org, filter, limit, Start::At(anchor))?,
+        Some(anchor) => page_rows(conn, org, filter, limit, Start::At(anchor), false)?,
         None => Vec::new(),
     };
+    let kept = count_is_kept(filter);
+    let key = SearchCounts::key(org, filter);
+    let known = key.as_ref().and_then(|key| counts.get(key));
     // An anchor whose member has left (or was never here) finds no rows: the
     // page number still says where the page is.
     let rows = if anchored.is_empty() {
-        by_number(conn, org, filter, limit, offset)?
+        by_number(conn, org, filter, limit, offset, !kept && known.is_none())?
     } else {
         anchored
     };
-    let kept = count_is_kept(filter);
     let (total, owners) = match rows.first() {
-        Some(row) => (row.total.unwrap_or(row.kept.n), row.kept.owners),
+        Some(row) => {
+            let total = match (row.total, known) {
+                _ if kept => row.kept.n,
+                (Some(total), _) => total,
+                (None, Some(known)) if known.changes == row.kept.changes => known.total,
+                (None, _) => count_matches(conn, org, filter)?,
+            };
+            if let Some(key) = key {
+                let changes = row.kept.changes;
+                counts.put(key, Counted { changes, total });
+            }
+            (total, row.kept.owners)
+        }
         None => {
             // No rows, so no numbers: read the counts apart, and past the last
             // page of a search or filter count its matches apart too.
@@ -411,24 +483,20 @@ fn by_number(
     filter: &MemberFilter,
     limit: i64,
     offset: i64,
+    count: bool,
 ) -> QueryResult<Vec<PageRow>> {
     if offset < FROM_THE_END_PAST || !filter.reads_by_anchor() {
-        return page_rows(conn, org, filter, limit, Start::Skip(offset));
+        return page_rows(conn, org, filter, limit, Start::Skip(offset), count);
     }
     let length = kept_counts(conn, org, filter.status.as_deref())?.n;
     let after_page = length - offset - limit;
     if offset >= length || after_page >= offset {
-        return page_rows(conn, org, filter, limit, Start::Skip(offset));
+        return page_rows(conn, org, filter, limit, Start::Skip(offset), count);
     }
     // The last page may be short: the backward read's first rows in the
     // list's order belong to the page before it.
-    let mut rows = page_rows(
-        conn,
-        org,
-        filter,
-        limit,
-        Start::FromTheEnd(after_page.max(0)),
-    )?;
+    let start = Start::FromTheEnd(after_page.max(0));
+    let mut rows = page_rows(conn, org, filter, limit, start, count)?;
     let on_page = usize::try_from((length - offset).min(limit)).unwrap_or(0);
     rows.drain(..rows.len().saturating_sub(on_page));
     Ok(rows)
@@ -444,15 +512,16 @@ enum Start {
     At(Anchor),
 }
 
-/// The page's statement: its rows, each with the numbers around the page.
+/// The page's statement: its rows, each with the numbers around the page, and
+/// if `count`, how many members the filter matches (by a window over them all).
 fn page_rows(
     conn: &mut PgConnection,
     org: OrgId,
     filter: &MemberFilter,
     limit: i64,
     start_at: Start,
+    count: bool,
 ) -> QueryResult<Vec<PageRow>> {
-    let kept = count_is_kept(filter);
     // Without a team, the best plan is the same for every organization and
     // search (walk the sort index), so the statement may be prepared.
     let start = if filter.team.is_none() {
@@ -463,10 +532,10 @@ fn page_rows(
     // Find the page's ids from the memberships index alone (deep pages skip
     // thousands of entries there), then join the accounts of just those 50.
     let start = start
-        .sql(if kept {
-            ""
-        } else {
+        .sql(if count {
             ", count(*) OVER () AS total"
+        } else {
+            ""
         })
         .sql(
             if matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen) {
@@ -520,12 +589,12 @@ fn page_rows(
     let q = q
         .sql(") ")
         .sql(BASE_COLUMNS)
-        .sql(if kept {
-            ", NULL::bigint AS total"
-        } else {
+        .sql(if count {
             ", page.total"
+        } else {
+            ", NULL::bigint AS total"
         })
-        .sql(", counts.n, counts.owners, ")
+        .sql(", counts.n, counts.owners, counts.changes, ")
         .sql(OPEN_INVITATION_OF_M)
         .sql(" AS invitation")
         .sql(BASE_FROM)
@@ -546,11 +615,14 @@ struct Count {
 /// The members a search or filter matches, counted apart (for a page past the
 /// last, where the page's own count saw no rows).
 fn count_matches(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
-    let q = with_filters(
-        Statement::unprepared("SELECT count(*) AS n FROM memberships m"),
-        org,
-        filter,
-    );
+    const SQL: &str = "SELECT count(*) AS n FROM memberships m";
+    // Prepared unless a team narrows it, as the page's statement is.
+    let start = if filter.team.is_none() {
+        Statement::prepared(SQL)
+    } else {
+        Statement::unprepared(SQL)
+    };
+    let q = with_filters(start, org, filter);
     Ok(q.get_result::<Count>(conn)?.n)
 }
 
@@ -560,6 +632,9 @@ struct KeptCounts {
     n: i64,
     #[diesel(sql_type = BigInt)]
     owners: i64,
+    /// Moves whenever which members a search matches may have changed.
+    #[diesel(sql_type = BigInt)]
+    changes: i64,
 }
 
 /// From the trigger-kept counts: the members of one status (or the active and
@@ -582,7 +657,8 @@ fn kept_counts_sql<'a>(q: Statement<'a>, org: OrgId, status: Option<&str>) -> St
         .bind::<diesel::sql_types::Array<Text>, _>(statuses)
         .sql(
             ")), 0)::bigint AS n, \
-             COALESCE(sum(n) FILTER (WHERE status = 'active' AND owner), 0)::bigint AS owners \
+             COALESCE(sum(n) FILTER (WHERE status = 'active' AND owner), 0)::bigint AS owners, \
+             COALESCE(sum(changes), 0)::bigint AS changes \
              FROM membership_counts WHERE organization_id = ",
         )
         .bind::<BigInt, _>(org.0)

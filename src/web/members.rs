@@ -237,6 +237,7 @@ pub fn load_listing(
     filter: &q::MemberFilter,
     page: i64,
     anchor: Option<q::Anchor>,
+    counts: &q::SearchCounts,
 ) -> AppResult<Listing> {
     let q::Page {
         rows,
@@ -250,6 +251,7 @@ pub fn load_listing(
         PAGE_SIZE,
         (page - 1) * PAGE_SIZE,
         anchor,
+        counts,
     )?;
     let pending: Vec<(i64, String)> = rows
         .iter()
@@ -277,6 +279,7 @@ pub fn load_listing(
 pub async fn members_index(
     req: HttpRequest,
     pool: web::Data<PgPool>,
+    counts: web::Data<q::SearchCounts>,
     ctx: OrgContext,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -294,7 +297,7 @@ pub async fn members_index(
         }
     } else {
         db::run(&pool, move |conn| {
-            load_listing(conn, org, &actor, &filter, page, anchor)
+            load_listing(conn, org, &actor, &filter, page, anchor, &counts)
         })
         .await?
     };
@@ -552,6 +555,7 @@ pub use crate::web::members_bulk::members_bulk;
 #[cfg(feature = "bench")]
 pub async fn bench_members(
     pool: web::Data<PgPool>,
+    counts: web::Data<q::SearchCounts>,
     path: web::Path<i64>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
@@ -561,7 +565,7 @@ pub async fn bench_members(
     let actor = policy::Actor::new(crate::domain::AccountId(0), OrgRole::Owner);
     let (page, anchor) = (state.page, state.anchor);
     let list = db::run(&pool, move |conn| {
-        load_listing(conn, org, &actor, &filter, page, anchor)
+        load_listing(conn, org, &actor, &filter, page, anchor, &counts)
     })
     .await?;
     render_status(

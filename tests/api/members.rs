@@ -292,6 +292,102 @@ async fn a_page_typed_deep_into_a_long_list_holds_the_members_of_that_page() {
 }
 
 #[tokio::test]
+async fn a_searchs_count_follows_every_change_to_whom_it_matches() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 120, 2).await;
+    let searched = |query: &'static str| {
+        let path = format!("/orgs/{org}/members?{query}");
+        let client = &app.client;
+        async move { client.page(&path).await.1 }
+    };
+    let seeded = |n: i64| format!("seed-{n}@example.test");
+
+    // Counted once, then asked again (and for its second page) unchanged.
+    for query in ["q=seed", "q=seed", "q=seed&page=2"] {
+        assert!(
+            searched(query).await.contains("120 members matching"),
+            "{query}"
+        );
+    }
+    // Someone new who matches.
+    app.add_member(org, "seed-new@example.com", "New Person", "member")
+        .await;
+    assert!(searched("q=seed").await.contains("121 members matching"));
+    let (archived, removed, promoted) = (
+        membership_id(&app, &seeded(1)).await,
+        membership_id(&app, &seeded(3)).await,
+        membership_id(&app, &seeded(4)).await,
+    );
+    let changes = [
+        (
+            format!("UPDATE memberships SET status = 'archived' WHERE id = {archived}"),
+            "120 members matching",
+        ),
+        (
+            format!(
+                "UPDATE accounts SET display_name = 'Renamed', email = 'renamed@example.com' \
+                 WHERE email = '{}'",
+                seeded(2)
+            ),
+            "119 members matching",
+        ),
+        (
+            format!("DELETE FROM memberships WHERE id = {removed}"),
+            "118 members matching",
+        ),
+        // A role change moves nobody in or out of a search by name.
+        (
+            format!("UPDATE memberships SET role = 'manager' WHERE id = {promoted}"),
+            "118 members matching",
+        ),
+    ];
+    for (change, expected) in changes {
+        crate::teams::exec(&app, &change).await;
+        for query in ["q=seed", "q=seed&page=3"] {
+            assert!(
+                searched(query).await.contains(expected),
+                "{change}: {query}"
+            );
+        }
+    }
+
+    // Each status's count is its own, and as fresh.
+    let pending = app
+        .count(&format!(
+            "SELECT count(*) FROM memberships WHERE organization_id = {org} \
+             AND status = 'pending' AND search_text LIKE '%seed%'"
+        ))
+        .await;
+    assert!(pending > 0);
+    for _ in 0..2 {
+        let body = searched("q=seed&status=pending").await;
+        assert!(
+            body.contains(&format!("{pending} members matching")),
+            "{body}"
+        );
+    }
+    let first_pending = app
+        .count(&format!(
+            "SELECT min(id) FROM memberships WHERE organization_id = {org} AND status = 'pending'"
+        ))
+        .await;
+    crate::teams::exec(
+        &app,
+        &format!("UPDATE memberships SET status = 'active' WHERE id = {first_pending}"),
+    )
+    .await;
+    let body = searched("q=seed&status=pending").await;
+    let fewer = if pending == 2 {
+        "1 member matching".to_owned()
+    } else {
+        format!("{} members matching", pending - 1)
+    };
+    assert!(body.contains(&fewer), "{body}");
+    assert!(searched("q=seed").await.contains("118 members matching"));
+}
+
+#[tokio::test]
 async fn odd_search_strings_and_page_numbers_get_clear_answers() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
@@ -1091,6 +1187,24 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     let (active_only, body) = statements_for(&app, &format!("{path}?status=active")).await;
     assert_eq!(body.matches("class=\"member-row\"").count(), 50);
     assert_eq!(active_only, 4, "statements for a page without pending rows");
+
+    // A search counts its matches with its page; asked again, it takes that
+    // count while nobody's name, email or status has changed (the second
+    // request here), and counts apart once something has.
+    let search = format!("{path}?q=more");
+    let (searched, found) = statements_for(&app, &search).await;
+    assert!(found.contains("60 members matching"), "{found}");
+    assert_eq!(searched, 4, "statements for a search asked again");
+    app.add_member(org, "more-new@example.com", "More New", "member")
+        .await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let (_, found) = app.client.page(&search).await;
+    assert!(found.contains("61 members matching"), "{found}");
+    assert_eq!(
+        STATEMENTS.load(Ordering::SeqCst),
+        5,
+        "a search after a change"
+    );
 
     // The Next page, read from the member it names, costs the same.
     let next = pager_link(&body, "next");
