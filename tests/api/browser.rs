@@ -413,3 +413,95 @@ async fn a_manager_hovers_a_row_edits_it_in_place_and_escape_restores_it() {
     );
     browser.close().await.unwrap();
 }
+
+/// Waits until the members table says it shows `page`, and returns the id of
+/// its first row.
+async fn members_table_at(browser: &Client, page: &str) -> String {
+    // Read in one script: htmx may swap the table between two WebDriver calls.
+    const READ: &str = "const s = document.querySelector('#members-table .table-summary'); \
+        const r = document.querySelector('#members-table tr.member-row'); \
+        return s && r ? [s.textContent, r.id] : null;";
+    for _ in 0..100 {
+        let seen = browser.execute(READ, vec![]).await.unwrap();
+        if let Some([summary, first]) = seen.as_array().map(Vec::as_slice) {
+            if summary.as_str().unwrap_or("").contains(page) {
+                return first.as_str().unwrap().to_owned();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the members table never showed {page}");
+}
+
+/// The query string of the address the browser shows.
+async fn query_of(browser: &Client) -> String {
+    let url = browser.current_url().await.unwrap();
+    url.query().unwrap_or("").to_owned()
+}
+
+#[tokio::test]
+async fn next_and_previous_swap_the_table_and_the_address_keeps_the_page() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.query(move |conn| {
+        roster::services::demo::seed_org_sql(conn, roster::domain::OrgId(org), 120, 2, "seed")
+            .unwrap();
+    })
+    .await;
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    let first_on_1 = members_table_at(&browser, "page 1 of 3").await;
+    browser
+        .execute("window.rosterMarker = 'same page'; return null;", vec![])
+        .await
+        .unwrap();
+    let click = |rel: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .find(Locator::Css(&format!("a[rel={rel}]")))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+
+    click("next").await;
+    let first_on_2 = members_table_at(&browser, "page 2 of 3").await;
+    assert_ne!(first_on_2, first_on_1);
+    let query = query_of(&browser).await;
+    assert!(
+        query.starts_with("after=") && query.ends_with("&page=2"),
+        "{query}"
+    );
+    click("next").await;
+    members_table_at(&browser, "page 3 of 3").await;
+    click("prev").await;
+    assert_eq!(members_table_at(&browser, "page 2 of 3").await, first_on_2);
+    let query = query_of(&browser).await;
+    assert!(
+        query.starts_with("before=") && query.ends_with("&page=2"),
+        "{query}"
+    );
+    let marker = browser
+        .execute("return window.rosterMarker || null;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, json!("same page"), "only the table was swapped");
+
+    // The address is the page: opened afresh, it shows the same members.
+    let here = browser.current_url().await.unwrap().to_string();
+    browser.goto(&here).await.unwrap();
+    assert_eq!(members_table_at(&browser, "page 2 of 3").await, first_on_2);
+    screenshot(&browser, "13-members-page-2").await;
+    click("prev").await;
+    assert_eq!(members_table_at(&browser, "page 1 of 3").await, first_on_1);
+    browser.close().await.unwrap();
+}
