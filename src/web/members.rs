@@ -129,7 +129,7 @@ impl ListState {
         }
     }
 
-    /// The query string for this state on another page (or sort).
+    /// Whether the list is narrowed to this team.
     pub fn team_is(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.team == Some(*id.borrow())
     }
