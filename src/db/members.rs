@@ -1,8 +1,9 @@
 //! The members list (search, filters, sort, pages) and the rows it shows, built
 //! so that one organization of 10,000 members is ordered and searched by index:
 //! `memberships.sort_name` and `search_text` copy the account's name and email.
-//! A page costs the same statements whatever its size: the rows, their teams,
-//! groups and services (one statement for all rows), and the total count.
+//! A page costs the same statements whatever its size: the rows with the
+//! counts around them and the pending rows' invitations, then the rows' teams,
+//! groups and services (one statement for all rows).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -87,8 +88,9 @@ pub enum Anchor {
 }
 
 impl MemberFilter {
-    /// Whether a page of this list may start at an [`Anchor`].
-    pub fn reads_by_anchor(&self) -> bool {
+    /// A plain list (its length a kept count) ordered by name: its pages may
+    /// start at an [`Anchor`], or be read from the list's end.
+    pub fn plain_by_name(&self) -> bool {
         count_is_kept(self) && matches!(self.sort, MemberSort::Name | MemberSort::NameDesc)
     }
 }
@@ -394,11 +396,10 @@ pub struct Page {
 /// list (or one narrowed by status), are trigger-kept counts; a search or filter
 /// counts its matches with a window over the rows it orders anyway, unless
 /// `counts` holds a search's count that is still exact (see [`SearchCounts`]).
-/// The page's
-/// statement reads both with the rows, so a page is two statements: the page,
-/// and its teams, groups and services (the counts apart only when the page has
-/// no rows; and a deep page by number reads the list's length first, see
-/// [`by_number`]). With an `anchor` (see [`Anchor`]) the page starts beside
+/// The page's statement reads both with the rows, so a page is two statements:
+/// the page, and its teams, groups and services (the counts apart only when the
+/// page has no rows; and a deep page by number reads the list's length first,
+/// see [`by_number`]). With an `anchor` (see [`Anchor`]) the page starts beside
 /// that member; `offset` is how many to skip if the anchor does not apply.
 pub fn list_page(
     conn: &mut PgConnection,
@@ -409,7 +410,7 @@ pub fn list_page(
     anchor: Option<Anchor>,
     counts: &SearchCounts,
 ) -> QueryResult<Page> {
-    let anchored = match anchor.filter(|_| filter.reads_by_anchor()) {
+    let anchored = match anchor.filter(|_| filter.plain_by_name()) {
         Some(anchor) => page_rows(conn, org, filter, limit, Start::At(anchor), false)?,
         None => Vec::new(),
     };
@@ -455,10 +456,7 @@ pub fn list_page(
     let mut base = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(invitation) = row.invitation {
-            invitations.push(
-                serde_json::from_value(invitation)
-                    .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?,
-            );
+            invitations.push(from_json(invitation)?);
         }
         base.push(row.base);
     }
@@ -485,7 +483,7 @@ fn by_number(
     offset: i64,
     count: bool,
 ) -> QueryResult<Vec<PageRow>> {
-    if offset < FROM_THE_END_PAST || !filter.reads_by_anchor() {
+    if offset < FROM_THE_END_PAST || !filter.plain_by_name() {
         return page_rows(conn, org, filter, limit, Start::Skip(offset), count);
     }
     let length = kept_counts(conn, org, filter.status.as_deref())?.n;
@@ -512,6 +510,17 @@ enum Start {
     At(Anchor),
 }
 
+/// A statement over the list `filter` asks for. Without a team, the best plan
+/// is the same for every organization and search (walk the sort index), so the
+/// statement may be prepared; a team's size decides its plan.
+fn list_statement(filter: &MemberFilter, sql: &'static str) -> Statement<'static> {
+    if filter.team.is_none() {
+        Statement::prepared(sql)
+    } else {
+        Statement::unprepared(sql)
+    }
+}
+
 /// The page's statement: its rows, each with the numbers around the page, and
 /// if `count`, how many members the filter matches (by a window over them all).
 fn page_rows(
@@ -522,13 +531,7 @@ fn page_rows(
     start_at: Start,
     count: bool,
 ) -> QueryResult<Vec<PageRow>> {
-    // Without a team, the best plan is the same for every organization and
-    // search (walk the sort index), so the statement may be prepared.
-    let start = if filter.team.is_none() {
-        Statement::prepared("WITH page AS (SELECT m.id")
-    } else {
-        Statement::unprepared("WITH page AS (SELECT m.id")
-    };
+    let start = list_statement(filter, "WITH page AS (SELECT m.id");
     // Find the page's ids from the memberships index alone (deep pages skip
     // thousands of entries there), then join the accounts of just those 50.
     let start = start
@@ -605,6 +608,12 @@ fn page_rows(
     q.load(conn)
 }
 
+/// A JSON column read into `T`; a mismatch is a deserialization error.
+fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> QueryResult<T> {
+    serde_json::from_value(value)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
 /// A count from one of the statements below.
 #[derive(QueryableByName)]
 struct Count {
@@ -612,16 +621,11 @@ struct Count {
     n: i64,
 }
 
-/// The members a search or filter matches, counted apart (for a page past the
-/// last, where the page's own count saw no rows).
+/// The members a search or filter matches, counted apart: for a page past the
+/// last, where the page's own count saw no rows, and for a search whose kept
+/// count is out of date.
 fn count_matches(conn: &mut PgConnection, org: OrgId, filter: &MemberFilter) -> QueryResult<i64> {
-    const SQL: &str = "SELECT count(*) AS n FROM memberships m";
-    // Prepared unless a team narrows it, as the page's statement is.
-    let start = if filter.team.is_none() {
-        Statement::prepared(SQL)
-    } else {
-        Statement::unprepared(SQL)
-    };
+    let start = list_statement(filter, "SELECT count(*) AS n FROM memberships m");
     let q = with_filters(start, org, filter);
     Ok(q.get_result::<Count>(conn)?.n)
 }
@@ -702,8 +706,7 @@ pub fn find_row(
         .optional()?;
     found
         .map(|f| {
-            let decorations: Vec<Decoration> = serde_json::from_value(f.decorations)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+            let decorations: Vec<Decoration> = from_json(f.decorations)?;
             Ok((assemble(f.base, &decorations), f.owners))
         })
         .transpose()
@@ -771,10 +774,9 @@ pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResul
     .sql(" FOR UPDATE OF m")
     .get_result(conn)
     .optional()?;
-    let json = |e: serde_json::Error| diesel::result::Error::DeserializationError(Box::new(e));
     row.map(|r| {
-        let teams = serde_json::from_value(r.teams).map_err(json)?;
-        let groups = serde_json::from_value(r.groups).map_err(json)?;
+        let teams = from_json(r.teams)?;
+        let groups = from_json(r.groups)?;
         Ok((r.member, teams, groups))
     })
     .transpose()

@@ -146,7 +146,7 @@ impl ListState {
     pub fn next_href(&self, list: &Listing) -> String {
         let anchor = list
             .last_id
-            .filter(|_| self.list_filter().reads_by_anchor())
+            .filter(|_| self.list_filter().plain_by_name())
             .map(|id| q::Anchor::After(MembershipId(id)));
         self.href_at(self.page + 1, anchor)
     }
@@ -156,7 +156,7 @@ impl ListState {
     pub fn prev_href(&self, list: &Listing) -> String {
         let anchor = list
             .first_id
-            .filter(|_| self.page > 2 && self.list_filter().reads_by_anchor())
+            .filter(|_| self.page > 2 && self.list_filter().plain_by_name())
             .map(|id| q::Anchor::Before(MembershipId(id)));
         self.href_at(self.page - 1, anchor)
     }
