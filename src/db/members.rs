@@ -743,6 +743,22 @@ pub struct LockedMember {
     pub version: i32,
 }
 
+/// The same columns as a list row has them: what the quick save compares its
+/// conditional update with (nothing is locked then).
+impl From<&MemberBase> for LockedMember {
+    fn from(row: &MemberBase) -> Self {
+        Self {
+            id: row.id,
+            account_id: row.account_id,
+            role: row.role.clone(),
+            status: row.status.clone(),
+            custom_role_id: row.custom_role_id,
+            permissions: row.permissions.clone(),
+            version: row.version,
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct LockedRow {
     #[diesel(embed)]

@@ -291,15 +291,7 @@ fn quick_access_change(
     if row.role == OrgRole::Owner.as_str() {
         return Ok(Quick::Lock);
     }
-    let current = q::LockedMember {
-        id: row.id,
-        account_id: row.account_id,
-        role: row.role.clone(),
-        status: row.status.clone(),
-        custom_role_id: row.custom_role_id,
-        permissions: row.permissions.clone(),
-        version: row.version,
-    };
+    let current = q::LockedMember::from(&row.base);
     let target = target_of(actor, &current, patch, false)?;
     let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, patch)?;
     if role == OrgRole::Owner {
