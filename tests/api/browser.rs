@@ -229,10 +229,7 @@ async fn an_owner_sets_up_roster_signs_out_and_in_and_toggles_a_feature_in_place
 
     // Toggle Groups off: htmx swaps the row; the page itself never reloads.
     assert_eq!(text_of(&browser, "#feature-groups .badge").await, "On");
-    browser
-        .execute("window.rosterMarker = 'still here'; return null;", vec![])
-        .await
-        .unwrap();
+    mark_page(&browser, "still here").await;
     browser
         .find(Locator::Css("#feature-groups button.switch"))
         .await
@@ -246,10 +243,7 @@ async fn an_owner_sets_up_roster_signs_out_and_in_and_toggles_a_feature_in_place
         .for_element(Locator::Css("#feature-groups .badge[data-state=off]"))
         .await
         .expect("the row shows Off");
-    let marker = browser
-        .execute("return window.rosterMarker || null;", vec![])
-        .await
-        .unwrap();
+    let marker = page_marker(&browser).await;
     assert_eq!(marker, json!("still here"), "no page load happened");
     assert!(text_of(&browser, "#toasts")
         .await
@@ -273,6 +267,39 @@ async fn an_owner_sets_up_roster_signs_out_and_in_and_toggles_a_feature_in_place
     );
 
     browser.close().await.unwrap();
+}
+
+/// Ada, the Owner `setup_owner` makes, signed in on the members page of `org`
+/// (the driver stops when dropped).
+async fn members_page_as_ada(app: &crate::helpers::TestApp, org: i64) -> (Driver, Client) {
+    let driver = Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    (driver, browser)
+}
+
+/// Marks the page the browser shows: a page load would drop the mark, an htmx
+/// swap keeps it (see [`page_marker`]).
+async fn mark_page(browser: &Client, mark: &str) {
+    browser
+        .execute(
+            "window.rosterMarker = arguments[0]; return null;",
+            vec![json!(mark)],
+        )
+        .await
+        .unwrap();
+}
+
+/// The page's mark from [`mark_page`], or null after a page load.
+async fn page_marker(browser: &Client) -> serde_json::Value {
+    browser
+        .execute("return window.rosterMarker || null;", vec![])
+        .await
+        .unwrap()
 }
 
 async fn sign_in_in_browser(browser: &Client, address: &str, email: &str) {
@@ -301,13 +328,7 @@ async fn a_manager_hovers_a_row_edits_it_in_place_and_escape_restores_it() {
     let bob = app
         .count("SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'bob@example.com'")
         .await;
-    let driver = Driver::start().await;
-    let browser = driver.browser().await;
-    sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
-    browser
-        .goto(&format!("{}/orgs/{org}/members", app.address))
-        .await
-        .unwrap();
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
     screenshot(&browser, "10-members").await;
 
     // The pencil is invisible until the row is hovered.
@@ -336,10 +357,7 @@ async fn a_manager_hovers_a_row_edits_it_in_place_and_escape_restores_it() {
         .unwrap()
         .contains("You cannot change your own access"));
 
-    browser
-        .execute("window.rosterMarker = 'same page'; return null;", vec![])
-        .await
-        .unwrap();
+    mark_page(&browser, "same page").await;
     pencil.click().await.unwrap();
     let select = browser
         .wait()
@@ -395,10 +413,7 @@ async fn a_manager_hovers_a_row_edits_it_in_place_and_escape_restores_it() {
         .for_element(Locator::Css(&format!("{row}:not(.editing) td.role")))
         .await
         .unwrap();
-    let marker = browser
-        .execute("return window.rosterMarker || null;", vec![])
-        .await
-        .unwrap();
+    let marker = page_marker(&browser).await;
     assert_eq!(
         marker,
         json!("same page"),
@@ -443,23 +458,10 @@ async fn query_of(browser: &Client) -> String {
 async fn next_and_previous_swap_the_table_and_the_address_keeps_the_page() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;
-    app.query(move |conn| {
-        roster::services::demo::seed_org_sql(conn, roster::domain::OrgId(org), 120, 2, "seed")
-            .unwrap();
-    })
-    .await;
-    let driver = Driver::start().await;
-    let browser = driver.browser().await;
-    sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
-    browser
-        .goto(&format!("{}/orgs/{org}/members", app.address))
-        .await
-        .unwrap();
+    crate::members::seed(&app, org, 120, 2).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
     let first_on_1 = members_table_at(&browser, "page 1 of 3").await;
-    browser
-        .execute("window.rosterMarker = 'same page'; return null;", vec![])
-        .await
-        .unwrap();
+    mark_page(&browser, "same page").await;
     let click = |rel: &'static str| {
         let browser = &browser;
         async move {
@@ -490,10 +492,7 @@ async fn next_and_previous_swap_the_table_and_the_address_keeps_the_page() {
         query.starts_with("before=") && query.ends_with("&page=2"),
         "{query}"
     );
-    let marker = browser
-        .execute("return window.rosterMarker || null;", vec![])
-        .await
-        .unwrap();
+    let marker = page_marker(&browser).await;
     assert_eq!(marker, json!("same page"), "only the table was swapped");
 
     // The address is the page: opened afresh, it shows the same members.

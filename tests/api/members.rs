@@ -4,7 +4,8 @@ use reqwest::StatusCode;
 
 use crate::helpers::{location, spawn_app, TestApp, PASSWORD};
 
-async fn seed(app: &TestApp, org: i64, members: i64, teams: i64) {
+/// `members` generated members (`seed-N@example.test`) and `teams` teams in `org`.
+pub async fn seed(app: &TestApp, org: i64, members: i64, teams: i64) {
     app.query(move |conn| {
         roster::services::demo::seed_org_sql(
             conn,
