@@ -380,6 +380,18 @@ pub fn update_member(
                 actor_team_permissions(conn, actor, org)?,
             )
         };
+        // What the actor holds in a team: everything with teams.manage.
+        let in_team = |team: i64| {
+            if actor.has(Permission::TeamsManage) {
+                PermissionSet::scope_all(Scope::Team)
+            } else {
+                actor_teams
+                    .iter()
+                    .find(|t| t.0 == team)
+                    .map(|t| t.1)
+                    .unwrap_or_default()
+            }
+        };
         for (team, choice) in &patch.teams {
             if !team_options.iter().any(|t| t.0 == *team) {
                 return Err(AppError::NotFound);
@@ -402,15 +414,7 @@ pub fn update_member(
             if unchanged {
                 continue;
             }
-            let in_team = if actor.has(Permission::TeamsManage) {
-                PermissionSet::scope_all(Scope::Team)
-            } else {
-                actor_teams
-                    .iter()
-                    .find(|t| t.0 == *team)
-                    .map(|t| t.1)
-                    .unwrap_or_default()
-            };
+            let in_team = in_team(*team);
             let action = TeamAction::GrantTeamPermissions {
                 target: target.account_id,
                 target_role: target.role,
@@ -453,15 +457,7 @@ pub fn update_member(
                         team.1
                     ))
                 })?;
-                let in_team = if actor.has(Permission::TeamsManage) {
-                    PermissionSet::scope_all(Scope::Team)
-                } else {
-                    actor_teams
-                        .iter()
-                        .find(|t| t.0 == team.0)
-                        .map(|t| t.1)
-                        .unwrap_or_default()
-                };
+                let in_team = in_team(team.0);
                 policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team))
                     .map_err(denied)?;
                 q::add_to_group(conn, *group, tm.0)?;
