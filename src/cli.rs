@@ -49,17 +49,24 @@ enum OrgCommand {
     List,
     /// Set an organization's plan, and optionally its purchased seats.
     SetPlan {
-        /// The organization's id or exact name.
+        /// The organization's id (see `org list`), or its exact name with --by-name.
         org: String,
+        /// Take ORG as the organization's exact name instead of its id.
+        #[arg(long)]
+        by_name: bool,
         /// free or pro.
         plan: String,
         #[arg(long)]
         seats: Option<i64>,
     },
     /// Add an account to an organization (creating the account when it is new).
+    /// An account without a password gets a "set your password" email.
     AddMember {
-        /// The organization's id or exact name.
+        /// The organization's id (see `org list`), or its exact name with --by-name.
         org: String,
+        /// Take ORG as the organization's exact name instead of its id.
+        #[arg(long)]
+        by_name: bool,
         email: String,
         /// owner, admin, manager or member.
         #[arg(long, default_value = "member")]
@@ -98,7 +105,16 @@ pub fn main() -> anyhow::Result<()> {
             let mut conn = connect(&settings)?;
             let org = services::demo::seed_demo(&mut conn, members)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mailed = services::demo::mail_set_password_links(
+                &mut conn,
+                org,
+                &set_password_links(&settings),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Demo Company (id {org}) is ready with {members} members.");
+            println!(
+                "{mailed} members without a password have a \"set your password\" email queued; `roster serve` sends them."
+            );
             println!(
                 "Sign in at {}signin as {} with the password \"{}\".",
                 settings.public_url,
@@ -129,6 +145,31 @@ fn connect(settings: &Settings) -> anyhow::Result<db::PgConn> {
     Ok(conn)
 }
 
+fn resolve(
+    conn: &mut db::PgConn,
+    org: &str,
+    by_name: bool,
+) -> anyhow::Result<crate::db::organizations::Organization> {
+    services::orgs::resolve(conn, org, by_name).map_err(|e| match e {
+        crate::error::AppError::NotFound if by_name => {
+            anyhow::anyhow!("no organization is named {org:?} (see `roster org list`)")
+        }
+        crate::error::AppError::NotFound => {
+            anyhow::anyhow!("no organization has the id {org} (see `roster org list`)")
+        }
+        other => anyhow::anyhow!("{other}"),
+    })
+}
+
+/// Links in "set your password" emails live as long as invitation links: the
+/// operator's new member may not read their mail within the hour a reset gets.
+fn set_password_links(settings: &Settings) -> services::password_resets::ResetLinks {
+    services::password_resets::ResetLinks {
+        public_url: settings.public_url.clone(),
+        ttl: settings.invitation_ttl,
+    }
+}
+
 fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
     let mut conn = connect(&settings)?;
     let fail = |e: crate::error::AppError| anyhow::anyhow!("{e}");
@@ -141,19 +182,19 @@ fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        OrgCommand::SetPlan { org, plan, seats } => {
+        OrgCommand::SetPlan {
+            org,
+            by_name,
+            plan,
+            seats,
+        } => {
             let plan =
                 Plan::parse(&plan).ok_or_else(|| anyhow::anyhow!("plan must be free or pro"))?;
             let seats = seats
                 .map(SeatCount::new)
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let found = services::orgs::resolve(&mut conn, &org).map_err(|e| match e {
-                crate::error::AppError::NotFound => {
-                    anyhow::anyhow!("no organization with id or name {org:?}")
-                }
-                other => fail(other),
-            })?;
+            let found = resolve(&mut conn, &org, by_name)?;
             let result =
                 services::orgs::set_plan(&mut conn, found.id, plan, seats).map_err(fail)?;
             println!(
@@ -167,6 +208,7 @@ fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
         }
         OrgCommand::AddMember {
             org,
+            by_name,
             email,
             role,
             name,
@@ -178,12 +220,7 @@ fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
                 .map(|n| DisplayName::parse(&n))
                 .transpose()
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let found = services::orgs::resolve(&mut conn, &org).map_err(|e| match e {
-                crate::error::AppError::NotFound => {
-                    anyhow::anyhow!("no organization with id or name {org:?}")
-                }
-                other => fail(other),
-            })?;
+            let found = resolve(&mut conn, &org, by_name)?;
             let (_, created) = services::demo::add_member(
                 &mut conn,
                 found.id,
@@ -193,15 +230,24 @@ fn org_command(settings: Settings, command: OrgCommand) -> anyhow::Result<()> {
                 MembershipStatus::Active,
             )
             .map_err(fail)?;
+            let account = db::accounts::find_by_email(&mut conn, email.as_str())?
+                .ok_or_else(|| anyhow::anyhow!("the account of {} is gone", email.as_str()))?;
+            let mailed = services::password_resets::queue_set_password(
+                &mut conn,
+                account.id,
+                &found.name,
+                &set_password_links(&settings),
+            )
+            .map_err(fail)?;
             println!(
                 "{} is now {} of {}{}.",
                 email.as_str(),
                 role.label(),
                 found.name,
-                if created {
-                    " (a new account, with no password yet)"
-                } else {
-                    ""
+                match (created, mailed) {
+                    (true, _) => " (a new account: a \"set your password\" email is queued)",
+                    (false, true) => " (the account has no password yet: a \"set your password\" email is queued)",
+                    (false, false) => "",
                 }
             );
         }

@@ -206,6 +206,50 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
+/// The account with this email, row-locked: whoever sets its credentials holds
+/// the lock, so two links racing for one account take turns and the second sees
+/// what the first did.
+pub fn lock_by_id(conn: &mut PgConnection, id: AccountId) -> QueryResult<Option<Account>> {
+    accounts::table
+        .find(id)
+        .select(Account::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// How many memberships the account holds, in any organization and status,
+/// other than `except`.
+pub fn count_other_memberships(
+    conn: &mut PgConnection,
+    id: AccountId,
+    except: crate::domain::MembershipId,
+) -> QueryResult<i64> {
+    use super::schema::memberships;
+    memberships::table
+        .filter(memberships::account_id.eq(id))
+        .filter(memberships::id.ne(except.0))
+        .count()
+        .get_result(conn)
+}
+
+/// The accounts of `org`'s members (any status) whose hash is `placeholder`,
+/// that is, which have no password yet.
+pub fn without_password_in(
+    conn: &mut PgConnection,
+    org: OrgId,
+    placeholder: &str,
+) -> QueryResult<Vec<AccountId>> {
+    use super::schema::memberships;
+    memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organization_id.eq(org))
+        .filter(accounts::password_hash.eq(placeholder))
+        .order(accounts::id)
+        .select(accounts::id)
+        .load(conn)
+}
+
 pub fn insert(
     conn: &mut PgConnection,
     email: &str,
@@ -223,13 +267,14 @@ pub fn insert(
 }
 
 /// Accounts without a password for invited addresses, in one statement; an
-/// address that has an account by now is left as it is. Returns nothing: the
-/// caller reads the ids back by address.
+/// address that has an account by now is left as it is. Returns the addresses
+/// (lower-cased) whose accounts this statement created; the caller reads the
+/// ids back by address.
 pub fn insert_invitees(
     conn: &mut PgConnection,
     invitees: &[(String, String)],
     password_hash: &str,
-) -> QueryResult<usize> {
+) -> QueryResult<Vec<String>> {
     let rows: Vec<_> = invitees
         .iter()
         .map(|(email, name)| {
@@ -243,7 +288,9 @@ pub fn insert_invitees(
     diesel::insert_into(accounts::table)
         .values(rows)
         .on_conflict_do_nothing()
-        .execute(conn)
+        .returning(accounts::email)
+        .get_results::<String>(conn)
+        .map(|emails| emails.into_iter().map(|e| e.to_lowercase()).collect())
 }
 
 pub fn update_display_name(

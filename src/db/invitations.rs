@@ -22,6 +22,8 @@ pub struct Invitation {
     pub expires_at: DateTime<Utc>,
     pub status: String,
     pub created_at: DateTime<Utc>,
+    /// The invitation created the invitee's account (the address was new).
+    pub created_account: bool,
 }
 
 pub struct NewInvitation<'a> {
@@ -34,6 +36,8 @@ pub struct NewInvitation<'a> {
     pub inviter: AccountId,
     pub token_hash: &'a [u8],
     pub expires_at: DateTime<Utc>,
+    /// The invitee's account is created for this invitation.
+    pub created_account: bool,
 }
 
 pub fn insert(conn: &mut PgConnection, new: NewInvitation<'_>) -> QueryResult<i64> {
@@ -61,6 +65,7 @@ pub fn insert_many(
                 invitations::inviter_account_id.eq(new.inviter.0),
                 invitations::token_hash.eq(new.token_hash),
                 invitations::expires_at.eq(new.expires_at),
+                invitations::created_account.eq(new.created_account),
             )
         })
         .collect();

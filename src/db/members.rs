@@ -55,7 +55,7 @@ impl MemberSort {
             Self::Name => "m.sort_name, m.id",
             Self::NameDesc => "m.sort_name DESC, m.id DESC",
             Self::Email => "a.email, m.id",
-            Self::LastSeen => "a.last_seen_at DESC NULLS LAST, m.id",
+            Self::LastSeen => "(CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END) DESC NULLS LAST, m.id",
         }
     }
 }
@@ -203,8 +203,14 @@ fn with_filters<'a>(mut q: Statement<'a>, org: OrgId, filter: &MemberFilter) -> 
     q
 }
 
+/// A pending member is shown by the address they were invited at and nothing of
+/// their account: its name and last-seen time are what the person told and did
+/// in other organizations (migration 000012 keeps `sort_name` and `search_text`
+/// to the address likewise; the test `attacks::takeover::an_invitation_shows_nothing_the_invitee_has_elsewhere`).
 const BASE_COLUMNS: &str =
-    "SELECT m.id, m.account_id, a.display_name, a.email, a.last_seen_at, m.role, m.status, \
+    "SELECT m.id, m.account_id, \
+     CASE WHEN m.status = 'pending' THEN a.email ELSE a.display_name END AS display_name, a.email, \
+     CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END AS last_seen_at, m.role, m.status, \
      m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version";
 const BASE_FROM: &str =
     " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";

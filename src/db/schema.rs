@@ -186,6 +186,7 @@ diesel::table! {
         accepted_at -> Nullable<Timestamptz>,
         reminded_at -> Nullable<Timestamptz>,
         link_copied_at -> Nullable<Timestamptz>,
+        created_account -> Bool,
     }
 }
 

@@ -174,3 +174,56 @@ pub fn password_reset(
         .render()?,
     })
 }
+
+/// What a "set your password" email names: the account an operator added to an
+/// organization, which has no password yet.
+struct SetPasswordFields<'a> {
+    org: &'a str,
+    name: &'a str,
+    email: &'a str,
+    link: &'a str,
+    expires: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/set_password.subject", escape = "none")]
+struct SetPasswordSubject<'a> {
+    e: &'a SetPasswordFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/set_password.txt", escape = "none")]
+struct SetPasswordText<'a> {
+    e: &'a SetPasswordFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/set_password.html")]
+struct SetPasswordHtml<'a> {
+    e: &'a SetPasswordFields<'a>,
+}
+
+/// The email that lets an operator-added account choose its first password,
+/// through a single-use reset link.
+pub fn set_password(
+    public_url: &url::Url,
+    org: &str,
+    name: &str,
+    email: &str,
+    expires: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Rendered> {
+    let link = link_with_placeholder(public_url, "/password/reset/");
+    let expires = format_expiry(expires);
+    let e = SetPasswordFields {
+        org,
+        name,
+        email,
+        link: &link,
+        expires: &expires,
+    };
+    Ok(Rendered {
+        subject: one_line(&SetPasswordSubject { e: &e }.render()?),
+        text: SetPasswordText { e: &e }.render()?,
+        html: SetPasswordHtml { e: &e }.render()?,
+    })
+}

@@ -54,6 +54,29 @@ pub fn add_member(
     })
 }
 
+/// Queues a "set your password" email for every member of `org` whose account
+/// has no password yet, so that the people the demo names can get in; returns
+/// how many were queued.
+pub fn mail_set_password_links(
+    conn: &mut PgConnection,
+    org: OrgId,
+    links: &crate::services::password_resets::ResetLinks,
+) -> AppResult<usize> {
+    let organization = db::organizations::find_by_id(conn, org)?.ok_or(AppError::NotFound)?;
+    let mut queued = 0;
+    for account in db::accounts::without_password_in(conn, org, NO_PASSWORD)? {
+        if crate::services::password_resets::queue_set_password(
+            conn,
+            account,
+            &organization.name,
+            links,
+        )? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
+}
+
 pub const DEMO_EMAIL: &str = "owner@demo.roster.test";
 pub const DEMO_PASSWORD: &str = "roster demo password";
 

@@ -300,6 +300,7 @@ pub fn invite(
                 .may_grant(actor, target, req.role, *team, *role)
                 .map_err(denied)?;
         }
+        let created_account = account.is_none();
         let account = match account {
             Some(a) => a.id,
             None => db::accounts::insert(
@@ -326,6 +327,7 @@ pub fn invite(
                 inviter: actor.account_id,
                 token_hash: &placeholder_hash,
                 expires_at,
+                created_account,
             },
         )?;
         let email = render_email(
@@ -453,7 +455,7 @@ pub enum Problem {
     Used,
     /// Someone else is signed in.
     WrongAccount,
-    /// The address has an account with a password: sign in as it first.
+    /// The link may not set this account's credentials: sign in as it first.
     MustSignIn,
 }
 
@@ -469,16 +471,36 @@ pub struct Invite {
     pub role: String,
     pub email: String,
     pub expires_at: DateTime<Utc>,
-    /// The address already has an account with a password.
-    pub existing_account: bool,
+    /// The link may give the invitee's account its name and first password
+    /// (see [`may_set_credentials`]); otherwise the invitee signs in first.
+    pub may_set_password: bool,
+}
+
+/// Whether the link may give the invitee's account its first name and password:
+/// only an account this very invitation created, still without a password,
+/// holding no other membership anywhere. Any other account, with or without a
+/// password, must sign in (or reset its password by email) before it accepts,
+/// so whoever holds a copied link cannot take over someone else's account.
+fn may_set_credentials(
+    conn: &mut PgConnection,
+    inv: &q::Invitation,
+    account: Option<&db::accounts::Account>,
+) -> AppResult<bool> {
+    let (Some(account), Some(member)) = (account, inv.membership_id) else {
+        return Ok(false);
+    };
+    if !inv.created_account || account.password_hash != NO_PASSWORD {
+        return Ok(false);
+    }
+    Ok(db::accounts::count_other_memberships(conn, account.id, MembershipId(member))? == 0)
 }
 
 fn describe(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Refused>> {
     let Some((inv, org_name, inviter)) = q::find_by_hash(conn, &hash_token(token))? else {
         return Ok(Err((Problem::Unknown, None)));
     };
-    let existing_account = db::accounts::find_by_email(conn, &inv.email)?
-        .is_some_and(|a| a.password_hash != NO_PASSWORD);
+    let account = db::accounts::find_by_email(conn, &inv.email)?;
+    let may_set_password = may_set_credentials(conn, &inv, account.as_ref())?;
     let view = Invite {
         org: OrgId(inv.organization_id),
         org_name,
@@ -488,7 +510,7 @@ fn describe(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Re
             .unwrap_or(inv.role.clone()),
         email: inv.email.clone(),
         expires_at: inv.expires_at,
-        existing_account,
+        may_set_password,
     };
     let problem = match inv.status.as_str() {
         "accepted" => Some(Problem::Used),
@@ -510,7 +532,7 @@ pub fn lookup(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, 
 
 /// How the invitee accepts.
 pub enum Accepting {
-    /// A new account (or one without a password yet) sets its name and password.
+    /// The account created for this invitation sets its name and first password.
     NewAccount {
         name: DisplayName,
         password_hash: String,
@@ -541,13 +563,16 @@ pub fn accept(
                 return Ok(Err((Problem::WrongAccount, Some(view))))
             }
             Accepting::SignedIn(_) => {}
-            Accepting::NewAccount { .. } if account.password_hash != NO_PASSWORD => {
-                return Ok(Err((Problem::MustSignIn, Some(view))))
-            }
             Accepting::NewAccount {
                 name,
                 password_hash,
             } => {
+                // Checked again under the account's lock: a racing link, a second
+                // invitation or a reset may have changed it since the page was read.
+                let locked = db::accounts::lock_by_id(conn, account.id)?;
+                if !may_set_credentials(conn, &inv, locked.as_ref())? {
+                    return Ok(Err((Problem::MustSignIn, Some(view))));
+                }
                 db::accounts::update_display_name(conn, account.id, name.as_str())?;
                 db::accounts::update_password_hash(conn, account.id, &password_hash)?;
             }

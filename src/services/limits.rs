@@ -60,16 +60,28 @@ enum Scope<'a> {
 
 /// Inviting, counted in addresses.
 pub fn invites(l: &RateLimits, org: OrgId, account: AccountId, ip: &str) -> Vec<Bucket> {
-    let what = "invitations";
+    invite_buckets("invite", "invitations", l, org, account, ip)
+}
+
+/// Previewing a list to invite, counted in addresses looked up, under the same
+/// limits as inviting but counted apart, so that previewing and then inviting a
+/// list does not count it twice.
+pub fn invite_previews(l: &RateLimits, org: OrgId, account: AccountId, ip: &str) -> Vec<Bucket> {
+    invite_buckets("invite_preview", "addresses previewed", l, org, account, ip)
+}
+
+fn invite_buckets(
+    action: &str,
+    what: &str,
+    l: &RateLimits,
+    org: OrgId,
+    account: AccountId,
+    ip: &str,
+) -> Vec<Bucket> {
     vec![
-        Bucket::new("invite", what, Scope::Org(org), l.invites_per_org),
-        Bucket::new(
-            "invite",
-            what,
-            Scope::Account(account),
-            l.invites_per_account,
-        ),
-        Bucket::new("invite", what, Scope::Ip(ip), l.invites_per_ip),
+        Bucket::new(action, what, Scope::Org(org), l.invites_per_org),
+        Bucket::new(action, what, Scope::Account(account), l.invites_per_account),
+        Bucket::new(action, what, Scope::Ip(ip), l.invites_per_ip),
     ]
 }
 

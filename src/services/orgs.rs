@@ -200,19 +200,24 @@ pub fn set_plan(
     })
 }
 
-/// Finds an organization by id or, failing that, by exact name (for the CLI).
-pub fn resolve(conn: &mut PgConnection, id_or_name: &str) -> AppResult<orgs::Organization> {
-    if let Ok(id) = id_or_name.parse::<i64>() {
-        if let Some(org) = orgs::find_by_id(conn, OrgId(id))? {
-            return Ok(org);
-        }
+/// Finds an organization for the CLI: by id, or by its exact name only when the
+/// operator says `by_name` and exactly one organization has it. A number is never
+/// taken for a name, nor a name for a number: a tenant could name itself "1".
+pub fn resolve(conn: &mut PgConnection, arg: &str, by_name: bool) -> AppResult<orgs::Organization> {
+    if !by_name {
+        let id = arg.trim().parse::<i64>().map_err(|_| {
+            AppError::Validation(format!(
+                "{arg:?} is not an organization id (see `roster org list`); to give its exact name, add --by-name."
+            ))
+        })?;
+        return orgs::find_by_id(conn, OrgId(id))?.ok_or(AppError::NotFound);
     }
-    let mut found = orgs::find_all_by_name(conn, id_or_name)?;
+    let mut found = orgs::find_all_by_name(conn, arg)?;
     match found.len() {
         0 => Err(AppError::NotFound),
         1 => Ok(found.remove(0)),
         n => Err(AppError::Conflict(format!(
-            "{n} organizations are named {id_or_name:?}; use the id."
+            "{n} organizations are named {arg:?}; use the id (see `roster org list`)."
         ))),
     }
 }

@@ -38,55 +38,102 @@ fn problem(reset: Option<&q::PasswordReset>) -> Option<Problem> {
     }
 }
 
-/// Queues a reset email when `email` belongs to an account with a password.
-/// Accounts still waiting to accept an invitation have none, and get nothing:
-/// they join through their invitation. A new link ends the older ones.
+/// Queues a reset email when `email` belongs to an account, with a password
+/// or without one yet (an invitee's or an operator-added account: the link is how
+/// the mailbox's owner sets a first password). A new link ends the older ones.
 pub fn request(conn: &mut PgConnection, email: &EmailAddress, links: &ResetLinks) -> AppResult<()> {
     conn.transaction(|conn| {
         let Some(account) = db::accounts::find_by_email(conn, email.as_str())? else {
             return Ok(());
         };
-        if account.password_hash == NO_PASSWORD {
-            return Ok(());
-        }
-        q::expire_open_of_account(conn, account.id)?;
-        // The real token is minted when the email is sent; this one is never shown.
-        let (_, placeholder_hash) = new_token();
-        let expires_at: DateTime<Utc> = Utc::now()
-            + chrono::Duration::from_std(links.ttl).unwrap_or(chrono::Duration::hours(1));
-        let reset = q::insert(conn, account.id, &placeholder_hash, expires_at)?;
+        let expires_at = expiry(links.ttl, chrono::Duration::hours(1));
         let message = crate::mail::templates::password_reset(
             &links.public_url,
             &account.display_name,
             &account.email,
             expires_at,
         )?;
-        db::outbox::insert_for_password_reset(
-            conn,
-            db::outbox::NewMessage {
-                kind: "password_reset",
-                to: &account.email,
-                subject: &message.subject,
-                text: &message.text,
-                html: &message.html,
-                invitation: None,
-            },
-            reset,
-        )?;
-        db::audit::insert(
-            conn,
-            NewEvent {
-                organization_id: None,
-                actor: None,
-                action: "account.password_reset_requested",
-                target_type: "account",
-                target_id: Some(account.id.to_string()),
-                before: None,
-                after: Some(json!({ "reset": reset, "expires_at": expires_at })),
-            },
-        )?;
-        Ok(())
+        queue(conn, &account, &message, expires_at, None)
     })
+}
+
+/// Queues a "set your password" email for an account an operator added to
+/// `org_name`, while it has no password: a single-use reset link that lives as
+/// long as `links.ttl`. Accounts that have a password get nothing.
+pub fn queue_set_password(
+    conn: &mut PgConnection,
+    account: AccountId,
+    org_name: &str,
+    links: &ResetLinks,
+) -> AppResult<bool> {
+    conn.transaction(|conn| {
+        let Some(account) = db::accounts::lock_by_id(conn, account)? else {
+            return Ok(false);
+        };
+        if account.password_hash != NO_PASSWORD {
+            return Ok(false);
+        }
+        let expires_at = expiry(links.ttl, chrono::Duration::days(7));
+        let message = crate::mail::templates::set_password(
+            &links.public_url,
+            org_name,
+            &account.display_name,
+            &account.email,
+            expires_at,
+        )?;
+        queue(conn, &account, &message, expires_at, Some(org_name))?;
+        Ok(true)
+    })
+}
+
+fn expiry(ttl: std::time::Duration, fallback: chrono::Duration) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(fallback)
+}
+
+/// A reset link for the account, its email in the outbox and the audit event;
+/// the account's older links end.
+fn queue(
+    conn: &mut PgConnection,
+    account: &db::accounts::Account,
+    message: &crate::mail::Rendered,
+    expires_at: DateTime<Utc>,
+    added_to: Option<&str>,
+) -> AppResult<()> {
+    q::expire_open_of_account(conn, account.id)?;
+    // The real token is minted when the email is sent; this one is never shown.
+    let (_, placeholder_hash) = new_token();
+    let reset = q::insert(conn, account.id, &placeholder_hash, expires_at)?;
+    db::outbox::insert_for_password_reset(
+        conn,
+        db::outbox::NewMessage {
+            kind: "password_reset",
+            to: &account.email,
+            subject: &message.subject,
+            text: &message.text,
+            html: &message.html,
+            invitation: None,
+        },
+        reset,
+    )?;
+    db::audit::insert(
+        conn,
+        NewEvent {
+            organization_id: None,
+            actor: None,
+            action: if added_to.is_some() {
+                "account.set_password_sent"
+            } else {
+                "account.password_reset_requested"
+            },
+            target_type: "account",
+            target_id: Some(account.id.to_string()),
+            before: None,
+            after: Some(
+                json!({ "reset": reset, "expires_at": expires_at, "organization": added_to }),
+            ),
+        },
+    )?;
+    Ok(())
 }
 
 /// Whether a link can be used, read only: opening it never uses it up.

@@ -4,7 +4,7 @@
 pub mod accept;
 mod bulk;
 mod delivery;
-mod lifecycle;
+pub mod lifecycle;
 
 use reqwest::StatusCode;
 

@@ -64,7 +64,7 @@ fn without_csrf(body: &str) -> String {
 async fn known_and_unknown_addresses_get_the_same_answer_and_only_the_known_one_gets_an_email() {
     let smtp = SmtpServer::start().await;
     let app = app_with_smtp(&smtp).await;
-    // Someone invited but not yet joined has no password: they join through the invitation.
+    // Someone invited but not yet joined has no password: a link lets them set one.
     app.query(|conn| {
         roster::db::accounts::insert(
             conn,
@@ -86,16 +86,24 @@ async fn known_and_unknown_addresses_get_the_same_answer_and_only_the_known_one_
     assert!(known.1.contains("If an account exists for that address"));
     assert_eq!(without_csrf(&known.1), without_csrf(&unknown.1));
     assert_eq!(without_csrf(&known.1), without_csrf(&invitee.1));
-    let messages = smtp.wait_for(1).await;
+    // The invitee has no password yet: the link is how they set one.
+    let messages = smtp.wait_for(2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let messages = if smtp.messages().len() > messages.len() {
         smtp.messages()
     } else {
         messages
     };
-    assert_eq!(messages.len(), 1, "only the known address gets an email");
+    assert_eq!(messages.len(), 2, "only the known addresses get an email");
+    assert!(messages
+        .iter()
+        .any(|m| m.contains("X-RcptTo: invitee@example.com")));
+    let messages: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("X-RcptTo: ada@example.com"))
+        .collect();
     // Long lines come quoted-printable; read them as sent.
-    let message = &decode_quoted_printable(&messages[0]);
+    let message = &decode_quoted_printable(messages[0]);
     assert!(message.contains("X-RcptTo: ada@example.com"));
     assert!(message.contains("To: ada@example.com"));
     assert!(message.contains("Subject: Reset your Roster password"));
@@ -134,7 +142,8 @@ async fn known_and_unknown_addresses_get_the_same_answer_and_only_the_known_one_
     assert_eq!(
         app.count("SELECT count(*) FROM audit_events WHERE action = 'account.password_reset_requested' AND organization_id IS NULL")
             .await,
-        1
+        2,
+        "Ada's and the invitee's"
     );
 }
 

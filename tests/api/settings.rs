@@ -178,7 +178,7 @@ async fn the_operator_sets_the_plan_and_seats_from_the_command_line() {
 
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
         .env("DATABASE_URL", &app.db.url)
-        .args(["org", "set-plan", "no such org", "pro"])
+        .args(["org", "set-plan", "no such org", "pro", "--by-name"])
         .output()
         .unwrap();
     assert!(!bad.status.success());

@@ -54,13 +54,15 @@ impl Standing {
         matches!(self, Self::NewAccount | Self::ExistingAccount)
     }
 
+    /// The line's standing as this organization may know it: whether the address
+    /// has an account elsewhere on the instance is never said (both are "Will be
+    /// invited"), since that would tell one tenant about another's people.
     pub fn label(&self) -> &'static str {
         match self {
-            Self::NewAccount => "New account",
-            Self::ExistingAccount => "Existing account",
-            Self::AlreadyMember => "Already a member",
+            Self::NewAccount | Self::ExistingAccount => "Will be invited",
+            Self::AlreadyMember => "Already in this organization",
             Self::AlreadyInvited => "Already invited",
-            Self::Archived => "Archived member",
+            Self::Archived => "Already in this organization (archived)",
             Self::Invalid(_) => "Invalid",
         }
     }
@@ -68,7 +70,9 @@ impl Standing {
     /// The line's standing in words, with the reason when it is invalid.
     pub fn describe(&self) -> String {
         match self {
-            Self::Archived => "Archived member: restore them instead".to_owned(),
+            Self::Archived => {
+                "Already in this organization (archived): restore them instead".to_owned()
+            }
             Self::Invalid(why) => format!("Invalid: {why}"),
             other => other.label().to_owned(),
         }
@@ -251,15 +255,28 @@ fn may_invite(
 }
 
 /// What confirming would do, line by line; changes nothing.
+/// `limits` are counted once per well-formed address looked up, as inviting
+/// them would be: a preview says who is in this organization already, so it is
+/// no free way around the invitation limits.
 pub fn preview(
     conn: &mut PgConnection,
     actor: &Actor,
     org: OrgId,
     req: &BulkRequest,
+    limits: &[crate::services::limits::Bucket],
 ) -> AppResult<Plan> {
     let organization = orgs::find_by_id(conn, org)?.ok_or(AppError::NotFound)?;
     require_user_management(conn, &organization)?;
-    plan(conn, actor, &organization, req)
+    let plan = plan(conn, actor, &organization, req)?;
+    let looked_up = plan
+        .lines
+        .iter()
+        .filter(|l| !matches!(l.standing, Standing::Invalid(_)))
+        .count();
+    if !limits.is_empty() && looked_up > 0 {
+        crate::services::limits::hit(conn, limits, looked_up)?;
+    }
+    Ok(plan)
 }
 
 /// Invites every line that can be, in one transaction: refused as a whole when
@@ -311,9 +328,13 @@ fn write_invitations(
         .filter(|l| l.standing == Standing::NewAccount)
         .map(|l| (l.email.clone(), invitee_name(&l.email)))
         .collect();
-    if !new.is_empty() {
-        db::accounts::insert_invitees(conn, &new, NO_PASSWORD)?;
-    }
+    let created: std::collections::HashSet<String> = if new.is_empty() {
+        Default::default()
+    } else {
+        db::accounts::insert_invitees(conn, &new, NO_PASSWORD)?
+            .into_iter()
+            .collect()
+    };
     let emails: Vec<String> = lines.iter().map(|l| l.email.to_lowercase()).collect();
     let accounts: HashMap<String, i64> = q::standing_of(conn, org, &emails)?
         .into_iter()
@@ -355,6 +376,7 @@ fn write_invitations(
             // The real token is minted when the email is sent; this one is never shown.
             token_hash: hash,
             expires_at,
+            created_account: created.contains(&line.email.to_lowercase()),
         });
     }
     let invitations = q::insert_many(conn, rows)?;

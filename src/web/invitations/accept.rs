@@ -86,8 +86,8 @@ fn problem_text(problem: Problem, invite: Option<&Invite>) -> (StatusCode, Strin
             StatusCode::CONFLICT,
             "Sign in to accept".into(),
             format!(
-                "{} already has a Roster account. Sign in as that address, then accept.",
-                invite.map(|i| i.email.as_str()).unwrap_or("This address")
+                "To accept, sign in as {} first. Never set a password? Use Forgot password on the sign-in page: it emails that address a link to set one. Nothing was accepted.",
+                invite.map(|i| i.email.as_str()).unwrap_or("the invited address")
             ),
         ),
     }
@@ -137,8 +137,8 @@ fn render(
             let mode = match &signed_in_as {
                 Some(email) if email.eq_ignore_ascii_case(&invite.email) => "join",
                 Some(_) => "wrong",
-                None if invite.existing_account => "signin",
-                None => "new",
+                None if invite.may_set_password => "new",
+                None => "signin",
             };
             let code = if mode == "wrong" {
                 StatusCode::FORBIDDEN

@@ -246,9 +246,19 @@ fn request_of(grants: &Grants, lines: Vec<LineInput>) -> BulkRequest {
     }
 }
 
-async fn run_preview(pool: &PgPool, ctx: &OrgContext, request: &BulkRequest) -> AppResult<Plan> {
+/// The plan for `request`, counting its addresses against `limits` (none when
+/// the list was counted already).
+async fn run_preview(
+    pool: &PgPool,
+    ctx: &OrgContext,
+    request: &BulkRequest,
+    limits: Vec<limits::Bucket>,
+) -> AppResult<Plan> {
     let (org, actor, request) = (ctx.org.id, ctx.actor, request.clone());
-    db::run(pool, move |conn| svc::preview(conn, &actor, org, &request)).await
+    db::run(pool, move |conn| {
+        svc::preview(conn, &actor, org, &request, &limits)
+    })
+    .await
 }
 
 /// Shows what inviting the list would do, changing nothing.
@@ -273,7 +283,16 @@ pub async fn preview(
         .await;
     };
     let request = request_of(&grants, lines);
-    match run_preview(pool, ctx, &request).await {
+    let buckets = match req.app_data::<web::Data<Settings>>() {
+        Some(settings) => limits::invite_previews(
+            &settings.limits,
+            ctx.org.id,
+            ctx.actor.account_id,
+            &client_ip(req),
+        ),
+        None => Vec::new(),
+    };
+    match run_preview(pool, ctx, &request, buckets).await {
         Ok(plan) => render(
             req,
             ctx,
@@ -338,7 +357,7 @@ pub async fn invite_confirm(
                 &ctx,
                 &request,
                 &grants,
-                run_preview(&pool, &ctx, &request).await?,
+                run_preview(&pool, &ctx, &request, Vec::new()).await?,
             )?;
             v.error = Some(message);
             render(&req, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v)

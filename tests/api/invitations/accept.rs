@@ -32,7 +32,7 @@ pub async fn invited_link(
     link.trim_start_matches(&app.address).to_owned()
 }
 
-pub(super) async fn accept_new(client: &TestClient, path: &str) -> reqwest::Response {
+pub async fn accept_new(client: &TestClient, path: &str) -> reqwest::Response {
     client
         .post_form(
             path,

@@ -27,7 +27,7 @@ async fn run_upkeep(app: &TestApp, now: chrono::DateTime<Utc>) -> Report {
         .await
 }
 
-async fn member_of(app: &TestApp, email: &str) -> i64 {
+pub async fn member_of(app: &TestApp, email: &str) -> i64 {
     app.count(&format!(
         "SELECT membership_id FROM invitations WHERE email = '{email}'"
     ))
@@ -35,7 +35,7 @@ async fn member_of(app: &TestApp, email: &str) -> i64 {
 }
 
 /// The link a copy-link answer shows in its read-only field.
-fn shown_link(body: &str, member: i64) -> String {
+pub fn shown_link(body: &str, member: i64) -> String {
     let field = format!("id=\"invite-link-{member}-url\"");
     let rest = &body[body.find(&field).expect("the link field") + field.len()..];
     let value = &rest[rest.find("value=\"").expect("a value") + 7..];
@@ -66,7 +66,7 @@ async fn on_invitation(app: &TestApp, org: i64, member: i64, action: &str) -> re
         .await
 }
 
-fn path_of(app: &TestApp, link: &str) -> String {
+pub fn path_of(app: &TestApp, link: &str) -> String {
     link.trim_start_matches(&app.address).to_owned()
 }
 
