@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use crate::groups::scene::{exec, expect, Scene};
+use crate::groups::scene::{exec, expect, htmx_get, Scene};
 use crate::helpers::{spawn_app, PASSWORD};
 use crate::members::{auditor_role, membership_id};
 
@@ -269,4 +269,165 @@ async fn with_the_groups_feature_off_nobody_changes_groups_from_the_member_form_
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(group_members(&s).await, 1);
+}
+
+#[tokio::test]
+async fn a_team_agent_who_may_only_view_the_groups_tab_gets_no_candidate_names_or_emails() {
+    let s = Scene::new().await;
+    let group = s.create_group("Nights").await;
+    s.agent("agnes@example.com", "Agnes Agent").await;
+    s.agent("carl.candidate@example.com", "Carl Candidate")
+        .await;
+    let agnes = s.app.signed_in_client("agnes@example.com", PASSWORD).await;
+
+    // Tim, who manages the team's groups, picks from the team's members.
+    let (_, page) = s.tim.page(&s.groups()).await;
+    assert!(page.contains("Carl Candidate (carl.candidate@example.com)"));
+
+    // Agnes sees the groups, not the picker's list of her teammates.
+    let (status, page) = agnes.page(&s.groups()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Nights</h2>"));
+    let card = htmx_get(&agnes, &format!("{}/{group}", s.groups()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains("Nights</h2>"));
+    for body in [&page, &card] {
+        assert!(!body.contains("Carl Candidate"));
+        assert!(!body.contains("carl.candidate@example.com"));
+    }
+}
+
+#[tokio::test]
+async fn an_archived_teams_groups_and_services_refuse_every_change_and_show_no_controls() {
+    let s = Scene::new().await;
+    let group = s.create_group("Nights").await;
+    let billing = s.create_service("Billing").await;
+    let chat = s.create_service("Chat").await;
+    let (_, alice) = agent_in_group(&s, "alice@example.com", "Alice Agent", group).await;
+    let (_, bea) = s.agent("bea@example.com", "Bea Agent").await;
+    let (g, sv) = (s.groups(), s.services());
+    let res = s
+        .tim
+        .post_form(
+            &format!("{g}/{group}/services"),
+            &[("service_id", &billing.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = s
+        .app
+        .client
+        .post_form(&format!("/orgs/{}/teams/{}/archive", s.org, s.team), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let state = "SELECT string_agg(x, ',' ORDER BY x) FROM (\
+         SELECT 'g:' || name AS x FROM groups \
+         UNION ALL SELECT 'm:' || team_membership_id FROM group_members \
+         UNION ALL SELECT 's:' || name || ':' || active || ':' || description FROM services \
+         UNION ALL SELECT 'a:' || service_id FROM group_services) t";
+    let before = s.app.query(move |conn| read_text(conn, state)).await;
+
+    // Tim still manages the team's groups and services, but not while it is archived.
+    let changes: Vec<(String, Vec<(&str, String)>)> = vec![
+        (g.clone(), vec![("name", "Days".into())]),
+        (format!("{g}/{group}"), vec![("name", "Renamed".into())]),
+        (format!("{g}/{group}/delete"), vec![]),
+        (
+            format!("{g}/{group}/members"),
+            vec![("team_membership_id", bea.to_string())],
+        ),
+        (format!("{g}/{group}/members/{alice}/remove"), vec![]),
+        (
+            format!("{g}/{group}/services"),
+            vec![("service_id", chat.to_string())],
+        ),
+        (format!("{g}/{group}/services/{billing}/remove"), vec![]),
+        (
+            sv.clone(),
+            vec![("name", "Email".into()), ("description", "".into())],
+        ),
+        (
+            format!("{sv}/{billing}"),
+            vec![("name", "Billing 2".into()), ("description", "x".into())],
+        ),
+        (
+            format!("{sv}/{billing}/active"),
+            vec![("active", "false".into())],
+        ),
+        (format!("{sv}/{billing}/delete"), vec![]),
+    ];
+    for (path, fields) in &changes {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        for res in [
+            s.tim.post_form(path, &fields).await,
+            s.tim.htmx_post(path, &fields).await,
+        ] {
+            expect(res, StatusCode::CONFLICT, "This team is archived").await;
+        }
+    }
+    for path in [format!("{g}/{group}/edit"), format!("{sv}/{billing}/edit")] {
+        let (status, _) = s.tim.page(&path).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}");
+    }
+    // Nor through the members page: Alice stays in the group, Bea stays out.
+    let members = format!("/orgs/{}/members", s.org);
+    let alice_m = membership_id(&s.app, "alice@example.com").await;
+    let bea_m = membership_id(&s.app, "bea@example.com").await;
+    let group_value = group.to_string();
+    let res = s
+        .app
+        .client
+        .htmx_post(&format!("{members}/{alice_m}"), &[("groups_form", "1")])
+        .await;
+    expect(res, StatusCode::CONFLICT, "This team is archived").await;
+    let res = s
+        .app
+        .client
+        .htmx_post(
+            &format!("{members}/{bea_m}"),
+            &[("groups_form", "1"), ("group", &group_value)],
+        )
+        .await;
+    expect(res, StatusCode::CONFLICT, "This team is archived").await;
+    let after = s.app.query(move |conn| read_text(conn, state)).await;
+    assert_eq!(before, after, "nothing changed");
+
+    // The tabs say why and offer nothing to press.
+    let (_, page) = s.tim.page(&g).await;
+    assert!(page.contains("This team is archived; unarchive it to make changes."));
+    assert!(page.contains("Nights</h2>") && page.contains("Alice Agent"));
+    for control in [
+        "id=\"group-create\"",
+        "/edit\"",
+        "/delete\"",
+        "/remove\"",
+        "name=\"team_membership_id\"",
+        "name=\"service_id\"",
+        "Bea Agent",
+    ] {
+        assert!(!page.contains(control), "groups tab offers {control}");
+    }
+    let (_, page) = s.tim.page(&sv).await;
+    assert!(page.contains("This team is archived; unarchive it to make changes."));
+    assert!(page.contains("Billing"));
+    for control in ["id=\"service-create\"", "/active\"", "/edit\"", "/delete\""] {
+        assert!(!page.contains(control), "services tab offers {control}");
+    }
+}
+
+/// One text value, from a query naming it `x`.
+fn read_text(conn: &mut diesel::PgConnection, sql: &str) -> Option<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+        x: Option<String>,
+    }
+    diesel::sql_query(format!("SELECT ({sql}) AS x"))
+        .get_result::<Row>(conn)
+        .unwrap()
+        .x
 }
