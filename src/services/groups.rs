@@ -1,7 +1,8 @@
 //! Groups of a team: what the groups page shows, and its use cases (create,
 //! rename, delete, add and remove members, attach and detach services). Each
-//! change is one transaction that locks the group it touches and writes its
-//! audit event; the caller has already asked the policy.
+//! change is one transaction that locks the team (refusing an archived one, see
+//! [`open`]) and the group it touches, and writes its audit event; the caller
+//! has already asked the policy.
 
 use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
@@ -60,6 +61,20 @@ pub(crate) fn require(
     Ok(())
 }
 
+/// Opens a change to a team's groups or services: the needed modules on, and
+/// the team locked for the transaction and not archived (a 409), as its
+/// settings and members are, so an archive never interleaves with the change.
+pub(crate) fn open(
+    conn: &mut PgConnection,
+    org: &Organization,
+    team: TeamId,
+    needed: &[Feature],
+) -> AppResult<()> {
+    require(conn, org, needed)?;
+    crate::services::teams::lock_editable(conn, org.id, team)?;
+    Ok(())
+}
+
 /// Writes one audit event of this area.
 pub(crate) fn record(
     conn: &mut PgConnection,
@@ -107,31 +122,40 @@ pub struct GroupCard {
     pub members: Vec<TeamMember>,
     pub services: Vec<Attachment>,
     /// Team members not in the group yet (pending and archived ones included,
-    /// so the page can show them disabled with the reason).
+    /// so the page can show them disabled with the reason); empty for a viewer
+    /// who may not add anyone.
     pub candidates: Vec<TeamMember>,
     /// The team's services not attached to the group yet.
     pub attachable: Vec<Service>,
 }
 
-/// Everything the groups page shows, in six queries whatever the team's size.
+/// Everything the groups page shows, in six queries whatever the team's size
+/// (five without candidates).
 #[derive(Debug, Clone)]
 pub struct GroupsView {
     pub modules: Modules,
     pub cards: Vec<GroupCard>,
 }
 
-/// The team's groups, or only `only` (a 404 when it is not one of them).
+/// The team's groups, or only `only` (a 404 when it is not one of them). The
+/// team's members are read as candidates only `with_candidates`: the picker
+/// names them, and is for those who may add them.
 pub fn load(
     conn: &mut PgConnection,
     org: &Organization,
     team: TeamId,
     only: Option<GroupId>,
+    with_candidates: bool,
 ) -> AppResult<GroupsView> {
     let modules = modules(conn, org)?;
     let mut groups = db::groups::list_for_team(conn, org.id, team)?;
     keep_only(&mut groups, only, |g| g.id)?;
     let members = db::groups::list_members_for_team(conn, team)?;
-    let team_members = db::groups::list_team_members(conn, org.id, team)?;
+    let team_members = if with_candidates {
+        db::groups::list_team_members(conn, org.id, team)?
+    } else {
+        Vec::new()
+    };
     let attachments = db::services::list_attachments_for_team(conn, team)?;
     let services = db::services::list_for_team(conn, org.id, team)?;
     let cards = groups
@@ -197,7 +221,7 @@ pub fn create(
     name: &GroupName,
 ) -> AppResult<Group> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups])?;
+        open(conn, org, team, &[Feature::Groups])?;
         if db::groups::name_taken(conn, team, name.as_str(), None)? {
             return Err(duplicate(name));
         }
@@ -224,7 +248,7 @@ pub fn rename(
     name: &GroupName,
 ) -> AppResult<Group> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups])?;
+        open(conn, org, team, &[Feature::Groups])?;
         let group = group_or_404(conn, org.id, team, id)?;
         if db::groups::name_taken(conn, team, name.as_str(), Some(id))? {
             return Err(duplicate(name));
@@ -254,7 +278,7 @@ pub fn delete(
     id: GroupId,
 ) -> AppResult<Group> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups])?;
+        open(conn, org, team, &[Feature::Groups])?;
         let group = group_or_404(conn, org.id, team, id)?;
         db::groups::delete(conn, id)?;
         record(
@@ -281,7 +305,7 @@ pub fn add_member(
     member: TeamMembershipId,
 ) -> AppResult<TeamMember> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups])?;
+        open(conn, org, team, &[Feature::Groups])?;
         let group = group_or_404(conn, org.id, team, id)?;
         let person =
             db::groups::lock_team_member(conn, org.id, team, member)?.ok_or(AppError::NotFound)?;
@@ -320,7 +344,7 @@ pub fn remove_member(
     member: TeamMembershipId,
 ) -> AppResult<TeamMember> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups])?;
+        open(conn, org, team, &[Feature::Groups])?;
         group_or_404(conn, org.id, team, id)?;
         let person =
             db::groups::lock_team_member(conn, org.id, team, member)?.ok_or(AppError::NotFound)?;
@@ -362,7 +386,7 @@ pub fn set_service(
     attach: bool,
 ) -> AppResult<Service> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Groups, Feature::Services])?;
+        open(conn, org, team, &[Feature::Groups, Feature::Services])?;
         let group = group_or_404(conn, org.id, team, id)?;
         let found = service_or_404(conn, org.id, team, service)?;
         let changed = if attach {

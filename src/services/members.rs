@@ -7,10 +7,11 @@ use serde_json::json;
 
 use crate::db::{self, audit::NewEvent, members as q};
 use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
-use crate::domain::{
-    CustomRoleId, MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole,
-};
+use crate::domain::{CustomRoleId, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamRole};
 use crate::error::{AppError, AppResult};
+
+mod groups;
+pub use groups::{groups_locked, GroupsLocked, TeamRights};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgRoleChoice {
@@ -155,13 +156,25 @@ fn new_access(
             .as_ref()
             .map(|k| PermissionSet::from_keys(k).unwrap_or_default());
         if *set != before {
-            if let Some(set) = set {
-                if set.iter().any(|p| p.scope() != Scope::Org) {
-                    return Err(AppError::Validation(
-                        "Only organization permissions can be given here.".into(),
-                    ));
+            match set {
+                Some(set) => {
+                    if set.iter().any(|p| p.scope() != Scope::Org) {
+                        return Err(AppError::Validation(
+                            "Only organization permissions can be given here.".into(),
+                        ));
+                    }
+                    policy::check(actor, Action::GrantPermissions(target, *set)).map_err(denied)?;
                 }
-                policy::check(actor, Action::GrantPermissions(target, *set)).map_err(denied)?;
+                None => {
+                    // Clearing the set hands the member their role's permissions
+                    // (as this patch leaves the role): a grant like any other.
+                    let held = match custom_role_id {
+                        Some(id) => custom_role(conn, org, id, Scope::Org)?,
+                        None => role.permissions(),
+                    };
+                    policy::check(actor, Action::GrantOrgRole(target, role, held))
+                        .map_err(denied)?;
+                }
             }
         }
         own = set.map(PermissionSet::keys);
@@ -370,32 +383,18 @@ pub fn update_member(
         // Teams: the options and the actor's team rights are read only when the
         // patch touches teams or groups.
         let touches_teams = !patch.teams.is_empty() || !matches!(patch.groups, GroupsPatch::Keep);
-        let (team_options, actor_teams) = if !touches_teams {
-            (Vec::new(), Vec::new())
-        } else if actor.has(Permission::TeamsManage) {
-            (q::team_options(conn, org)?, Vec::new())
-        } else {
+        let (team_options, rights) = if touches_teams {
             (
                 q::team_options(conn, org)?,
-                actor_team_permissions(conn, actor, org)?,
+                TeamRights::load(conn, actor, org)?,
             )
-        };
-        // What the actor holds in a team: everything with teams.manage.
-        let in_team = |team: i64| {
-            if actor.has(Permission::TeamsManage) {
-                PermissionSet::scope_all(Scope::Team)
-            } else {
-                actor_teams
-                    .iter()
-                    .find(|t| t.0 == team)
-                    .map(|t| t.1)
-                    .unwrap_or_default()
-            }
+        } else {
+            (Vec::new(), TeamRights::none())
         };
         for (team, choice) in &patch.teams {
-            if !team_options.iter().any(|t| t.0 == *team) {
+            let Some(option) = team_options.iter().find(|t| t.0 == *team) else {
                 return Err(AppError::NotFound);
-            }
+            };
             let current_in_team = before_teams.iter().find(|t| t.1 == *team);
             let (new_role, new_custom, granted) = match choice {
                 Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
@@ -414,54 +413,31 @@ pub fn update_member(
             if unchanged {
                 continue;
             }
-            let in_team = in_team(*team);
             let action = TeamAction::GrantTeamPermissions {
                 target: target.account_id,
                 target_role: target.role,
                 granted,
             };
-            policy::check(actor, Action::Team(action, in_team)).map_err(denied)?;
+            policy::check(actor, Action::Team(action, rights.in_team(*team))).map_err(denied)?;
+            // An archived team's members are read-only, as on its Members tab.
+            if option.2 {
+                return Err(AppError::Conflict(crate::services::teams::ARCHIVED.into()));
+            }
             match new_role {
                 Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,
                 None => q::delete_team_membership(conn, *team, member)?,
             };
         }
 
-        // Groups: only in the member's teams, and only once they are active.
-        // (Team changes may have taken the member out of groups: read them again.)
         if !matches!(patch.groups, GroupsPatch::Keep) {
-            let teams_now = q::team_memberships_of(conn, member)?;
-            let groups_now = q::groups_of(conn, member)?;
-            let wanted = patch.groups.wanted(&groups_now);
-            for (group, tm) in &groups_now {
-                if !wanted.contains(group) {
-                    q::remove_from_group(conn, *group, *tm)?;
-                }
-            }
-            for group in wanted
-                .iter()
-                .filter(|g| !groups_now.iter().any(|(have, _)| have == *g))
-            {
-                let team = team_options
-                    .iter()
-                    .find(|t| t.3.iter().any(|(gid, _)| gid == group))
-                    .ok_or(AppError::NotFound)?;
-                if current.status != "active" {
-                    return Err(AppError::Validation(
-                        "Pending and archived members can join groups once they are active.".into(),
-                    ));
-                }
-                let tm = teams_now.iter().find(|t| t.1 == team.0).ok_or_else(|| {
-                    AppError::Validation(format!(
-                        "Add the member to the team {} before adding them to its groups.",
-                        team.1
-                    ))
-                })?;
-                let in_team = in_team(team.0);
-                policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team))
-                    .map_err(denied)?;
-                q::add_to_group(conn, *group, tm.0)?;
-            }
+            let active = current.status == "active";
+            groups::apply(
+                conn,
+                actor,
+                (org, member, active),
+                &patch.groups,
+                (&team_options, &rights),
+            )?;
         }
 
         let (teams_after, groups_after) = if touches_teams {

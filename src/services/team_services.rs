@@ -1,6 +1,8 @@
 //! Services of a team: what the services page shows (each service with the
 //! groups that provide it and thereby the members), and its use cases. Each
-//! change is one transaction with its audit event; the caller asked the policy.
+//! change is one transaction with its audit event, opened by
+//! [`crate::services::groups::open`] (which refuses an archived team); the
+//! caller asked the policy.
 
 use diesel::{Connection, PgConnection};
 use serde_json::json;
@@ -11,7 +13,7 @@ use crate::domain::{
     AccountId, Feature, OrgId, ServiceId, TeamId, TeamMembershipId,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::groups::{keep_only, modules, record, require, Modules};
+use crate::services::groups::{keep_only, modules, open, record, Modules};
 
 /// A person who provides a service through one of its groups.
 #[derive(Debug, Clone)]
@@ -105,7 +107,7 @@ pub fn create(
     description: &ServiceDescription,
 ) -> AppResult<Service> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Services])?;
+        open(conn, org, team, &[Feature::Services])?;
         if db::services::name_taken(conn, team, name.as_str(), None)? {
             return Err(duplicate(name));
         }
@@ -140,7 +142,7 @@ pub fn update(
     description: &ServiceDescription,
 ) -> AppResult<Service> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Services])?;
+        open(conn, org, team, &[Feature::Services])?;
         let before = service_or_404(conn, org.id, team, id)?;
         if db::services::name_taken(conn, team, name.as_str(), Some(id))? {
             return Err(duplicate(name));
@@ -168,7 +170,7 @@ pub fn set_active(
     active: bool,
 ) -> AppResult<Service> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Services])?;
+        open(conn, org, team, &[Feature::Services])?;
         let before = service_or_404(conn, org.id, team, id)?;
         let after = db::services::set_active(conn, id, active)?;
         record(
@@ -197,7 +199,7 @@ pub fn delete(
     id: ServiceId,
 ) -> AppResult<Service> {
     conn.transaction(|conn| {
-        require(conn, org, &[Feature::Services])?;
+        open(conn, org, team, &[Feature::Services])?;
         let service = service_or_404(conn, org.id, team, id)?;
         let groups = db::services::group_names_of(conn, id)?;
         db::services::delete(conn, id)?;

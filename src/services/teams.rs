@@ -58,7 +58,7 @@ fn lock(conn: &mut PgConnection, org: OrgId, team: TeamId) -> AppResult<Team> {
 }
 
 /// The team, locked, refusing changes while it is archived.
-fn lock_editable(conn: &mut PgConnection, org: OrgId, team: TeamId) -> AppResult<Team> {
+pub(crate) fn lock_editable(conn: &mut PgConnection, org: OrgId, team: TeamId) -> AppResult<Team> {
     let team = lock(conn, org, team)?;
     if team.is_archived() {
         return Err(AppError::Conflict(ARCHIVED.into()));

@@ -6,7 +6,7 @@
 mod shared;
 mod views;
 
-pub use shared::{change_and_load, parse_choice, Controls, Outcome};
+pub use shared::{allow_change, change_and_load, parse_choice, Controls, Outcome};
 pub use views::{card_message, CardError};
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -140,8 +140,9 @@ async fn show(
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
     let only = id.filter(|_| is_htmx(req));
+    let with_candidates = allow_change(tctx, TeamAction::ManageGroups).is_ok();
     let view = db::run(pool, move |conn| {
-        let view = groups_service::load(conn, &org, team, only)?;
+        let view = groups_service::load(conn, &org, team, only, with_candidates)?;
         // The whole tab for one group still needs it to be one of the team's.
         match id {
             Some(id) if !view.cards.iter().any(|c| c.group.id == id) => Err(AppError::NotFound),
@@ -183,7 +184,7 @@ pub async fn groups_create(
     tctx: TeamContext,
     form: web::Form<NameForm>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageGroups)?;
+    allow_change(&tctx, TeamAction::ManageGroups)?;
     let name = parse_name(&form);
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::create(conn, actor, org, team, &name?)
@@ -219,7 +220,7 @@ pub async fn groups_edit(
     tctx: TeamContext,
     path: web::Path<GroupPath>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageGroups)?;
+    allow_change(&tctx, TeamAction::ManageGroups)?;
     let (org, team, id) = (tctx.ctx.org.clone(), tctx.team.id, GroupId(path.group));
     let group = db::run(&pool, move |conn| {
         groups_service::require(conn, &org, &[Feature::Groups])?;
@@ -244,7 +245,7 @@ pub async fn groups_rename(
     path: web::Path<GroupPath>,
     form: web::Form<NameForm>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageGroups)?;
+    allow_change(&tctx, TeamAction::ManageGroups)?;
     let (id, name) = (GroupId(path.group), parse_name(&form));
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::rename(conn, actor, org, team, id, &name?)
@@ -278,7 +279,7 @@ pub async fn groups_delete(
     tctx: TeamContext,
     path: web::Path<GroupPath>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageGroups)?;
+    allow_change(&tctx, TeamAction::ManageGroups)?;
     let id = GroupId(path.group);
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::delete(conn, actor, org, team, id)
@@ -286,11 +287,7 @@ pub async fn groups_delete(
     let htmx = is_htmx(&req);
     let outcome =
         change_and_load(&pool, &tctx, htmx, &[Feature::Groups], change, loader(None)).await?;
-    let Outcome::Done(group, view) = outcome else {
-        return Err(AppError::unexpected(anyhow::anyhow!(
-            "deleting a group has no refusal"
-        )));
-    };
+    let (group, view) = outcome.done()?;
     let message = format!("Group “{}” deleted.", group.name);
     match view {
         Some(view) => {
@@ -319,7 +316,7 @@ where
         + Send
         + 'static,
 {
-    tctx.allow(TeamAction::ManageGroups)?;
+    allow_change(tctx, TeamAction::ManageGroups)?;
     let htmx = is_htmx(req);
     let load = loader(htmx.then_some(id));
     let outcome = change_and_load(pool, tctx, htmx, needs, change, load).await?;

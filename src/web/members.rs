@@ -367,7 +367,7 @@ fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
 }
 
 async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> AppResult<EditForm> {
-    let (org, actor) = (ctx.org.id, ctx.actor);
+    let (org, actor, organization) = (ctx.org.id, ctx.actor, ctx.org.clone());
     let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
     db::run(pool, move |conn| {
         let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
@@ -377,7 +377,10 @@ async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> App
         let mut roles = db::roles::list_for_org(conn, org, Scope::Org)?;
         roles.extend(db::roles::list_for_org(conn, org, Scope::Team)?);
         let teams = q::team_options(conn, org)?;
-        Ok(edit_form(&row, &actor, owners, &roles, &teams))
+        let rights = svc::TeamRights::load(conn, &actor, org)?;
+        let groups_on = crate::services::groups::modules(conn, &organization)?.groups;
+        let groups = (&rights, groups_on);
+        Ok(edit_form(&row, &actor, owners, &roles, &teams, groups))
     })
     .await
 }

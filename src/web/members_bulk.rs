@@ -5,7 +5,7 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::db::{self, members as q, PgPool};
-use crate::domain::MembershipId;
+use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
@@ -78,6 +78,10 @@ pub async fn members_bulk(
     ctx: OrgContext,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    // Each row's answer names the member: only someone who sees every member
+    // may ask, or the endpoint would tell names to anyone holding ids.
+    policy::check(&ctx.actor, policy::Action::ViewMembers)
+        .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
     let fields = pairs(&body);
     let ids: Vec<MembershipId> = fields
         .iter()

@@ -5,6 +5,8 @@ use crate::db::members::{MemberRow, TeamOption};
 use crate::db::roles::CustomRole;
 use crate::domain::policy::{self, Action, Actor, Target};
 use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+use crate::services::groups::GROUPS_OFF;
+use crate::services::members::{groups_locked, GroupsLocked, TeamRights};
 
 #[derive(Debug, Clone)]
 pub struct Chip {
@@ -126,12 +128,17 @@ pub struct EditForm {
     pub error: Option<String>,
 }
 
+/// What the actor may do with groups in the member form: their team rights,
+/// and whether the Groups feature is on.
+pub type GroupAccess<'a> = (&'a TeamRights, bool);
+
 pub fn edit_form(
     row: &MemberRow,
     actor: &Actor,
     active_owners: i64,
     roles: &[CustomRole],
     teams: &[TeamOption],
+    (rights, groups_on): GroupAccess<'_>,
 ) -> EditForm {
     let member = member_view(row, actor, active_owners);
     let target = target_of(row, active_owners);
@@ -194,6 +201,8 @@ pub fn edit_form(
         })
         .collect();
     let group_ids: Vec<i64> = row.groups.iter().map(|g| g.group_id).collect();
+    let pending = (row.status != "active")
+        .then_some("Pending members can join groups once they accept their invitation.");
     let team_roles: Vec<&CustomRole> = roles
         .iter()
         .filter(|r| r.scope == Scope::Team.as_str())
@@ -201,7 +210,7 @@ pub fn edit_form(
     let teams = teams
         .iter()
         .filter(|(id, _, archived, _)| !archived || in_teams.iter().any(|t| t.0 == *id))
-        .map(|(id, name, _, groups)| {
+        .map(|team @ (id, name, _, groups)| {
             let current = in_teams
                 .iter()
                 .find(|t| t.0 == *id)
@@ -225,16 +234,16 @@ pub fn edit_form(
                 label: format!("{} (custom)", role.name),
                 denied: None,
             }));
-            let pending = row.status != "active";
+            let denied = groups_locked(actor, rights, team, groups_on)
+                .map(GroupsLocked::reason)
+                .or(pending);
             let groups = groups
                 .iter()
                 .map(|(gid, gname)| Choice {
                     value: gid.to_string(),
                     label: gname.clone(),
                     selected: group_ids.contains(gid),
-                    denied: pending.then_some(
-                        "Pending members can join groups once they accept their invitation.",
-                    ),
+                    denied,
                 })
                 .collect();
             TeamEdit {
@@ -245,8 +254,7 @@ pub fn edit_form(
             }
         })
         .collect();
-    let groups_note = (row.status != "active")
-        .then_some("Pending members can join groups once they accept their invitation.");
+    let groups_note = if groups_on { pending } else { Some(GROUPS_OFF) };
     EditForm {
         member,
         roles: role_choices,

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::team_services as service_uc;
 use crate::web::context::{flash, TeamContext};
 use crate::web::forms::FormErrors;
-use crate::web::groups::{change_and_load, Outcome};
+use crate::web::groups::{allow_change, change_and_load, Outcome};
 use crate::web::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
 use views::{loader, render_edit, render_services, row, row_done, section, services_path};
 
@@ -176,7 +176,7 @@ pub async fn services_create(
     tctx: TeamContext,
     form: web::Form<ServiceFormData>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageServices)?;
+    allow_change(&tctx, TeamAction::ManageServices)?;
     let parsed = form.parse();
     let values = invalid(&parsed);
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
@@ -212,7 +212,7 @@ pub async fn services_edit(
     tctx: TeamContext,
     path: web::Path<ServicePath>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageServices)?;
+    allow_change(&tctx, TeamAction::ManageServices)?;
     let (org, team, id) = (tctx.ctx.org.clone(), tctx.team.id, ServiceId(path.service));
     let service = crate::db::run(&pool, move |conn| {
         crate::services::groups::require(conn, &org, NEEDS)?;
@@ -237,7 +237,7 @@ pub async fn services_update(
     path: web::Path<ServicePath>,
     form: web::Form<ServiceFormData>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageServices)?;
+    allow_change(&tctx, TeamAction::ManageServices)?;
     let id = ServiceId(path.service);
     let parsed = form.parse();
     let values = invalid(&parsed);
@@ -275,7 +275,7 @@ pub async fn services_toggle(
     path: web::Path<ServicePath>,
     form: web::Form<ActiveForm>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageServices)?;
+    allow_change(&tctx, TeamAction::ManageServices)?;
     let id = ServiceId(path.service);
     let active = match form.active.as_str() {
         "true" => true,
@@ -290,13 +290,10 @@ pub async fn services_toggle(
         service_uc::set_active(conn, actor, org, team, id, active)
     };
     let htmx = is_htmx(&req);
-    match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await? {
-        Outcome::Done(service, view) => {
-            let state = if service.active { "active" } else { "inactive" };
-            row_done(&tctx, id, format!("{} is now {state}.", service.name), view)
-        }
-        Outcome::Refused(_, message, _) => Err(AppError::Validation(message)),
-    }
+    let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await?;
+    let (service, view) = outcome.done()?;
+    let state = if service.active { "active" } else { "inactive" };
+    row_done(&tctx, id, format!("{} is now {state}.", service.name), view)
 }
 
 pub async fn services_delete(
@@ -305,17 +302,14 @@ pub async fn services_delete(
     tctx: TeamContext,
     path: web::Path<ServicePath>,
 ) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageServices)?;
+    allow_change(&tctx, TeamAction::ManageServices)?;
     let id = ServiceId(path.service);
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         service_uc::delete(conn, actor, org, team, id)
     };
     let htmx = is_htmx(&req);
-    let (service, view) =
-        match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await? {
-            Outcome::Done(service, view) => (service, view),
-            Outcome::Refused(_, message, _) => return Err(AppError::Validation(message)),
-        };
+    let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await?;
+    let (service, view) = outcome.done()?;
     let message = format!("Service “{}” deleted.", service.name);
     match view {
         Some(view) => {

@@ -3,7 +3,7 @@
 //! 404) and the members page's one-query lookup of groups and services.
 
 mod rules;
-mod scene;
+pub mod scene;
 mod services;
 
 use reqwest::StatusCode;

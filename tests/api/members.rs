@@ -19,7 +19,7 @@ pub async fn seed(app: &TestApp, org: i64, members: i64, teams: i64) {
     .await;
 }
 
-async fn membership_id(app: &TestApp, email: &str) -> i64 {
+pub async fn membership_id(app: &TestApp, email: &str) -> i64 {
     app.count(&format!(
         "SELECT m.id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = '{email}'"
     ))
@@ -846,7 +846,7 @@ async fn two_managers_saving_the_same_row_many_times_at_once_leave_every_change_
 }
 
 /// Creates the organization's org-scope custom role "Auditor"; its id.
-async fn auditor_role(app: &TestApp, org: i64) -> i64 {
+pub async fn auditor_role(app: &TestApp, org: i64) -> i64 {
     app.query(move |conn| {
         use diesel::connection::SimpleConnection;
         conn.batch_execute(&format!(

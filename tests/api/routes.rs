@@ -292,10 +292,11 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("GET", "/invite/{token}", [S404; 7]),
         ("POST", "/invite/{token}", [S404; 7]),
         ("GET", "/orgs/{org}/members", member_page),
+        // Its answer names each member: only those who see every member may ask.
         (
             "POST",
             "/orgs/{org}/members/bulk",
-            [S422, S422, S422, S422, S422, S404, SignIn],
+            [S422, S422, S422, S403, S403, S404, SignIn],
         ),
         (
             "POST",

@@ -9,26 +9,44 @@ use crate::db::{self, organizations::Organization, PgPool};
 use crate::domain::{policy::TeamAction, AccountId, Feature, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::groups as groups_service;
+use crate::services::teams::ARCHIVED;
 use crate::web::context::TeamContext;
 
 /// Whether the viewer may change things on a tab and, when not, the reason the
-/// disabled controls show: a switched-off module first, then the policy's word.
+/// disabled controls show: a switched-off module first, then an archived team,
+/// then the policy's word.
 pub struct Controls {
     pub allowed: bool,
     pub reason: String,
+    /// Whether the tab shows its controls at all: an archived team's tabs are
+    /// read-only, like the rest of it, and show none.
+    pub shown: bool,
 }
 
 impl Controls {
     pub fn new(tctx: &TeamContext, action: TeamAction, off: Option<&str>) -> Self {
-        let refused = match off {
+        let archived = tctx.team.is_archived();
+        let refused = match off.or(archived.then_some(ARCHIVED)) {
             Some(reason) => Some(reason.to_owned()),
             None => tctx.allow(action).err().map(|e| e.to_string()),
         };
         Self {
             allowed: refused.is_none(),
             reason: refused.unwrap_or_default(),
+            shown: !archived,
         }
     }
+}
+
+/// Asks the policy about a change on a tab (403 with its reason), then refuses
+/// it while the team is archived (409), as the team's settings and members are.
+/// The use case checks the archive again under the team's lock.
+pub fn allow_change(tctx: &TeamContext, action: TeamAction) -> AppResult<()> {
+    tctx.allow(action)?;
+    if tctx.team.is_archived() {
+        return Err(AppError::Conflict(ARCHIVED.into()));
+    }
+    Ok(())
 }
 
 /// What came of a change: done (with the view to show when htmx swaps a
@@ -37,6 +55,18 @@ impl Controls {
 pub enum Outcome<T, V> {
     Done(T, Option<V>),
     Refused(StatusCode, String, V),
+}
+
+impl<T, V> Outcome<T, V> {
+    /// For a change with no form to show again: what was done, or the refusal
+    /// as the error it was (a conflict, such as an archived team, stays a 409).
+    pub fn done(self) -> AppResult<(T, Option<V>)> {
+        match self {
+            Self::Done(done, view) => Ok((done, view)),
+            Self::Refused(StatusCode::CONFLICT, message, _) => Err(AppError::Conflict(message)),
+            Self::Refused(_, message, _) => Err(AppError::Validation(message)),
+        }
+    }
 }
 
 /// Runs a change and, in the same blocking call, loads what the response shows:

@@ -218,12 +218,13 @@ pub(super) fn card_response(
     }
 }
 
-/// Loads all groups for a page or the section, only `group` for its card.
+/// Loads all groups for a page or the section, only `group` for its card,
+/// after a change (so with candidates: the actor may add them).
 pub(super) fn loader(
     htmx_card: Option<GroupId>,
 ) -> impl FnOnce(&mut PgConnection, &Organization, TeamId) -> AppResult<GroupsView> + Send + 'static
 {
-    move |conn, org, team| groups_service::load(conn, org, team, htmx_card)
+    move |conn, org, team| groups_service::load(conn, org, team, htmx_card, true)
 }
 
 /// The `#groups` section after a change that adds or removes a card.
