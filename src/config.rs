@@ -20,6 +20,9 @@ pub struct Settings {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub smtp: Option<SmtpSettings>,
+    /// Without SMTP, log each email's link (`ROSTER_DEV_LOG_LINKS`, off): for
+    /// development only, since the log then holds working invitation and reset links.
+    pub dev_log_links: bool,
     /// Folder for `.eml` files when no SMTP server is configured (`ROSTER_MAIL_DIR`).
     pub mail_dir: PathBuf,
     pub mail_from: String,
@@ -144,6 +147,9 @@ impl Settings {
             }),
             _ => None,
         };
+        if let Some(smtp) = &smtp {
+            check_smtp_auth(smtp, flag("ROSTER_SMTP_ALLOW_INSECURE_AUTH"))?;
+        }
         Ok(Self {
             bind,
             database_url: var_or("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -156,6 +162,7 @@ impl Settings {
                 12 * 3600,
             )?),
             smtp,
+            dev_log_links: flag("ROSTER_DEV_LOG_LINKS"),
             mail_dir: PathBuf::from(var_or("ROSTER_MAIL_DIR", "target/mail")),
             mail_from: var_or("ROSTER_MAIL_FROM", "Roster <roster@localhost>"),
             outbox_poll: Duration::from_millis(number("ROSTER_OUTBOX_POLL_MS", 1000)?),
@@ -175,12 +182,7 @@ impl Settings {
             password_reset_ttl: Duration::from_secs(
                 60 * number("ROSTER_PASSWORD_RESET_TTL_MINUTES", 60)?,
             ),
-            trust_proxy: matches!(
-                var_or("ROSTER_TRUST_PROXY", "")
-                    .to_ascii_lowercase()
-                    .as_str(),
-                "1" | "true" | "yes"
-            ),
+            trust_proxy: flag("ROSTER_TRUST_PROXY"),
             limits: RateLimits::from_env()?,
         })
     }
@@ -189,6 +191,27 @@ impl Settings {
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
     }
+}
+
+/// Credentials over `ROSTER_SMTP_TLS=none` would cross the network in clear
+/// text: refused unless `ROSTER_SMTP_ALLOW_INSECURE_AUTH` says so.
+fn check_smtp_auth(smtp: &SmtpSettings, allow_insecure: bool) -> anyhow::Result<()> {
+    let has_credentials = smtp.username.is_some() || smtp.password.is_some();
+    if smtp.tls == SmtpTls::None && has_credentials && !allow_insecure {
+        bail!(
+            "ROSTER_SMTP_USERNAME/ROSTER_SMTP_PASSWORD are set with ROSTER_SMTP_TLS=none: the \
+             password would be sent unencrypted. Use ROSTER_SMTP_TLS=starttls or tls, or set \
+             ROSTER_SMTP_ALLOW_INSECURE_AUTH=true for a server on a trusted network."
+        );
+    }
+    Ok(())
+}
+
+fn flag(name: &str) -> bool {
+    matches!(
+        var_or(name, "").trim().to_ascii_lowercase().as_str(),
+        "1" | "true" | "yes"
+    )
 }
 
 fn var_or(name: &str, default: &str) -> String {
@@ -202,5 +225,39 @@ fn number<T: std::str::FromStr>(name: &str, default: T) -> anyhow::Result<T> {
             .parse()
             .map_err(|_| anyhow::anyhow!("{name} must be a whole number, not {raw:?}")),
         Err(_) => Ok(default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smtp(tls: SmtpTls, username: Option<&str>) -> SmtpSettings {
+        SmtpSettings {
+            host: "mail.example".into(),
+            port: 25,
+            tls,
+            username: username.map(str::to_owned),
+            password: username.map(|_| "secret".to_owned()),
+        }
+    }
+
+    #[test]
+    fn smtp_credentials_without_tls_are_refused_unless_explicitly_allowed() {
+        let err = check_smtp_auth(&smtp(SmtpTls::None, Some("roster")), false).unwrap_err();
+        assert!(err.to_string().contains("ROSTER_SMTP_ALLOW_INSECURE_AUTH"));
+        assert!(
+            !err.to_string().contains("secret"),
+            "the password is never printed"
+        );
+        assert!(check_smtp_auth(&smtp(SmtpTls::None, Some("roster")), true).is_ok());
+        assert!(check_smtp_auth(&smtp(SmtpTls::None, None), false).is_ok());
+        assert!(check_smtp_auth(&smtp(SmtpTls::StartTls, Some("roster")), false).is_ok());
+        assert!(check_smtp_auth(&smtp(SmtpTls::Tls, Some("roster")), false).is_ok());
+    }
+
+    #[test]
+    fn links_are_not_logged_unless_the_development_flag_is_on() {
+        assert!(!Settings::from_env().unwrap().dev_log_links);
     }
 }

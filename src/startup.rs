@@ -27,7 +27,7 @@ pub struct Application {
     pool: PgPool,
     /// The outbox worker; stopped when the server stops.
     worker: tokio::task::JoinHandle<()>,
-    /// The invitation upkeep job; stopped with the server too.
+    /// The upkeep job (invitations, purges); stopped with the server too.
     upkeep: tokio::task::JoinHandle<()>,
 }
 
@@ -54,7 +54,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let key = cookie_key(&pool).await?;
         let worker = crate::mail::worker::spawn(pool.clone(), &settings)?;
-        let upkeep = crate::services::invitations::upkeep::spawn(pool.clone(), &settings);
+        let upkeep = crate::services::upkeep::spawn(pool.clone(), &settings);
         let server = run(listener, pool.clone(), settings, key)?;
         Ok(Self {
             port,
@@ -131,6 +131,7 @@ fn run(
     let setup_done = web::Data::new(mw::SetupDone::default());
     let search_counts = web::Data::new(db::members::SearchCounts::default());
     let settings = web::Data::new(settings);
+    let anonymous_tokens = web::Data::new(csrf::AnonymousTokens::new(&key, secure));
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name(if secure {
@@ -155,6 +156,7 @@ fn run(
             .app_data(setup_done.clone())
             .app_data(search_counts.clone())
             .app_data(settings.clone())
+            .app_data(anonymous_tokens.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::MAX_FORM_BYTES)

@@ -53,8 +53,29 @@ pub fn window_started_at(conn: &mut PgConnection, key: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// Forgets windows that ended before `before`.
-pub fn delete_older_than(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(rate_limits::table.filter(rate_limits::window_started_at.lt(before)))
-        .execute(conn)
+/// Forgets windows that began before `before`, at most `limit` of them;
+/// returns how many.
+pub fn delete_older_than(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<usize> {
+    delete_windows_before(conn, "rate_limits", before, limit)
+}
+
+/// For a table of counters by `key` with a `window_started_at` (this one and
+/// `signin_failures`): deletes up to `limit` windows begun before `before`.
+pub(super) fn delete_windows_before(
+    conn: &mut PgConnection,
+    table: &'static str,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<usize> {
+    diesel::sql_query(format!(
+        "DELETE FROM {table} WHERE key IN
+             (SELECT key FROM {table} WHERE window_started_at < $1 LIMIT $2)"
+    ))
+    .bind::<Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .execute(conn)
 }

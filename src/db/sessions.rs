@@ -201,16 +201,21 @@ pub fn delete_all_for_account(
     }
 }
 
+/// Deletes sessions idle past their expiry or created before `created_before`
+/// (past their absolute lifetime) as of `now`, at most `limit` of them; returns how many.
 pub fn delete_expired(
     conn: &mut PgConnection,
+    now: DateTime<Utc>,
     created_before: DateTime<Utc>,
+    limit: i64,
 ) -> QueryResult<usize> {
-    diesel::delete(
-        sessions::table.filter(
-            sessions::expires_at
-                .lt(diesel::dsl::now)
-                .or(sessions::created_at.lt(created_before)),
-        ),
+    use diesel::sql_types::{BigInt, Timestamptz};
+    diesel::sql_query(
+        "DELETE FROM sessions WHERE id IN
+             (SELECT id FROM sessions WHERE expires_at < $1 OR created_at < $2 LIMIT $3)",
     )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(created_before)
+    .bind::<BigInt, _>(limit)
     .execute(conn)
 }

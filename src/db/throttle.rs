@@ -56,3 +56,13 @@ pub fn record_failure(
 pub fn clear(conn: &mut PgConnection, key: &str) -> QueryResult<usize> {
     diesel::delete(signin_failures::table.find(key)).execute(conn)
 }
+
+/// Forgets counters whose window began before `before`, at most `limit` of
+/// them; returns how many.
+pub fn delete_older_than(
+    conn: &mut PgConnection,
+    before: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<usize> {
+    super::rate_limits::delete_windows_before(conn, "signin_failures", before, limit)
+}

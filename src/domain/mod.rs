@@ -15,7 +15,7 @@ pub use features::{Feature, Plan};
 pub use ids::{
     AccountId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId, TeamMembershipId,
 };
-pub use names::{DisplayName, EmailAddress, OrgName, Password, SeatCount};
+pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
 pub use roles::{MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole};
 
 /// A membership's effective permissions: its own set when it has one, else its

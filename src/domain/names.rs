@@ -75,6 +75,35 @@ impl EmailAddress {
     }
 }
 
+/// What a search box sent: trimmed, bounded, no control characters (PostgreSQL
+/// refuses NUL in text, and no name or address holds the others). Every search
+/// field parses through this, so they all refuse the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchText(String);
+
+impl SearchText {
+    pub fn parse(raw: &str, max_chars: usize) -> Result<Self, Invalid> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > max_chars {
+            return Err(Invalid::new(format!(
+                "Search for at most {max_chars} characters."
+            )));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(Invalid::new(
+                "Search text cannot contain control characters.",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const PASSWORD_MAX_CHARS: usize = 1024;
 
@@ -152,6 +181,17 @@ mod tests {
             OrgName::parse("<script>x</script>").unwrap().as_str(),
             "<script>x</script>"
         );
+    }
+
+    #[test]
+    fn searches_are_trimmed_bounded_and_free_of_control_characters() {
+        assert_eq!(SearchText::parse("  ada ", 10).unwrap().as_str(), "ada");
+        assert_eq!(SearchText::parse("", 10).unwrap().as_str(), "");
+        assert!(SearchText::parse(&"x".repeat(11), 10).is_err());
+        for bad in ["a\0b", "\0", "tab\there", "line\nbreak", "\u{7f}"] {
+            let Invalid(message) = SearchText::parse(bad, 10).unwrap_err();
+            assert_eq!(message, "Search text cannot contain control characters.");
+        }
     }
 
     #[test]

@@ -79,6 +79,13 @@ fn one_line(subject: &str) -> String {
         .to_owned()
 }
 
+/// Text a person wrote, as an email shows it: without control characters, so
+/// that it can never hold [`TOKEN_PLACEHOLDER`] (the names' newtypes refuse
+/// them too; this holds for whatever is already stored).
+fn plain(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
 fn format_expiry(expires: chrono::DateTime<chrono::Utc>) -> String {
     expires.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -91,10 +98,11 @@ pub fn invitation(
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
     let (link, expires) = (invite_link(public_url), format_expiry(expires));
+    let (org, inviter, role) = (plain(org), plain(inviter), plain(role));
     let e = InvitationFields {
-        org,
-        inviter,
-        role,
+        org: &org,
+        inviter: &inviter,
+        role: &role,
         link: &link,
         expires: &expires,
     };
@@ -133,10 +141,11 @@ pub fn reminder(
     expires: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<Rendered> {
     let (link, expires) = (invite_link(public_url), format_expiry(expires));
+    let (org, inviter, role) = (plain(org), plain(inviter), plain(role));
     let e = InvitationFields {
-        org,
-        inviter,
-        role,
+        org: &org,
+        inviter: &inviter,
+        role: &role,
         link: &link,
         expires: &expires,
     };
@@ -156,6 +165,7 @@ pub fn password_reset(
 ) -> AppResult<Rendered> {
     let link = link_with_placeholder(public_url, "/password/reset/");
     let expires = format_expiry(expires);
+    let (name, email) = (&plain(name), &plain(email));
     Ok(Rendered {
         subject: one_line(&ResetSubject.render()?),
         text: ResetText {

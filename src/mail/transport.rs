@@ -1,7 +1,7 @@
 //! Where messages go: an SMTP server configured by environment (no TLS,
 //! STARTTLS or implicit TLS, optional credentials), or, with none configured,
-//! `.eml` files in the mail folder with the accept link logged, so the first
-//! run works without a mail server.
+//! `.eml` files in the mail folder (the link logged too only with
+//! `ROSTER_DEV_LOG_LINKS`), so the first run works without a mail server.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -24,6 +24,8 @@ enum Kind {
     Files {
         transport: AsyncFileTransport<Tokio1Executor>,
         dir: PathBuf,
+        /// `ROSTER_DEV_LOG_LINKS`: the log then holds working links.
+        log_links: bool,
     },
 }
 
@@ -77,6 +79,7 @@ impl Mailer {
                 Kind::Files {
                     transport: AsyncFileTransport::new(&settings.mail_dir),
                     dir: settings.mail_dir.clone(),
+                    log_links: settings.dev_log_links,
                 }
             }
         };
@@ -101,11 +104,17 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            Kind::Files { transport, dir } => {
+            Kind::Files {
+                transport,
+                dir,
+                log_links,
+            } => {
                 let id = transport.send(message).await.map_err(|e| e.to_string())?;
+                // A link in the log signs anyone who reads the log in: only on request.
+                let link = out.link.as_deref().filter(|_| *log_links).unwrap_or("-");
                 tracing::info!(
                     file = %dir.join(format!("{id}.eml")).display(),
-                    link = out.link.as_deref().unwrap_or("-"),
+                    link,
                     "no SMTP server configured: email written to a file"
                 );
                 Ok(())

@@ -15,7 +15,7 @@ use crate::db::rate_limits as q;
 use crate::domain::{AccountId, OrgId};
 use crate::error::{AppError, AppResult};
 
-const WINDOW_SECS: i64 = 3600;
+pub const WINDOW_SECS: i64 = 3600;
 
 /// One counter: its key, how many hits it allows per window, and how a refusal reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,10 +157,7 @@ pub fn hit(conn: &mut PgConnection, buckets: &[Bucket], n: usize) -> AppResult<(
                 retry_after: left as u64,
             });
         }
-        // Now and then, forget windows long over, so the table stays small.
-        if rand::random::<u8>() == 0 {
-            q::delete_older_than(conn, window_start)?;
-        }
+        // The upkeep job forgets windows long over (`services::upkeep`).
         Ok(())
     })
 }

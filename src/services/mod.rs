@@ -13,3 +13,4 @@ pub mod passwords;
 pub mod roles;
 pub mod team_services;
 pub mod teams;
+pub mod upkeep;

@@ -254,7 +254,9 @@ pub async fn signin_submit(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref()).unwrap_or_default();
-    if form.validate().is_err() {
+    // No account's address holds a control character (and PostgreSQL refuses
+    // NUL), so such an address is a wrong answer without asking the database.
+    if form.validate().is_err() || form.email.chars().any(char::is_control) {
         return render_signin(
             &req,
             &session,

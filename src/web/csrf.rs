@@ -1,22 +1,38 @@
 //! CSRF protection for every unsafe request, in one middleware: a cross-site
-//! `Origin` or `Sec-Fetch-Site` is refused, and a synchronizer token tied to the
-//! session must come in the `X-CSRF-Token` header (htmx) or the `csrf_token`
-//! form field (plain forms, urlencoded or multipart).
+//! `Origin` or `Sec-Fetch-Site` is refused, and a token must come in the
+//! `X-CSRF-Token` header (htmx) or the `csrf_token` form field (plain forms,
+//! urlencoded or multipart).
+//!
+//! Two kinds of token, one rule each, and the guard picks by the session:
+//! - signed in: a synchronizer token kept in the session (renewed at sign-in);
+//! - anonymous: a signed double-submit token, an HMAC of a random value that the
+//!   visitor holds in its own cookie, keyed by a key derived from the cookie key.
+//!   Nothing is stored on the server, so an anonymous visitor loading a form
+//!   page never makes actix-session write a session row.
+//!
+//! The guard knows which token it expects before it reads any body: a request
+//! with neither a session token nor the anonymous cookie is refused at once, and
+//! an anonymous form may be no larger than [`MAX_FORM_BYTES`].
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::{
     body::{EitherBody, MessageBody},
+    cookie::{Cookie, Key, SameSite},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{header, Method},
     middleware::Next,
-    web::Bytes,
+    web::{self, Bytes},
     Error, HttpMessage,
 };
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
-use crate::web::upload;
+use crate::web::{session_store::ACCOUNT_ID, upload};
 
 const SESSION_KEY: &str = "csrf";
 pub const HEADER: &str = "X-CSRF-Token";
@@ -24,14 +40,102 @@ pub const FIELD: &str = "csrf_token";
 /// Forms are small; anything larger is refused before it is read.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
-/// The session's token, created on first use.
+/// Signs anonymous visitors' tokens: app data, built from the cookie key.
+pub struct AnonymousTokens {
+    key: Vec<u8>,
+    cookie_name: &'static str,
+    secure: bool,
+}
+
+impl AnonymousTokens {
+    pub fn new(cookie_key: &Key, secure: bool) -> Self {
+        // A key of its own, so a token is never a MAC some cookie also carries.
+        let key = mac(cookie_key.master(), b"roster anonymous csrf v1");
+        Self {
+            key,
+            // `__Host-` stops a sibling subdomain from planting its own value.
+            cookie_name: if secure {
+                "__Host-roster-csrf"
+            } else {
+                "roster-csrf"
+            },
+            secure,
+        }
+    }
+
+    fn token(&self, nonce: &str) -> String {
+        hex::encode(mac(&self.key, nonce.as_bytes()))
+    }
+
+    fn cookie(&self, nonce: String) -> Cookie<'static> {
+        Cookie::build(self.cookie_name, nonce)
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .finish()
+    }
+}
+
+fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
+    // HMAC takes keys of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// This request's anonymous visitor: the value its cookie holds (or one made
+/// for it while rendering, sent back as a cookie by the guard).
+struct Visitor {
+    tokens: web::Data<AnonymousTokens>,
+    nonce: Option<String>,
+    minted: bool,
+}
+
+tokio::task_local! {
+    static VISITOR: Rc<RefCell<Visitor>>;
+}
+
+fn signed_in(session: &Session) -> bool {
+    matches!(session.get::<i64>(ACCOUNT_ID), Ok(Some(_)))
+}
+
+/// The token a form on this page carries: the session's for a signed-in
+/// account, else the anonymous visitor's (see the module docs).
 pub fn token(session: &Session) -> String {
+    if !signed_in(session) {
+        let anonymous = VISITOR.try_with(|visitor| {
+            let mut visitor = visitor.borrow_mut();
+            let nonce = match visitor.nonce.clone() {
+                Some(nonce) => nonce,
+                None => {
+                    let nonce = new_secret();
+                    visitor.nonce = Some(nonce.clone());
+                    visitor.minted = true;
+                    nonce
+                }
+            };
+            visitor.tokens.token(&nonce)
+        });
+        if let Ok(token) = anonymous {
+            return token;
+        }
+    }
+    session_token(session)
+}
+
+/// The session's synchronizer token, created on first use.
+fn session_token(session: &Session) -> String {
     if let Ok(Some(token)) = session.get::<String>(SESSION_KEY) {
         return token;
     }
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = new_secret();
     // Inserting a String cannot fail to serialize.
     let _ = session.insert(SESSION_KEY, &token);
     token
@@ -82,7 +186,58 @@ fn form_token(body: &[u8]) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
+/// The anonymous cookie's value, when it looks like one we made.
+fn nonce_in(req: &ServiceRequest, tokens: &AnonymousTokens) -> Option<String> {
+    let cookie = req.cookie(tokens.cookie_name)?;
+    let value = cookie.value();
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit())).then(|| value.to_owned())
+}
+
 pub async fn guard<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    let Some(tokens) = req.app_data::<web::Data<AnonymousTokens>>().cloned() else {
+        let err = AppError::unexpected(anyhow::anyhow!("no CSRF key configured"));
+        return Ok(req.error_response(err).map_into_right_body());
+    };
+    let visitor = Rc::new(RefCell::new(Visitor {
+        nonce: nonce_in(&req, &tokens),
+        tokens,
+        minted: false,
+    }));
+    let res = VISITOR.scope(visitor.clone(), check(req, next)).await;
+    let visitor = visitor.borrow();
+    match (res, &visitor.nonce) {
+        (Ok(mut res), Some(nonce)) if visitor.minted => {
+            res.response_mut()
+                .add_cookie(&visitor.tokens.cookie(nonce.clone()))
+                .map_err(|e| AppError::unexpected(anyhow::anyhow!("{e}")))?;
+            Ok(res)
+        }
+        (res, _) => res,
+    }
+}
+
+/// The token this request must carry, or `None` when it can carry none that
+/// would do; and the largest body that may be read to find it.
+fn expected(req: &ServiceRequest) -> (Option<String>, usize) {
+    let session = req.get_session();
+    if signed_in(&session) {
+        let token = session.get::<String>(SESSION_KEY).ok().flatten();
+        return (token, body_limit(req));
+    }
+    let token = VISITOR
+        .try_with(|v| {
+            let v = v.borrow();
+            v.nonce.as_deref().map(|nonce| v.tokens.token(nonce))
+        })
+        .ok()
+        .flatten();
+    (token, MAX_FORM_BYTES)
+}
+
+async fn check<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
@@ -96,13 +251,16 @@ pub async fn guard<B: MessageBody>(
         let err = AppError::forbidden("Cross-site requests are not accepted.");
         return Ok(req.error_response(err).map_into_right_body());
     }
-    let expected = req.get_session().get::<String>(SESSION_KEY).ok().flatten();
+    // Decided before any body is read: nothing a request without a session
+    // or the anonymous cookie sends is ever buffered.
+    let (Some(expected), limit) = expected(&req) else {
+        return Ok(req.error_response(AppError::Csrf).map_into_right_body());
+    };
     let header_token = req
         .headers()
         .get(HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let limit = body_limit(&req);
     let sent = match header_token {
         Some(token) => Some(token),
         None if req.content_type() == "application/x-www-form-urlencoded"
@@ -123,8 +281,8 @@ pub async fn guard<B: MessageBody>(
         }
         None => None,
     };
-    match (expected, sent) {
-        (Some(expected), Some(sent)) if constant_time_eq(&expected, &sent) => next
+    match sent {
+        Some(sent) if constant_time_eq(&expected, &sent) => next
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body),

@@ -71,13 +71,9 @@ impl ListState {
             page: 1,
             ..Self::default()
         };
-        let search = raw.q.trim();
-        if search.chars().count() > MAX_SEARCH {
-            state.error = Some(format!("Search for at most {MAX_SEARCH} characters."));
-        } else if search.chars().any(char::is_control) {
-            state.error = Some("Search text cannot contain control characters.".into());
-        } else {
-            state.q = search.to_owned();
+        match crate::domain::SearchText::parse(&raw.q, MAX_SEARCH) {
+            Ok(search) => state.q = search.into_string(),
+            Err(crate::domain::Invalid(message)) => state.error = Some(message),
         }
         state.role = OrgRole::parse(&raw.role)
             .map(|r| r.as_str().to_owned())

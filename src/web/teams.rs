@@ -224,5 +224,10 @@ pub async fn team_show(
     query: web::Query<TeamQuery>,
 ) -> AppResult<HttpResponse> {
     let view = members::load(&pool, &tctx, &query.q, FormErrors::default()).await?;
-    members::render_members(&req, &tctx, &view, StatusCode::OK)
+    let status = if view.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    members::render_members(&req, &tctx, &view, status)
 }

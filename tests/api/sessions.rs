@@ -27,9 +27,17 @@ async fn a_cookie_captured_before_sign_out_no_longer_works() {
 #[tokio::test]
 async fn the_session_cookie_is_httponly_lax_and_holds_only_a_random_key() {
     let app = spawn_app().await;
+    app.setup_owner().await;
     let client = TestClient::new(&app.address);
-    let res = client.get("/setup").await;
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    // Anonymous pages store no session; signing in makes one.
+    let res = client.sign_in("ada@example.com", PASSWORD).await;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("roster="))
+        .expect("a session cookie");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "plain HTTP in tests");
@@ -40,7 +48,11 @@ async fn the_session_cookie_is_httponly_lax_and_holds_only_a_random_key() {
         .trim_start_matches("roster=");
     assert!(value.len() >= 64, "at least 128 bits of key: {value}");
     assert!(!value.contains("csrf") && !value.contains("account"));
-    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions").await,
+        2,
+        "the setup's and this sign-in's"
+    );
 }
 
 #[tokio::test]

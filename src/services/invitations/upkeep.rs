@@ -1,4 +1,4 @@
-//! The invitation upkeep job, a task in the same binary: marks invitations past
+//! The invitation part of the upkeep job ([`crate::services::upkeep`]): marks invitations past
 //! their expiry as expired (their seat is free already), queues the one
 //! reminder before expiry, and purges expired invitations after a while with
 //! their pending membership and any account made only for them. Work is claimed
@@ -20,7 +20,7 @@ use serde_json::json;
 
 use super::{inviter_name, queue_kind};
 use crate::config::Settings;
-use crate::db::{self, audit::NewEvent, invitation_upkeep as q, PgPool};
+use crate::db::{self, audit::NewEvent, invitation_upkeep as q};
 use crate::domain::{AccountId, OrgId, OrgRole};
 use crate::error::AppResult;
 use crate::services::demo::NO_PASSWORD;
@@ -170,26 +170,5 @@ fn purge_batch(conn: &mut PgConnection, cutoff: DateTime<Utc>) -> AppResult<(usi
             )?;
         }
         Ok((due.len(), accounts))
-    })
-}
-
-/// Starts the job on the current runtime; abort the handle to stop it. The
-/// first run waits one interval, then one run follows another.
-pub fn spawn(pool: PgPool, settings: &Settings) -> tokio::task::JoinHandle<()> {
-    let cfg = UpkeepSettings::from_settings(settings);
-    let every = settings.invitation_upkeep_every;
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let (p, c) = (pool.clone(), cfg.clone());
-            let result = db::run(&p, move |conn| run(conn, Utc::now(), &c)).await;
-            match result {
-                Ok(report) if report != Report::default() => {
-                    tracing::info!(?report, "invitation upkeep")
-                }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = ?e, "invitation upkeep"),
-            }
-        }
     })
 }

@@ -19,7 +19,7 @@ use crate::db::{
 use crate::domain::{
     policy::{self, Action, TeamAction},
     team_fields::parse_preset_team_role,
-    MembershipId, PermissionSet, TeamRole,
+    MembershipId, PermissionSet, SearchText, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams::{
@@ -29,6 +29,9 @@ use crate::services::teams::{
 use crate::web::context::{flash, Layout, TeamContext};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+
+/// The longest "add member" search (the field's `maxlength`).
+const MAX_SEARCH: usize = 100;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Literal paths: the route-walk test reads them from here.
@@ -128,7 +131,12 @@ pub(super) async fn load(
     let manage_denied = denied(tctx, TeamAction::ManageMembers);
     let can_manage = manage_denied.is_none() && !tctx.team.is_archived();
     let only = denied(tctx, TeamAction::ViewAll).map(|_| tctx.ctx.membership.id);
-    let q: String = q.trim().chars().take(100).collect();
+    let mut errors = errors;
+    // A refused search lists everyone, with the reason under the search box.
+    let q = errors
+        .check("q", SearchText::parse(q, MAX_SEARCH))
+        .map(SearchText::into_string)
+        .unwrap_or_default();
     let (org, team, search) = (tctx.ctx.org.id, tctx.team.id, q.clone());
     let (rows, mut addable) = db::run(pool, move |conn| {
         let rows = db::teams::members::list_members(conn, team, only)?;

@@ -1,0 +1,99 @@
+//! The upkeep job, a task in the same binary: one run does the invitation
+//! upkeep ([`super::invitations::upkeep`]) and then purges what is spent, so
+//! that no table grows with traffic alone: sessions past their idle expiry or
+//! absolute lifetime, sign-in failure counters whose window began more than a
+//! day ago, and rate-limit windows that are over. Purges go in batches, each
+//! its own statement, so none holds locks on a large table for long.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+
+use super::invitations::upkeep::{self as invitations, UpkeepSettings};
+use super::limits::WINDOW_SECS;
+use crate::config::Settings;
+use crate::db::{self, PgPool};
+use crate::error::AppResult;
+
+/// Rows deleted per statement.
+const PURGE_BATCH: i64 = 5_000;
+/// A sign-in failure counter is kept this long after its window began; the
+/// throttle looks back much less (minutes), so older ones only take space.
+const SIGNIN_FAILURES_KEPT: chrono::Duration = chrono::Duration::days(1);
+
+/// What one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub sessions: usize,
+    pub signin_failures: usize,
+    pub rate_limits: usize,
+}
+
+/// Deletes, as of `now`, the sessions no longer live (idle past expiry, or
+/// created more than `session_absolute` ago), the sign-in failure counters
+/// older than a day and the rate-limit windows that are over.
+pub fn purge_spent(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    session_absolute: Duration,
+) -> AppResult<Purged> {
+    let lifetime = chrono::Duration::from_std(session_absolute).unwrap_or(chrono::Duration::MAX);
+    let created_before = now.checked_sub_signed(lifetime).unwrap_or(now);
+    let failures_before = now - SIGNIN_FAILURES_KEPT;
+    let windows_before = now - chrono::Duration::seconds(WINDOW_SECS);
+    Ok(Purged {
+        sessions: in_batches(|| {
+            db::sessions::delete_expired(conn, now, created_before, PURGE_BATCH)
+        })?,
+        signin_failures: in_batches(|| {
+            db::throttle::delete_older_than(conn, failures_before, PURGE_BATCH)
+        })?,
+        rate_limits: in_batches(|| {
+            db::rate_limits::delete_older_than(conn, windows_before, PURGE_BATCH)
+        })?,
+    })
+}
+
+/// Repeats one batch until a batch comes back short; the total deleted.
+fn in_batches(mut batch: impl FnMut() -> diesel::QueryResult<usize>) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let n = batch()?;
+        total += n;
+        if (n as i64) < PURGE_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Starts the job on the current runtime; abort the handle to stop it. The
+/// first run waits one interval, then one run follows another.
+pub fn spawn(pool: PgPool, settings: &Settings) -> tokio::task::JoinHandle<()> {
+    let cfg = UpkeepSettings::from_settings(settings);
+    let session_absolute = settings.session_absolute;
+    let every = settings.invitation_upkeep_every;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            let (p, c) = (pool.clone(), cfg.clone());
+            let result = db::run(&p, move |conn| invitations::run(conn, Utc::now(), &c)).await;
+            match result {
+                Ok(report) if report != invitations::Report::default() => {
+                    tracing::info!(?report, "invitation upkeep")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "invitation upkeep"),
+            }
+            let result = db::run(&pool, move |conn| {
+                purge_spent(conn, Utc::now(), session_absolute)
+            })
+            .await;
+            match result {
+                Ok(purged) if purged != Purged::default() => tracing::info!(?purged, "purged"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "purge"),
+            }
+        }
+    })
+}
