@@ -1208,7 +1208,9 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     );
 
     // The Next page, read from the member it names, costs the same.
-    let next = pager_link(&body, "next");
+    // (From the plain list: pending rows sort by their address, so the active
+    // ones alone fill just one page here.)
+    let next = pager_link(&large, "next");
     assert!(next.contains("after="), "{next}");
     let (anchored, second) = statements_for(&app, &format!("{path}?{next}")).await;
     assert!(second.contains("page 2 of 2"), "{second}");
