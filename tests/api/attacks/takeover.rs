@@ -30,24 +30,22 @@ async fn other_org(app: &TestApp, name: &'static str) -> i64 {
         .await
 }
 
-async fn password_hash_of(app: &TestApp, email: &'static str) -> String {
+/// The account at `email` as stored now.
+async fn account(app: &TestApp, email: &'static str) -> roster::db::accounts::Account {
     app.query(move |conn| {
         roster::db::accounts::find_by_email(conn, email)
             .unwrap()
             .expect("the account")
-            .password_hash
     })
     .await
 }
 
+async fn password_hash_of(app: &TestApp, email: &'static str) -> String {
+    account(app, email).await.password_hash
+}
+
 async fn display_name_of(app: &TestApp, email: &'static str) -> String {
-    app.query(move |conn| {
-        roster::db::accounts::find_by_email(conn, email)
-            .unwrap()
-            .expect("the account")
-            .display_name
-    })
-    .await
+    account(app, email).await.display_name
 }
 
 /// Ada copies a fresh link for the pending member invited at `email`: the path
@@ -61,8 +59,10 @@ async fn copied_link(app: &TestApp, org: i64, email: &str) -> String {
             &[],
         )
         .await;
-    assert_eq!(res.status(), StatusCode::OK);
-    path_of(app, &shown_link(&res.text().await.unwrap(), member))
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    path_of(app, &shown_link(&body, member))
 }
 
 #[tokio::test]
@@ -88,6 +88,8 @@ async fn a_manager_of_another_org_cannot_take_over_a_passwordless_account_throug
     );
     let ok = invite(&app, b, "victim@corp.test", &[]).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    // The invitation and the set-password email are out before the link is copied.
+    smtp.wait_for(2).await;
     let link = copied_link(&app, b, "victim@corp.test").await;
     let attacker = TestClient::new(&app.address);
 
@@ -388,6 +390,8 @@ async fn a_copied_links_page_does_not_tell_an_account_with_a_password_from_one_w
             StatusCode::SEE_OTHER
         );
     }
+    // Both invitations and the set-password email are out before the links are copied.
+    smtp.wait_for(3).await;
     let has = copied_link(&app, b, "has@example.com").await;
     let none = copied_link(&app, b, "none@example.com").await;
     let visitor = TestClient::new(&app.address);
