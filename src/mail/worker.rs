@@ -4,7 +4,8 @@
 //! marks each sent, or due again with exponential backoff, or failed after the
 //! last attempt. A revoked or expired invitation's message, or a used or
 //! replaced password reset's, is cancelled instead of sent. The database work of
-//! a batch is a few statements, whatever its size.
+//! a batch is a few statements, whatever its size. A failure's row keeps only its
+//! category's sentence (tenants read it); the raw error goes to the log.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,7 +14,7 @@ use chrono::Utc;
 use diesel::{Connection, PgConnection, QueryResult};
 use futures_util::StreamExt;
 
-use super::transport::{Mailer, Outgoing};
+use super::transport::{DeliveryFailure, Mailer, Outgoing, SendError};
 use super::TOKEN_PLACEHOLDER;
 use crate::config::Settings;
 use crate::db::{
@@ -56,11 +57,13 @@ impl WorkerConfig {
     }
 
     /// What a send's result means for its row: sent, due again with exponential
-    /// backoff, or failed after the last attempt.
-    fn attempt(&self, attempts: i32, result: Result<(), String>) -> Attempt {
-        let Err(error) = result else {
+    /// backoff, or failed after the last attempt; the row keeps the category's
+    /// sentence, never the server's words.
+    fn attempt(&self, attempts: i32, result: Result<(), DeliveryFailure>) -> Attempt {
+        let Err(failure) = result else {
             return Attempt::Sent;
         };
+        let error = failure.tenant_message().to_owned();
         if attempts >= self.max_attempts {
             return Attempt::Failed(error);
         }
@@ -191,7 +194,7 @@ fn mint_into(hashes: &mut HashMap<i64, Vec<u8>>, id: i64) -> String {
 }
 
 /// Sends one claimed message with its token in place of the placeholder.
-async fn deliver(mailer: &Mailer, r: Ready) -> (Claimed, Result<(), String>) {
+async fn deliver(mailer: &Mailer, r: Ready) -> (Claimed, Result<(), SendError>) {
     let fill = |body: &str| match &r.token {
         Some(token) => body.replace(TOKEN_PLACEHOLDER, token),
         None => body.to_owned(),
@@ -225,7 +228,7 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
     }
     let claimed = ready.len();
     // Unordered, so that one slow message holds up only its own connection.
-    let sent: Vec<(Claimed, Result<(), String>)> = futures_util::stream::iter(ready)
+    let sent: Vec<(Claimed, Result<(), SendError>)> = futures_util::stream::iter(ready)
         .map(|r| deliver(mailer, r))
         .buffer_unordered(config.concurrency)
         .collect()
@@ -233,9 +236,16 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
     let attempts: Vec<(i64, Attempt)> = sent
         .into_iter()
         .map(|(row, result)| {
-            if let Err(error) = &result {
-                tracing::warn!(outbox_id = row.id, attempts = row.attempts, error = %error, "email not sent");
-            }
+            let result = result.map_err(|e| {
+                tracing::warn!(
+                    outbox_id = row.id,
+                    attempts = row.attempts,
+                    failure = ?e.failure,
+                    error = %e.detail,
+                    "email not sent"
+                );
+                e.failure
+            });
             (row.id, config.attempt(row.attempts, result))
         })
         .collect();
@@ -246,4 +256,39 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
     })
     .await??;
     Ok(claimed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(max_attempts: i32) -> WorkerConfig {
+        WorkerConfig {
+            poll: Duration::from_millis(100),
+            retry_base: Duration::from_secs(1),
+            max_attempts,
+            concurrency: 1,
+        }
+    }
+
+    #[test]
+    fn a_failed_attempt_keeps_the_categorys_sentence_for_the_row() {
+        let last = config(1).attempt(1, Err(DeliveryFailure::RecipientRefused));
+        let Attempt::Failed(error) = last else {
+            panic!("the last attempt fails the row");
+        };
+        assert_eq!(error, "The mail server refused the address.");
+
+        let retry = config(3).attempt(1, Err(DeliveryFailure::ServerUnreachable));
+        let Attempt::Retry(at, error) = retry else {
+            panic!("an attempt with more left is retried");
+        };
+        assert!(at > Utc::now());
+        assert_eq!(error, DeliveryFailure::ServerUnreachable.tenant_message());
+    }
+
+    #[test]
+    fn a_sent_message_is_sent() {
+        assert!(matches!(config(1).attempt(1, Ok(())), Attempt::Sent));
+    }
 }

@@ -7,6 +7,7 @@ mod headers;
 mod holes;
 mod input;
 mod mail;
+mod mail_errors;
 mod proxy;
 mod signin;
 mod takeover;
