@@ -85,7 +85,11 @@ pub fn main() -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Migrate => {
             db::create_database_if_missing(&settings.database_url)?;
-            let pool = db::build_pool(&settings.database_url, 1)?;
+            let pool = db::build_pool(
+                &settings.database_url,
+                1,
+                std::time::Duration::from_secs(10),
+            )?;
             db::run_migrations(&mut *pool.get()?)?;
             println!(
                 "Database {} is up to date.",
@@ -139,7 +143,11 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
 
 fn connect(settings: &Settings) -> anyhow::Result<db::PgConn> {
     db::create_database_if_missing(&settings.database_url)?;
-    let pool = db::build_pool(&settings.database_url, 1)?;
+    let pool = db::build_pool(
+        &settings.database_url,
+        1,
+        std::time::Duration::from_secs(10),
+    )?;
     let mut conn = pool.get()?;
     db::run_migrations(&mut conn)?;
     Ok(conn)

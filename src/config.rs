@@ -5,6 +5,8 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{bail, Context};
 
+use crate::web::proxy::{ProxyTrust, DEFAULT_TRUSTED_PROXIES};
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Address the HTTP server binds to (`ROSTER_BIND`).
@@ -48,9 +50,15 @@ pub struct Settings {
     pub invitation_upkeep_every: Duration,
     /// How long a password reset link stays valid (`ROSTER_PASSWORD_RESET_TTL_MINUTES`).
     pub password_reset_ttl: Duration,
-    /// Take the client address from `Forwarded` / `X-Forwarded-For` (`ROSTER_TRUST_PROXY`);
-    /// only behind a proxy that sets them, since clients can forge them otherwise.
-    pub trust_proxy: bool,
+    /// Whose word about the client address counts (`ROSTER_TRUST_PROXY`,
+    /// `ROSTER_TRUSTED_PROXIES`, `ROSTER_TRUST_FORWARDED_HEADER`): see `web::proxy`.
+    pub proxy: ProxyTrust,
+    /// Passwords hashed or checked at once (`ROSTER_HASH_CONCURRENCY`, default two
+    /// per core); a request past that is told to come back, not queued.
+    pub hash_concurrency: usize,
+    /// How long a request waits for a database connection before it is told
+    /// Roster is unavailable (`ROSTER_DB_CHECKOUT_TIMEOUT_MS`).
+    pub db_checkout_timeout: Duration,
     pub limits: RateLimits,
 }
 
@@ -182,7 +190,18 @@ impl Settings {
             password_reset_ttl: Duration::from_secs(
                 60 * number("ROSTER_PASSWORD_RESET_TTL_MINUTES", 60)?,
             ),
-            trust_proxy: flag("ROSTER_TRUST_PROXY"),
+            proxy: ProxyTrust::parse(
+                flag("ROSTER_TRUST_PROXY"),
+                &var_or("ROSTER_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES),
+                flag("ROSTER_TRUST_FORWARDED_HEADER"),
+            )?,
+            hash_concurrency: match number("ROSTER_HASH_CONCURRENCY", 0)? {
+                0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
+            db_checkout_timeout: Duration::from_millis(
+                number("ROSTER_DB_CHECKOUT_TIMEOUT_MS", 3000)?.max(1),
+            ),
             limits: RateLimits::from_env()?,
         })
     }

@@ -29,6 +29,10 @@ pub enum AppError {
     TooMany { message: String, retry_after: u64 },
     #[error("{0}")]
     TooLarge(String),
+    /// Roster cannot serve this now (the database is unreachable, no connection
+    /// came free in time, every password check is taken): 503 with `Retry-After`.
+    #[error("{message}")]
+    Unavailable { message: String, retry_after: u64 },
     #[error("Something went wrong on our side. It has been logged; please try again.")]
     Unexpected(#[source] anyhow::Error),
 }
@@ -55,6 +59,7 @@ impl AppError {
             Self::Conflict(_) => "Conflict",
             Self::TooMany { .. } => "Too many attempts",
             Self::TooLarge(_) => "Too large",
+            Self::Unavailable { .. } => "Unavailable",
             Self::Unexpected(_) => "Something went wrong",
         }
     }
@@ -69,14 +74,41 @@ impl From<diesel::result::Error> for AppError {
                 tracing::info!(constraint = ?info.constraint_name(), "unique violation");
                 Self::Conflict("That already exists.".into())
             }
+            // The connection died under the query (the server restarted, or an
+            // operator ended the backend): nothing was committed.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => Self::database_unavailable(info.message()),
+            Error::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_connection_loss(info.message()) =>
+            {
+                Self::database_unavailable(info.message())
+            }
+            Error::BrokenTransactionManager => Self::database_unavailable("broken transaction"),
             other => Self::Unexpected(other.into()),
         }
     }
 }
 
+impl AppError {
+    /// The database could not be reached, or no connection came free in time.
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        Self::Unavailable {
+            message: "Roster cannot reach its database right now. Please try again in a few \
+                      seconds."
+                .into(),
+            retry_after: 5,
+        }
+    }
+}
+
+/// A checkout that timed out: the database is down, or every connection is
+/// taken by slower requests. Either way, come back shortly.
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(err: diesel::r2d2::PoolError) -> Self {
-        Self::Unexpected(err.into())
+        Self::database_unavailable(err)
     }
 }
 
@@ -90,6 +122,20 @@ impl From<actix_web::error::BlockingError> for AppError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         Self::Unexpected(anyhow::anyhow!("blocking task failed: {err}"))
     }
+}
+
+/// libpq's words when the server went away mid-query.
+fn is_connection_loss(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "no connection to the server",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 #[derive(Template)]
@@ -110,6 +156,7 @@ impl ResponseError for AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -139,7 +186,8 @@ impl ResponseError for AppError {
             };
             let body = page.render().unwrap_or_else(|_| message.clone());
             let mut builder = HttpResponse::build(status);
-            if let Self::TooMany { retry_after, .. } = self {
+            if let Self::TooMany { retry_after, .. } | Self::Unavailable { retry_after, .. } = self
+            {
                 builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             builder.content_type("text/html; charset=utf-8").body(body)

@@ -44,9 +44,10 @@ impl Application {
     pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
         let url = settings.database_url.clone();
         let pool_size = settings.db_pool_size;
+        let checkout_timeout = settings.db_checkout_timeout;
         let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<PgPool> {
             db::create_database_if_missing(&url)?;
-            let pool = db::build_pool(&url, pool_size)?;
+            let pool = db::build_pool(&url, pool_size, checkout_timeout)?;
             db::run_migrations(&mut *pool.get()?)?;
             Ok(pool)
         })
@@ -132,6 +133,9 @@ fn run(
     let search_counts = web::Data::new(db::members::SearchCounts::default());
     let settings = web::Data::new(settings);
     let anonymous_tokens = web::Data::new(csrf::AnonymousTokens::new(&key, secure));
+    let hashing = web::Data::new(crate::services::passwords::Hashing::new(
+        settings.hash_concurrency,
+    ));
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name(if secure {
@@ -157,6 +161,7 @@ fn run(
             .app_data(search_counts.clone())
             .app_data(settings.clone())
             .app_data(anonymous_tokens.clone())
+            .app_data(hashing.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::MAX_FORM_BYTES)
@@ -172,7 +177,7 @@ fn run(
             // Outside the sessions: the session's load reads the account too.
             .wrap(from_fn(crate::web::prefetch::scope))
             .wrap(from_fn(htmx::retarget_errors))
-            .wrap(mw::security_headers())
+            .wrap(from_fn(mw::security_headers))
             .wrap(from_fn(mw::log_requests))
     })
     .workers(workers)

@@ -20,20 +20,65 @@ pub mod services;
 pub mod sessions;
 pub mod sql;
 pub mod teams;
-pub mod throttle;
 mod tokens;
 
 use anyhow::Context;
 use diesel::{
     connection::SimpleConnection,
     pg::PgConnection,
-    r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection},
+    r2d2::{ConnectionManager, CustomizeConnection, ManageConnection, Pool, PooledConnection},
     Connection,
 };
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-pub type PgPool = Pool<ConnectionManager<PgConnection>>;
-pub type PgConn = PooledConnection<ConnectionManager<PgConnection>>;
+pub type PgPool = Pool<Manager>;
+pub type PgConn = PooledConnection<Manager>;
+
+/// A pooled connection, and whether a query found it dead.
+pub struct Conn {
+    pg: PgConnection,
+    lost: bool,
+}
+
+impl std::ops::Deref for Conn {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        &self.pg
+    }
+}
+
+impl std::ops::DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.pg
+    }
+}
+
+/// diesel's manager, plus: a connection a query found dead (the server
+/// restarted, or its backend was ended) is dropped when it comes back to the
+/// pool, so the next checkout opens a fresh one instead of failing again.
+/// diesel alone only notices connections broken inside a transaction.
+#[derive(Debug)]
+pub struct Manager(ConnectionManager<PgConnection>);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        Ok(Conn {
+            pg: self.0.connect()?,
+            lost: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        self.0.is_valid(&mut conn.pg)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.lost || self.0.has_broken(&mut conn.pg)
+    }
+}
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -41,8 +86,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 #[derive(Debug)]
 struct SessionOptions;
 
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionOptions {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<Conn, diesel::r2d2::Error> for SessionOptions {
+    fn on_acquire(&self, conn: &mut Conn) -> Result<(), diesel::r2d2::Error> {
         // Prepared statements keep PostgreSQL's default plan cache: the ones whose
         // best plan depends on an organization's size (the members list's page,
         // search and count) are sent unprepared and planned with their values
@@ -52,15 +97,21 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for SessionOptions {
     }
 }
 
-pub fn build_pool(database_url: &str, size: u32) -> anyhow::Result<PgPool> {
-    let manager = ConnectionManager::<PgConnection>::new(database_url);
+/// A pool of `size` connections; a checkout waits at most `checkout_timeout`
+/// (then the request is told Roster is unavailable, 503).
+pub fn build_pool(
+    database_url: &str,
+    size: u32,
+    checkout_timeout: std::time::Duration,
+) -> anyhow::Result<PgPool> {
+    let manager = Manager(ConnectionManager::<PgConnection>::new(database_url));
     Pool::builder()
         .max_size(size)
         .min_idle(Some(1.min(size)))
-        // A broken connection fails its query and is replaced; a `SELECT 1` before
-        // every checkout would cost a round trip on every request.
+        // A connection found dead is dropped on its return (see `Manager`); a
+        // `SELECT 1` before every checkout would cost a round trip on every request.
         .test_on_check_out(false)
-        .connection_timeout(std::time::Duration::from_secs(10))
+        .connection_timeout(checkout_timeout)
         .connection_customizer(Box::new(SessionOptions))
         .build(manager)
         .context("could not connect to PostgreSQL")
@@ -117,7 +168,11 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        if matches!(result, Err(crate::error::AppError::Unavailable { .. })) {
+            conn.lost = true;
+        }
+        result
     })
     .await?
 }

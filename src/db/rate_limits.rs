@@ -53,6 +53,25 @@ pub fn window_started_at(conn: &mut PgConnection, key: &str) -> QueryResult<Opti
         .optional()
 }
 
+/// Gives back `n` hits of `key` (an attempt that turned out fine).
+pub fn refund(conn: &mut PgConnection, key: &str, n: i32) -> QueryResult<usize> {
+    diesel::sql_query("UPDATE rate_limits SET hits = greatest(hits - $2, 0) WHERE key = $1")
+        .bind::<Text, _>(key)
+        .bind::<Integer, _>(n)
+        .execute(conn)
+}
+
+/// Forgets `key`, and every key that starts with `prefix` when one is given.
+pub fn clear(conn: &mut PgConnection, key: &str, prefix: Option<&str>) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM rate_limits
+         WHERE key = $1 OR ($2::text IS NOT NULL AND left(key, length($2)) = $2)",
+    )
+    .bind::<Text, _>(key)
+    .bind::<diesel::sql_types::Nullable<Text>, _>(prefix)
+    .execute(conn)
+}
+
 /// Forgets windows that began before `before`, at most `limit` of them;
 /// returns how many.
 pub fn delete_older_than(
@@ -60,21 +79,10 @@ pub fn delete_older_than(
     before: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<usize> {
-    delete_windows_before(conn, "rate_limits", before, limit)
-}
-
-/// For a table of counters by `key` with a `window_started_at` (this one and
-/// `signin_failures`): deletes up to `limit` windows begun before `before`.
-pub(super) fn delete_windows_before(
-    conn: &mut PgConnection,
-    table: &'static str,
-    before: DateTime<Utc>,
-    limit: i64,
-) -> QueryResult<usize> {
-    diesel::sql_query(format!(
-        "DELETE FROM {table} WHERE key IN
-             (SELECT key FROM {table} WHERE window_started_at < $1 LIMIT $2)"
-    ))
+    diesel::sql_query(
+        "DELETE FROM rate_limits WHERE key IN
+             (SELECT key FROM rate_limits WHERE window_started_at < $1 LIMIT $2)",
+    )
     .bind::<Timestamptz, _>(before)
     .bind::<diesel::sql_types::BigInt, _>(limit)
     .execute(conn)

@@ -62,14 +62,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    signin_failures (key) {
-        key -> Text,
-        failures -> Int4,
-        window_started_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     audit_events (id) {
         id -> Int8,
         organization_id -> Nullable<Int8>,
@@ -252,7 +244,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     memberships,
     organization_features,
     sessions,
-    signin_failures,
     audit_events,
     instance_secrets,
     custom_roles,

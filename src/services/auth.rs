@@ -1,10 +1,10 @@
-//! First-run setup, sign-in with throttling, and changes to one's own account.
+//! First-run setup, organizations, and changes to one's own account. Sign-in
+//! attempts are budgeted in `services::limits::signins`.
 
-use chrono::{Duration, Utc};
 use diesel::{Connection, PgConnection};
 use serde_json::json;
 
-use crate::db::{self, audit::NewEvent, organizations as orgs, throttle};
+use crate::db::{self, audit::NewEvent, organizations as orgs};
 use crate::domain::{AccountId, DisplayName, EmailAddress, OrgId, OrgName, OrgRole};
 use crate::error::{AppError, AppResult};
 
@@ -59,56 +59,6 @@ pub fn create_org(conn: &mut PgConnection, owner: AccountId, name: &OrgName) -> 
     conn.transaction(|conn| create_org_in_tx(conn, owner, name))
 }
 
-const WINDOW_MINUTES: i64 = 15;
-const MAX_FAILURES_PER_EMAIL: i32 = 5;
-const MAX_FAILURES_PER_ADDRESS: i32 = 20;
-
-fn throttle_keys(email: &str, ip: &str) -> [(String, i32); 2] {
-    [
-        (
-            format!("email:{}", email.trim().to_lowercase()),
-            MAX_FAILURES_PER_EMAIL,
-        ),
-        (format!("ip:{ip}"), MAX_FAILURES_PER_ADDRESS),
-    ]
-}
-
-/// Refuses with "try again in N minutes" while too many recent failures are counted
-/// against the email or the client address.
-pub fn check_throttle(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
-    let window_start = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    for (key, limit) in throttle_keys(email, ip) {
-        if let Some((failures, started)) = throttle::find_recent(conn, &key, window_start)? {
-            if failures >= limit {
-                let left = (started + Duration::minutes(WINDOW_MINUTES) - Utc::now()).num_seconds();
-                return Err(AppError::TooMany {
-                    message: format!(
-                        "Too many failed sign-in attempts — {}.",
-                        crate::services::limits::try_again_in(left)
-                    ),
-                    retry_after: left.max(1) as u64,
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-pub fn record_signin_failure(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
-    let window_start = Utc::now() - Duration::minutes(WINDOW_MINUTES);
-    conn.transaction(|conn| {
-        for (key, _) in throttle_keys(email, ip) {
-            throttle::record_failure(conn, &key, window_start)?;
-        }
-        Ok(())
-    })
-}
-
-pub fn record_signin_success(conn: &mut PgConnection, email: &str) -> AppResult<()> {
-    throttle::clear(conn, &format!("email:{}", email.trim().to_lowercase()))?;
-    Ok(())
-}
-
 pub fn rename_account(
     conn: &mut PgConnection,
     account: AccountId,
@@ -118,7 +68,8 @@ pub fn rename_account(
     Ok(())
 }
 
-/// Sets a new password hash and ends every other session of the account.
+/// Sets a new password hash, ends every other session of the account and
+/// expires its open reset links (one mailed before the change must not undo it).
 pub fn change_password(
     conn: &mut PgConnection,
     account: AccountId,
@@ -127,6 +78,7 @@ pub fn change_password(
 ) -> AppResult<usize> {
     conn.transaction(|conn| {
         db::accounts::update_password_hash(conn, account, new_hash)?;
+        db::password_resets::expire_open_of_account(conn, account)?;
         Ok(db::sessions::delete_all_for_account(
             conn, account, keep_sid,
         )?)

@@ -1,7 +1,7 @@
-//! Rate limits on inviting, resending, redeeming invitations and requesting
-//! password resets: named buckets per organization, account, client address,
-//! link or email address, with their limits from settings, counted in a table
-//! every instance shares. One hour, fixed windows.
+//! Rate limits on signing in, inviting, resending, redeeming invitations and
+//! requesting password resets: named buckets per organization, account, client
+//! address, link or email address, counted in a table every instance shares.
+//! Fixed windows: one hour, or fifteen minutes for sign-in attempts.
 //!
 //! A handler (or service) calls [`hit`] with the buckets of its action before
 //! doing it; a refusal is `AppError::TooMany` (429 with `Retry-After`) and
@@ -22,6 +22,7 @@ pub const WINDOW_SECS: i64 = 3600;
 pub struct Bucket {
     key: String,
     limit: u32,
+    window_secs: i64,
     /// e.g. "invitations for this organization"
     what: String,
 }
@@ -44,9 +45,78 @@ impl Bucket {
         Self {
             key: format!("{action}:{id}"),
             limit,
+            window_secs: WINDOW_SECS,
             what: format!("{what} {whose}"),
         }
     }
+}
+
+/// Sign-in attempts are counted over fifteen minutes.
+pub const SIGNIN_WINDOW_SECS: i64 = 15 * 60;
+/// Wrong passwords for one email from one client address per window: the
+/// budget a guesser gets, and the only one that a stranger elsewhere cannot
+/// spend for the account's owner.
+pub const SIGNINS_PER_EMAIL_FROM_IP: u32 = 5;
+/// Wrong passwords from one client address per window, whatever the emails.
+pub const SIGNINS_PER_IP: u32 = 20;
+/// Wrong passwords for one email from anywhere, per hour: slower, so that
+/// guessing from many addresses stays slow without one address locking the
+/// owner out.
+pub const SIGNINS_PER_EMAIL: u32 = 50;
+
+fn email_key(email: &str) -> String {
+    format!("signin:email:{}", email.trim().to_lowercase())
+}
+
+fn email_from_prefix(email: &str) -> String {
+    format!("{}|from:", email_key(email))
+}
+
+/// Signing in, or checking one's current password: reserved before the
+/// password is checked, given back when it was right ([`signin_was_right`]).
+pub fn signins(email: &str, ip: &str) -> Vec<Bucket> {
+    let what = "failed sign-in attempts";
+    let bucket = |key: String, limit, window_secs, what: &str| Bucket {
+        key,
+        limit,
+        window_secs,
+        what: what.to_owned(),
+    };
+    vec![
+        bucket(
+            format!("{}{ip}", email_from_prefix(email)),
+            SIGNINS_PER_EMAIL_FROM_IP,
+            SIGNIN_WINDOW_SECS,
+            what,
+        ),
+        bucket(
+            format!("signin:ip:{ip}"),
+            SIGNINS_PER_IP,
+            SIGNIN_WINDOW_SECS,
+            &format!("{what} from your network address"),
+        ),
+        bucket(email_key(email), SIGNINS_PER_EMAIL, WINDOW_SECS, what),
+    ]
+}
+
+/// A reserved attempt had the right password: the (email, address) count
+/// starts over and the other two get their hit back.
+pub fn signin_was_right(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
+    let [pair, by_ip, by_email] = <[Bucket; 3]>::try_from(signins(email, ip))
+        .map_err(|_| AppError::unexpected(anyhow::anyhow!("three sign-in buckets")))?;
+    conn.transaction(|conn| {
+        q::clear(conn, &pair.key, None)?;
+        q::refund(conn, &by_ip.key, 1)?;
+        q::refund(conn, &by_email.key, 1)?;
+        Ok(())
+    })
+}
+
+/// The mailbox's owner proved themselves (a password reset): every sign-in
+/// count for the email, from every address, is forgotten.
+pub fn forget_signins(conn: &mut PgConnection, email: &str) -> AppResult<()> {
+    q::clear(conn, &email_key(email), Some(&email_from_prefix(email)))?;
+    Ok(())
 }
 
 enum Scope<'a> {
@@ -132,9 +202,10 @@ pub fn try_again_in(secs: i64) -> String {
 pub fn hit(conn: &mut PgConnection, buckets: &[Bucket], n: usize) -> AppResult<()> {
     let n = i32::try_from(n).unwrap_or(i32::MAX);
     let now = Utc::now();
-    let window_start = now - chrono::Duration::seconds(WINDOW_SECS);
     conn.transaction(|conn| {
         for bucket in buckets {
+            let window = chrono::Duration::seconds(bucket.window_secs);
+            let window_start = now - window;
             let limit = i32::try_from(bucket.limit).unwrap_or(i32::MAX);
             if q::try_add(conn, &bucket.key, n, limit, window_start)?.is_some() {
                 continue;
@@ -145,13 +216,11 @@ pub fn hit(conn: &mut PgConnection, buckets: &[Bucket], n: usize) -> AppResult<(
                         "That is {n} {}, more than the {limit} allowed per hour.",
                         bucket.what
                     ),
-                    retry_after: WINDOW_SECS as u64,
+                    retry_after: bucket.window_secs as u64,
                 });
             }
             let started = q::window_started_at(conn, &bucket.key)?.unwrap_or(now);
-            let left = (started + chrono::Duration::seconds(WINDOW_SECS) - now)
-                .num_seconds()
-                .max(1);
+            let left = (started + window - now).num_seconds().max(1);
             return Err(AppError::TooMany {
                 message: format!("Too many {} — {}.", bucket.what, try_again_in(left)),
                 retry_after: left as u64,

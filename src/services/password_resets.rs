@@ -162,7 +162,7 @@ pub fn reset(
         q::mark_used(conn, reset.id)?;
         q::expire_open_of_account(conn, account)?;
         let sessions_ended = db::sessions::delete_all_for_account(conn, account, None)?;
-        crate::services::auth::record_signin_success(conn, &email)?;
+        crate::services::limits::forget_signins(conn, &email)?;
         db::audit::insert(
             conn,
             NewEvent {

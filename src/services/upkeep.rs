@@ -1,8 +1,8 @@
 //! The upkeep job, a task in the same binary: one run does the invitation
 //! upkeep ([`super::invitations::upkeep`]) and then purges what is spent, so
 //! that no table grows with traffic alone: sessions past their idle expiry or
-//! absolute lifetime, sign-in failure counters whose window began more than a
-//! day ago, and rate-limit windows that are over. Purges go in batches, each
+//! absolute lifetime, and rate-limit windows (sign-in budgets among them) that
+//! are over. Purges go in batches, each
 //! its own statement, so none holds locks on a large table for long.
 
 use std::time::Duration;
@@ -18,21 +18,17 @@ use crate::error::AppResult;
 
 /// Rows deleted per statement.
 const PURGE_BATCH: i64 = 5_000;
-/// A sign-in failure counter is kept this long after its window began; the
-/// throttle looks back much less (minutes), so older ones only take space.
-const SIGNIN_FAILURES_KEPT: chrono::Duration = chrono::Duration::days(1);
 
 /// What one purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
     pub sessions: usize,
-    pub signin_failures: usize,
     pub rate_limits: usize,
 }
 
 /// Deletes, as of `now`, the sessions no longer live (idle past expiry, or
-/// created more than `session_absolute` ago), the sign-in failure counters
-/// older than a day and the rate-limit windows that are over.
+/// created more than `session_absolute` ago) and the rate-limit windows that
+/// are over.
 pub fn purge_spent(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -40,14 +36,10 @@ pub fn purge_spent(
 ) -> AppResult<Purged> {
     let lifetime = chrono::Duration::from_std(session_absolute).unwrap_or(chrono::Duration::MAX);
     let created_before = now.checked_sub_signed(lifetime).unwrap_or(now);
-    let failures_before = now - SIGNIN_FAILURES_KEPT;
     let windows_before = now - chrono::Duration::seconds(WINDOW_SECS);
     Ok(Purged {
         sessions: in_batches(|| {
             db::sessions::delete_expired(conn, now, created_before, PURGE_BATCH)
-        })?,
-        signin_failures: in_batches(|| {
-            db::throttle::delete_older_than(conn, failures_before, PURGE_BATCH)
         })?,
         rate_limits: in_batches(|| {
             db::rate_limits::delete_older_than(conn, windows_before, PURGE_BATCH)

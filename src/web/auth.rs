@@ -10,7 +10,7 @@ use validator::Validate;
 use crate::db::{self, PgPool};
 use crate::domain::{DisplayName, EmailAddress, OrgName};
 use crate::error::{AppError, AppResult};
-use crate::services::{self, passwords};
+use crate::services::{self, limits, passwords::Hashing};
 use crate::web::context::{flash, signed_in_account_id, Layout};
 use crate::web::forms::{safe_next, FormErrors};
 use crate::web::htmx::{page_or_fragment, redirect, see_other};
@@ -96,6 +96,7 @@ pub async fn setup_submit(
     req: HttpRequest,
     pool: web::Data<PgPool>,
     setup_done: web::Data<SetupDone>,
+    hashing: web::Data<Hashing>,
     session: Session,
     form: web::Form<SetupForm>,
 ) -> AppResult<HttpResponse> {
@@ -115,9 +116,7 @@ pub async fn setup_submit(
     else {
         return render_setup(&req, &session, &form, &errors);
     };
-    let password_hash = web::block(move || passwords::hash(&password))
-        .await?
-        .map_err(AppError::Unexpected)?;
+    let password_hash = hashing.hash(password).await?;
     let setup = services::auth::Setup {
         display_name,
         email,
@@ -249,6 +248,7 @@ pub const WRONG_CREDENTIALS: &str = "That email and password do not match an acc
 pub async fn signin_submit(
     req: HttpRequest,
     pool: web::Data<PgPool>,
+    hashing: web::Data<Hashing>,
     session: Session,
     form: web::Form<SigninForm>,
 ) -> AppResult<HttpResponse> {
@@ -268,33 +268,42 @@ pub async fn signin_submit(
     }
     let ip = crate::web::context::client_ip(&req);
     let (email, ip2) = (form.email.clone(), ip.clone());
+    // The attempt is reserved before the password is checked, in one atomic
+    // upsert per budget: parallel guesses get no more than sequential ones.
     let found = db::run(&pool, move |conn| {
-        services::auth::check_throttle(conn, &email, &ip2)?;
+        limits::hit(conn, &limits::signins(&email, &ip2), 1)?;
         Ok(db::accounts::find_by_email(conn, email.trim())?)
     })
     .await;
     let account = match found {
-        Err(AppError::TooMany { message, .. }) => {
-            return render_signin(
+        Err(AppError::TooMany {
+            message,
+            retry_after,
+        }) => {
+            let mut res = render_signin(
                 &req,
                 &session,
                 StatusCode::TOO_MANY_REQUESTS,
                 &form.email,
                 &next,
                 &message,
-            )
+            )?;
+            res.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, retry_after.into());
+            return Ok(res);
         }
         other => other?,
     };
     let password = form.password.clone();
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    // Unknown emails verify against a dummy hash: same work, same answer.
-    let ok = web::block(move || passwords::verify(&password, stored.as_deref())).await?;
+    // Unknown emails and accounts without a password verify against a dummy
+    // hash: same work, same answer.
+    let ok = hashing.verify(password, stored).await?;
     let email = form.email.clone();
     match (ok, account) {
         (true, Some(account)) => {
             db::run(&pool, move |conn| {
-                services::auth::record_signin_success(conn, &email)
+                limits::signin_was_right(conn, &email, &ip)
             })
             .await?;
             start_signed_in_session(&req, &session, account.id)?;
@@ -305,20 +314,14 @@ pub async fn signin_submit(
             };
             Ok(redirect(&req, &target))
         }
-        _ => {
-            db::run(&pool, move |conn| {
-                services::auth::record_signin_failure(conn, &email, &ip)
-            })
-            .await?;
-            render_signin(
-                &req,
-                &session,
-                StatusCode::UNAUTHORIZED,
-                &form.email,
-                &next,
-                WRONG_CREDENTIALS,
-            )
-        }
+        _ => render_signin(
+            &req,
+            &session,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            &next,
+            WRONG_CREDENTIALS,
+        ),
     }
 }
 

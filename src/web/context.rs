@@ -6,7 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{dev::Payload, http::Method, web, FromRequest, HttpRequest};
+use actix_web::{
+    dev::Payload,
+    http::{header, Method},
+    web, FromRequest, HttpRequest,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
@@ -29,27 +33,26 @@ pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
 /// The client's address, for limits and throttles: the connection's peer, or
 /// with `ROSTER_TRUST_PROXY` what the proxy says in `Forwarded`/`X-Forwarded-For`.
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trust_proxy = req
-        .app_data::<web::Data<crate::config::Settings>>()
-        .is_some_and(|s| s.trust_proxy);
-    let peer = || req.peer_addr().map(|a| a.ip().to_string());
-    let address = if trust_proxy {
-        req.connection_info()
-            .realip_remote_addr()
-            .map(str::to_owned)
-            .or_else(peer)
-    } else {
-        peer()
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".into();
     };
-    // Headers can carry anything: keep the key short and printable.
-    address
-        .map(|a| {
-            a.chars()
-                .filter(|c| c.is_ascii_graphic())
-                .take(64)
-                .collect()
-        })
-        .unwrap_or_else(|| "unknown".into())
+    let address = match req.app_data::<web::Data<crate::config::Settings>>() {
+        Some(settings) if settings.proxy.enabled => {
+            let values = |name: header::HeaderName| -> Vec<&str> {
+                req.headers()
+                    .get_all(name)
+                    .filter_map(|v| v.to_str().ok())
+                    .collect()
+            };
+            settings.proxy.client(
+                peer,
+                &values(header::FORWARDED),
+                &values(header::HeaderName::from_static("x-forwarded-for")),
+            )
+        }
+        _ => peer,
+    };
+    address.to_string()
 }
 
 fn unauthenticated(req: &HttpRequest) -> AppError {

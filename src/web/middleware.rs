@@ -1,18 +1,22 @@
-//! Cross-cutting middleware: one log line per request, security headers, and the
-//! first-run redirect to `/setup`.
+//! Cross-cutting middleware: one log line per request, security headers on
+//! every response (error pages from other middleware too), and the first-run
+//! redirect to `/setup`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use actix_web::{
-    body::{EitherBody, MessageBody},
+    body::{BoxBody, EitherBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
-    http::header,
-    middleware::{DefaultHeaders, Next},
-    web, Error, HttpResponse,
+    error::InternalError,
+    http::header::{self, HeaderMap, HeaderName, HeaderValue},
+    middleware::Next,
+    web, Error, HttpResponse, ResponseError,
 };
 
+use crate::config::Settings;
 use crate::db::{self, PgPool};
+use crate::error::AppError;
 
 /// Paths are logged without secrets: invitation and reset tokens are cut out.
 pub fn loggable_path(path: &str) -> String {
@@ -48,16 +52,84 @@ pub async fn log_requests(
     res
 }
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::REFERRER_POLICY, "same-origin"))
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'; object-src 'none'";
+const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), \
+     interest-cohort=()";
+
+/// The page for an error that a middleware raised instead of answering (a
+/// session store that cannot reach the database, a failing setup check): the
+/// same error page and status a handler's `AppError` gets, never actix's bare
+/// 500. Errors of other kinds are logged and shown as "something went wrong".
+fn error_page(err: &Error) -> HttpResponse {
+    match err.as_error::<AppError>() {
+        Some(app) => app.error_response(),
+        None if err.as_response_error().status_code().is_server_error() => {
+            AppError::unexpected(anyhow::anyhow!("{err:?}")).error_response()
+        }
+        None => err.error_response(),
+    }
+}
+
+/// Security headers on every response. `Cache-Control: no-store` on all but
+/// the static files (whose handler sets its own), since pages and fragments
+/// carry members' data and CSRF tokens; HSTS when Roster is served over https.
+///
+/// An error raised by an inner middleware has no request left to answer
+/// with, so it goes on as an error whose response is the finished page,
+/// headers included (actix sends an `InternalError`'s response as it is).
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let https = req
+        .app_data::<web::Data<Settings>>()
+        .is_some_and(|s| s.secure_cookies());
+    let static_file = req.path().starts_with("/static/");
+    match next.call(req).await {
+        Ok(res) => {
+            let mut res = res.map_into_boxed_body();
+            add_headers(res.headers_mut(), https, static_file);
+            Ok(res)
+        }
+        Err(err) => {
+            let mut page = error_page(&err);
+            add_headers(page.headers_mut(), https, static_file);
+            Err(InternalError::from_response(err.to_string(), page).into())
+        }
+    }
+}
+
+fn add_headers(headers: &mut HeaderMap, https: bool, static_file: bool) {
+    let fixed = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            PERMISSIONS_POLICY,
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    for (name, value) in fixed {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !static_file {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Set once an account exists; until then every page leads to `/setup`.
@@ -71,7 +143,7 @@ impl SetupDone {
 }
 
 fn exempt_from_setup(path: &str) -> bool {
-    path == "/setup" || path == "/healthz" || path.starts_with("/static/")
+    path == "/setup" || path == "/healthz" || path == "/readyz" || path.starts_with("/static/")
 }
 
 pub async fn require_setup<B: MessageBody>(

@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod password_reset;
 pub mod prefetch;
 pub mod profile;
+pub mod proxy;
 pub mod roles;
 pub mod session_store;
 pub mod settings;
@@ -29,14 +30,28 @@ use actix_web::{web, HttpResponse};
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
 
-async fn healthz(pool: web::Data<PgPool>) -> AppResult<HttpResponse> {
-    db::run(&pool, |conn| {
+/// Liveness: the process answers. It asks nothing of the database, so an
+/// outage there does not get a healthy process restarted.
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness, for load balancers: 503 while the database cannot be reached.
+async fn readyz(pool: web::Data<PgPool>) -> HttpResponse {
+    let ready = db::run(&pool, |conn| {
         use diesel::RunQueryDsl;
         diesel::sql_query("SELECT 1").execute(conn)?;
         Ok(())
     })
-    .await?;
-    Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
+    .await;
+    if ready.is_ok() {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
+            .content_type("text/plain")
+            .body("database unreachable")
+    }
 }
 
 async fn not_found() -> AppResult<HttpResponse> {
@@ -47,6 +62,7 @@ async fn not_found() -> AppResult<HttpResponse> {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::root))
         .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
         .route("/static/{hash}/{path:.*}", web::get().to(assets::serve))
         .route("/setup", web::get().to(auth::setup_form))
         .route("/setup", web::post().to(auth::setup_submit))

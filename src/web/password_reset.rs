@@ -11,9 +11,9 @@ use validator::Validate;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::EmailAddress;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::password_resets::{self as svc, Problem, ResetLinks};
-use crate::services::{limits, passwords};
+use crate::services::{limits, passwords::Hashing};
 use crate::web::context::{client_ip, flash, Layout};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::{redirect, render, render_status, render_token_page};
@@ -176,6 +176,7 @@ pub async fn reset_form(
 pub async fn reset_submit(
     req: HttpRequest,
     pool: web::Data<PgPool>,
+    hashing: web::Data<Hashing>,
     session: Session,
     form: web::Form<ResetForm>,
 ) -> AppResult<HttpResponse> {
@@ -202,9 +203,7 @@ pub async fn reset_submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let hash = web::block(move || passwords::hash(&password))
-        .await?
-        .map_err(AppError::Unexpected)?;
+    let hash = hashing.hash(password).await?;
     let t = token.clone();
     match db::run(&pool, move |conn| svc::reset(conn, &t, &hash)).await? {
         Ok(_) => {

@@ -21,6 +21,7 @@ use actix_web::{
 
 use crate::db::accounts::SignedIn;
 use crate::domain::{AccountId, OrgId};
+use crate::error::AppError;
 use crate::web::htmx::is_htmx;
 
 /// What the account lookup reads besides the account.
@@ -35,6 +36,8 @@ pub struct Ask {
 struct Note {
     ask: Ask,
     found: Option<SignedIn>,
+    /// The session store could not reach the database.
+    unavailable: bool,
 }
 
 tokio::task_local! {
@@ -57,8 +60,28 @@ pub async fn scope(
         org: org_in_path(req.path()),
         with_orgs: !is_htmx(req.request()),
     };
-    let note = RefCell::new(Note { ask, found: None });
-    NOTE.scope(note, next.call(req)).await
+    let note = RefCell::new(Note {
+        ask,
+        found: None,
+        unavailable: false,
+    });
+    NOTE.scope(note, async move {
+        let res = next.call(req).await;
+        // actix-session answers a failing store with an opaque 500; when the
+        // store noted that the database was out of reach, say so (503).
+        match res {
+            Err(_) if NOTE.with(|n| n.borrow().unavailable) => {
+                Err(AppError::database_unavailable("session store").into())
+            }
+            other => other,
+        }
+    })
+    .await
+}
+
+/// The session store found the database out of reach.
+pub fn note_unavailable() {
+    let _ = NOTE.try_with(|note| note.borrow_mut().unavailable = true);
 }
 
 /// What the account lookup of this request will ask for, when [`scope`] noted it.

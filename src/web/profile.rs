@@ -9,8 +9,8 @@ use crate::config::Settings;
 use crate::db::{self, sessions::SessionInfo, PgPool};
 use crate::domain::DisplayName;
 use crate::error::{AppError, AppResult};
-use crate::services::{self, passwords};
-use crate::web::context::{flash, Layout, SignedIn};
+use crate::services::{self, limits, passwords::Hashing};
+use crate::web::context::{client_ip, flash, Layout, SignedIn};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
 use crate::web::session_store::{absolute_cutoff, SID};
@@ -189,6 +189,7 @@ pub async fn profile_password(
     req: HttpRequest,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
+    hashing: web::Data<Hashing>,
     me: SignedIn,
     form: web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
@@ -202,7 +203,17 @@ pub async fn profile_password(
     if errors.is_empty() {
         let stored = me.account.password_hash.clone();
         let current = form.current_password.clone();
-        if !web::block(move || passwords::verify(&current, Some(&stored))).await? {
+        // The current-password check spends the sign-in budget: a stolen
+        // session must not become an unthrottled password oracle.
+        let (email, ip) = (me.account.email.clone(), client_ip(&req));
+        let buckets = limits::signins(&email, &ip);
+        db::run(&pool, move |conn| limits::hit(conn, &buckets, 1)).await?;
+        if hashing.verify(current, Some(stored)).await? {
+            db::run(&pool, move |conn| {
+                limits::signin_was_right(conn, &email, &ip)
+            })
+            .await?;
+        } else {
             errors.add("current_password", "That is not your current password.");
         }
     }
@@ -228,9 +239,7 @@ pub async fn profile_password(
         )
         .await;
     };
-    let hash = web::block(move || passwords::hash(&new_password))
-        .await?
-        .map_err(AppError::Unexpected)?;
+    let hash = hashing.hash(new_password).await?;
     let (account, sid) = (me.account.id, current_sid(&me));
     let ended = db::run(&pool, move |conn| {
         services::auth::change_password(conn, account, &hash, Some(&sid))

@@ -95,9 +95,12 @@ async fn blocking<T: Send + 'static>(
     pool: &PgPool,
     f: impl FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    db::run(pool, move |conn| Ok(f(conn)?))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))
+    db::run(pool, move |conn| Ok(f(conn)?)).await.map_err(|e| {
+        if matches!(e, crate::error::AppError::Unavailable { .. }) {
+            prefetch::note_unavailable();
+        }
+        anyhow::anyhow!("{e:?}")
+    })
 }
 
 impl SessionStore for PgSessionStore {

@@ -15,7 +15,7 @@ use crate::helpers::{
 const NEW_PASSWORD: &str = "a brand new password for ada";
 
 /// Ada (Owner of Acme) on an app sending to `smtp`.
-async fn app_with_smtp(smtp: &SmtpServer) -> TestApp {
+pub async fn app_with_smtp(smtp: &SmtpServer) -> TestApp {
     let settings = smtp.settings();
     let app = spawn_app_with(move |s| {
         s.smtp = Some(settings);
@@ -37,7 +37,7 @@ async fn ask_for_link(app: &TestApp, email: &str) -> (StatusCode, String) {
 }
 
 /// Asks for a link for Ada and returns its path, once the email has arrived.
-async fn reset_path(app: &TestApp, smtp: &SmtpServer) -> String {
+pub async fn reset_path(app: &TestApp, smtp: &SmtpServer) -> String {
     let links = |messages: Vec<String>| -> Vec<String> {
         messages
             .iter()

@@ -51,6 +51,7 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     vec![
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
+        ("GET", "/readyz", [S200; 7]),
         ("GET", "/static/{hash}/{path:.*}", [S200; 7]),
         ("GET", "/setup", [S404; 7]),
         ("POST", "/setup", [S404; 7]),
@@ -453,7 +454,6 @@ async fn reset_world(app: &TestApp, org: i64) {
               JOIN accounts a ON a.id = m.account_id WHERE tm.team_id = 101 AND a.email = 'bob@example.com'
               ON CONFLICT DO NOTHING;
             INSERT INTO group_services (group_id, service_id) VALUES (201, 301) ON CONFLICT DO NOTHING;
-            DELETE FROM signin_failures;
             DELETE FROM rate_limits;
             "#
         ))

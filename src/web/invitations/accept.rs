@@ -12,9 +12,9 @@ use validator::Validate;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::{AccountId, DisplayName};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::invitations::{self as svc, Accepting, Invite, Problem};
-use crate::services::{limits, passwords};
+use crate::services::{limits, passwords::Hashing};
 use crate::web::auth::start_signed_in_session;
 use crate::web::context::{client_ip, flash, signed_in_account_id, Layout};
 use crate::web::forms::FormErrors;
@@ -177,6 +177,7 @@ pub async fn accept_submit(
     pool: web::Data<PgPool>,
     session: Session,
     settings: web::Data<Settings>,
+    hashing: web::Data<Hashing>,
     form: web::Form<AcceptForm>,
 ) -> AppResult<HttpResponse> {
     let token = token_of(&req);
@@ -202,9 +203,7 @@ pub async fn accept_submit(
                     .then_some(StatusCode::UNPROCESSABLE_ENTITY);
                 return render(&session, &token, &data, &form.display_name, &errors, status);
             };
-            let password_hash = web::block(move || passwords::hash(&password))
-                .await?
-                .map_err(AppError::Unexpected)?;
+            let password_hash = hashing.hash(password).await?;
             Accepting::NewAccount {
                 name,
                 password_hash,

@@ -203,7 +203,7 @@ async fn a_megabyte_posted_to_the_invite_endpoints_without_a_session_is_refused_
 }
 
 #[tokio::test]
-async fn the_upkeep_purges_dead_sessions_old_signin_failures_and_spent_rate_limits() {
+async fn the_upkeep_purges_dead_sessions_and_spent_rate_limits_and_signin_budgets() {
     let app = spawn_app().await;
     app.setup_owner().await;
     app.query(|conn| {
@@ -214,10 +214,9 @@ async fn the_upkeep_purges_dead_sessions_old_signin_failures_and_spent_rate_limi
              FROM generate_series(1, 30) g;
              INSERT INTO sessions (key_hash, state, expires_at, created_at)
              VALUES (decode(md5('too old'), 'hex'), '{}', now() + interval '10 minutes', now() - interval '13 hours');
-             INSERT INTO signin_failures (key, failures, window_started_at) VALUES
-               ('email:old@example.com', 3, now() - interval '25 hours'),
-               ('email:recent@example.com', 3, now() - interval '10 minutes');
              INSERT INTO rate_limits (key, hits, window_started_at) VALUES
+               ('signin:email:old@example.com', 3, now() - interval '25 hours'),
+               ('signin:email:recent@example.com', 3, now() - interval '10 minutes'),
                ('reset:ip:10.0.0.1', 5, now() - interval '2 hours'),
                ('reset:ip:10.0.0.2', 5, now() - interval '10 minutes');",
         )
@@ -236,8 +235,7 @@ async fn the_upkeep_purges_dead_sessions_old_signin_failures_and_spent_rate_limi
         purged,
         roster::services::upkeep::Purged {
             sessions: 31,
-            signin_failures: 1,
-            rate_limits: 1,
+            rate_limits: 2,
         }
     );
     assert_eq!(
@@ -246,7 +244,7 @@ async fn the_upkeep_purges_dead_sessions_old_signin_failures_and_spent_rate_limi
         "Ada's live session stays"
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM signin_failures WHERE key = 'email:recent@example.com'")
+        app.count("SELECT count(*) FROM rate_limits WHERE key = 'signin:email:recent@example.com'")
             .await,
         1
     );
