@@ -84,13 +84,7 @@ pub fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => {
-            db::create_database_if_missing(&settings.database_url)?;
-            let pool = db::build_pool(
-                &settings.database_url,
-                1,
-                std::time::Duration::from_secs(10),
-            )?;
-            db::run_migrations(&mut *pool.get()?)?;
+            connect(&settings)?;
             println!(
                 "Database {} is up to date.",
                 db::redact(&settings.database_url)

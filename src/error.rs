@@ -95,6 +95,11 @@ impl AppError {
     /// The database could not be reached, or no connection came free in time.
     pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
         tracing::warn!(error = %cause, "database unavailable");
+        Self::no_database()
+    }
+
+    /// As [`AppError::database_unavailable`], for a cause already logged.
+    pub fn no_database() -> Self {
         Self::Unavailable {
             message: "Roster cannot reach its database right now. Please try again in a few \
                       seconds."

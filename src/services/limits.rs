@@ -72,6 +72,14 @@ fn email_from_prefix(email: &str) -> String {
     format!("{}|from:", email_key(email))
 }
 
+fn email_from_key(email: &str, ip: &str) -> String {
+    format!("{}{ip}", email_from_prefix(email))
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("signin:ip:{ip}")
+}
+
 /// Signing in, or checking one's current password: reserved before the
 /// password is checked, given back when it was right ([`signin_was_right`]).
 pub fn signins(email: &str, ip: &str) -> Vec<Bucket> {
@@ -84,13 +92,13 @@ pub fn signins(email: &str, ip: &str) -> Vec<Bucket> {
     };
     vec![
         bucket(
-            format!("{}{ip}", email_from_prefix(email)),
+            email_from_key(email, ip),
             SIGNINS_PER_EMAIL_FROM_IP,
             SIGNIN_WINDOW_SECS,
             what,
         ),
         bucket(
-            format!("signin:ip:{ip}"),
+            ip_key(ip),
             SIGNINS_PER_IP,
             SIGNIN_WINDOW_SECS,
             &format!("{what} from your network address"),
@@ -102,12 +110,10 @@ pub fn signins(email: &str, ip: &str) -> Vec<Bucket> {
 /// A reserved attempt had the right password: the (email, address) count
 /// starts over and the other two get their hit back.
 pub fn signin_was_right(conn: &mut PgConnection, email: &str, ip: &str) -> AppResult<()> {
-    let [pair, by_ip, by_email] = <[Bucket; 3]>::try_from(signins(email, ip))
-        .map_err(|_| AppError::unexpected(anyhow::anyhow!("three sign-in buckets")))?;
     conn.transaction(|conn| {
-        q::clear(conn, &pair.key, None)?;
-        q::refund(conn, &by_ip.key, 1)?;
-        q::refund(conn, &by_email.key, 1)?;
+        q::clear(conn, &email_from_key(email, ip), None)?;
+        q::refund(conn, &ip_key(ip), 1)?;
+        q::refund(conn, &email_key(email), 1)?;
         Ok(())
     })
 }

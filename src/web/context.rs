@@ -30,8 +30,8 @@ pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
         .map(AccountId)
 }
 
-/// The client's address, for limits and throttles: the connection's peer, or
-/// with `ROSTER_TRUST_PROXY` what the proxy says in `Forwarded`/`X-Forwarded-For`.
+/// The client's address, for limits and sign-in budgets: the connection's
+/// peer, or behind trusted proxies the hop they report (see `web::proxy`).
 pub fn client_ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
         return "unknown".into();

@@ -70,9 +70,7 @@ pub async fn scope(
         // actix-session answers a failing store with an opaque 500; when the
         // store noted that the database was out of reach, say so (503).
         match res {
-            Err(_) if NOTE.with(|n| n.borrow().unavailable) => {
-                Err(AppError::database_unavailable("session store").into())
-            }
+            Err(_) if NOTE.with(|n| n.borrow().unavailable) => Err(AppError::no_database().into()),
             other => other,
         }
     })

@@ -161,6 +161,17 @@ pub struct SmtpServer {
     child: Option<std::process::Child>,
 }
 
+/// Plain SMTP to `port` on 127.0.0.1, without credentials.
+pub fn smtp_on(port: u16) -> roster::config::SmtpSettings {
+    roster::config::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: roster::config::SmtpTls::None,
+        username: None,
+        password: None,
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -217,13 +228,7 @@ impl SmtpServer {
     }
 
     pub fn settings(&self) -> roster::config::SmtpSettings {
-        roster::config::SmtpSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            tls: roster::config::SmtpTls::None,
-            username: None,
-            password: None,
-        }
+        smtp_on(self.port)
     }
 
     /// Every message received so far, raw.

@@ -11,37 +11,35 @@ use reqwest::StatusCode;
 
 use crate::helpers::{database_url, spawn_app_with, TestApp, TestClient};
 
-/// Cuts the test's own database off: no new connections, and every backend
-/// ended. Other tests' databases are not touched.
-async fn cut(app: &TestApp) {
-    let name = app.db.name.clone();
+/// Runs `sql` as the server's administrator, off the async workers.
+async fn as_admin(sql: String) {
     tokio::task::spawn_blocking(move || {
         let mut admin = PgConnection::establish(&database_url("postgres")).unwrap();
-        admin
-            .batch_execute(&format!(
-                "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false;
-                 SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE datname = '{name}' AND pid <> pg_backend_pid();"
-            ))
-            .unwrap();
+        admin.batch_execute(&sql).unwrap();
     })
     .await
     .unwrap();
 }
 
+/// Cuts the test's own database off: no new connections, and every backend
+/// ended. Other tests' databases are not touched.
+async fn cut(app: &TestApp) {
+    let name = &app.db.name;
+    as_admin(format!(
+        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false;
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = '{name}' AND pid <> pg_backend_pid();"
+    ))
+    .await;
+}
+
 /// Lets connections to the test's database in again.
 async fn restore(app: &TestApp) {
-    let name = app.db.name.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut admin = PgConnection::establish(&database_url("postgres")).unwrap();
-        admin
-            .batch_execute(&format!(
-                "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"
-            ))
-            .unwrap();
-    })
-    .await
-    .unwrap();
+    let name = &app.db.name;
+    as_admin(format!(
+        "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"
+    ))
+    .await;
 }
 
 /// Waits (bounded) until `/readyz` answers 200; returns how long it took.

@@ -67,13 +67,7 @@ impl Drop for RefusingSmtp {
 /// An app whose worker sends to `port` on 127.0.0.1 and gives up after one
 /// attempt, with Ada as Owner of a Pro organization.
 async fn app_sending_to(port: u16) -> (TestApp, i64) {
-    let smtp = roster::config::SmtpSettings {
-        host: "127.0.0.1".into(),
-        port,
-        tls: roster::config::SmtpTls::None,
-        username: None,
-        password: None,
-    };
+    let smtp = crate::helpers::smtp_on(port);
     let app = spawn_app_with(move |s| {
         s.smtp = Some(smtp);
         fast_outbox(s);

@@ -40,6 +40,17 @@ async fn counted_address(app: &TestApp, headers: &[(&str, &str)]) -> String {
     .await
 }
 
+/// For each (value, address): a request with `name: value` is counted against `address`.
+async fn assert_counted(app: &TestApp, name: &str, cases: &[(&str, &str)]) {
+    for (value, want) in cases {
+        assert_eq!(
+            counted_address(app, &[(name, value)]).await,
+            *want,
+            "{name}: {value:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn without_a_trusted_proxy_forwarding_headers_change_nothing() {
     let app = spawn_app_with(|_| {}).await;
@@ -71,13 +82,7 @@ async fn behind_the_proxy_the_address_it_appended_counts_and_what_the_client_wro
         ("203.0.113.9; drop", "127.0.0.1"),
         ("999.1.1.1", "127.0.0.1"),
     ];
-    for (header, want) in cases {
-        assert_eq!(
-            counted_address(&app, &[("X-Forwarded-For", header)]).await,
-            want,
-            "X-Forwarded-For: {header:?}"
-        );
-    }
+    assert_counted(&app, "X-Forwarded-For", &cases).await;
     // Several header lines read as one list, in order.
     let visitor_lines = counted_address(
         &app,
@@ -125,13 +130,7 @@ async fn with_the_forwarded_header_configured_its_right_most_untrusted_for_count
         ("for=_hidden, for=203.0.113.9", "203.0.113.9"),
         ("garbage;;;==", "127.0.0.1"),
     ];
-    for (header, want) in cases {
-        assert_eq!(
-            counted_address(&app, &[("Forwarded", header)]).await,
-            want,
-            "Forwarded: {header:?}"
-        );
-    }
+    assert_counted(&app, "Forwarded", &cases).await;
     // X-Forwarded-For is then not read.
     assert_eq!(
         counted_address(&app, &[("X-Forwarded-For", "203.0.113.9")]).await,

@@ -12,13 +12,7 @@ use crate::helpers::{fast_outbox, free_port, spawn_app_with, spawn_instance, Smt
 #[tokio::test]
 async fn with_smtp_down_invitations_stay_queued_and_retrying_then_go_out_exactly_once() {
     let port = free_port();
-    let settings = roster::config::SmtpSettings {
-        host: "127.0.0.1".into(),
-        port,
-        tls: roster::config::SmtpTls::None,
-        username: None,
-        password: None,
-    };
+    let settings = crate::helpers::smtp_on(port);
     let app = spawn_app_with(move |s| {
         s.smtp = Some(settings);
         fast_outbox(s);
