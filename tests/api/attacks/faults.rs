@@ -23,7 +23,7 @@ async fn as_admin(sql: String) {
 
 /// Cuts the test's own database off: no new connections, and every backend
 /// ended. Other tests' databases are not touched.
-async fn cut(app: &TestApp) {
+pub async fn cut(app: &TestApp) {
     let name = &app.db.name;
     as_admin(format!(
         "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false;
@@ -34,7 +34,7 @@ async fn cut(app: &TestApp) {
 }
 
 /// Lets connections to the test's database in again.
-async fn restore(app: &TestApp) {
+pub async fn restore(app: &TestApp) {
     let name = &app.db.name;
     as_admin(format!(
         "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true"

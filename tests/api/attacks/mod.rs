@@ -1,7 +1,7 @@
 //! Attacks told as stories: what another tenant, an anonymous visitor or a racing
 //! second request tries, and what Roster does about it. One file per kind of attack.
 
-mod faults;
+pub mod faults;
 mod growth;
 mod headers;
 mod holes;
