@@ -141,8 +141,12 @@ fn session_token(session: &Session) -> String {
     token
 }
 
+/// A new synchronizer token for a session that was just signed in. Minted
+/// here rather than on the first page, so that two pages opened at once after
+/// signing in cannot each mint one and leave the other's forms refused.
 pub fn reset(session: &Session) {
-    session.remove(SESSION_KEY);
+    // Inserting a String cannot fail to serialize.
+    let _ = session.insert(SESSION_KEY, new_secret());
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {

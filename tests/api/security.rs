@@ -75,6 +75,31 @@ async fn a_post_with_a_wrong_csrf_token_is_refused() {
 }
 
 #[tokio::test]
+async fn pages_opened_at_once_after_signing_in_all_carry_the_one_token_that_works() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let members = format!("/orgs/{org}/members");
+    // Eight tabs load at the same moment, right after signing in.
+    let pages = (0..8).map(|_| async {
+        let body = app.client.get(&members).await.text().await.unwrap();
+        crate::helpers::extract_csrf(&body).expect("the page carries a token")
+    });
+    let tokens = futures_util::future::join_all(pages).await;
+    assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
+    // A form from any of them is accepted.
+    let res = app
+        .client
+        .http
+        .post(app.client.url(&format!("/orgs/{org}/settings/general")))
+        .form(&[("name", "Acme Two"), ("csrf_token", tokens[7].as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    assert_eq!(org_name(&app).await, "Acme Two");
+}
+
+#[tokio::test]
 async fn a_cross_site_request_is_refused_even_with_a_token() {
     let app = spawn_app().await;
     let org = app.setup_owner().await;

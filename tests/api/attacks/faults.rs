@@ -179,11 +179,15 @@ async fn backends_ended_in_the_middle_of_invitations_leave_each_one_whole_or_abs
         .await,
         0
     );
-    let ok = statuses.iter().filter(|s| !s.is_server_error()).count() as i64;
-    assert_eq!(
-        crate::invitations::pending_count(&app, org).await,
-        ok,
-        "an invite answered as done is there; one answered 503 is not: {statuses:?}"
+    // An invite answered as done is there. One answered 503 may be there
+    // too: its transaction can commit just before the session's write after
+    // it meets the cut; sending it again then says "already invited".
+    let done = statuses.iter().filter(|s| !s.is_server_error()).count() as i64;
+    let unsure = statuses.len() as i64 - done;
+    let pending = crate::invitations::pending_count(&app, org).await;
+    assert!(
+        (done..=done + unsure).contains(&pending),
+        "{pending} pending after {statuses:?}"
     );
 }
 
