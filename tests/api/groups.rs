@@ -30,7 +30,7 @@ async fn a_team_manager_creates_renames_and_deletes_a_group() {
 
     // Rename inline: the pencil brings the form, saving swaps back the card.
     let edit = format!("{}/{group}/edit", s.groups());
-    let res = htmx_get(&s.tim, &edit).await;
+    let res = s.tim.htmx_get(&edit).await;
     let form = res.text().await.unwrap();
     assert!(
         form.starts_with(&format!("<article id=\"group-{group}\"")),

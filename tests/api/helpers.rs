@@ -482,6 +482,16 @@ impl TestClient {
         self.http.get(self.url(path)).send().await.expect("request")
     }
 
+    /// GET as htmx does (`HX-Request`), for fragments.
+    pub async fn htmx_get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .header("HX-Request", "true")
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// GET a page and return its status and body; remembers its CSRF token.
     pub async fn page(&self, path: &str) -> (StatusCode, String) {
         let res = self.get(path).await;

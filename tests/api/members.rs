@@ -105,15 +105,8 @@ async fn the_members_page_searches_filters_sorts_and_pages_with_the_state_in_the
     // htmx asks for just the table.
     let res = app
         .client
-        .http
-        .get(
-            app.client
-                .url(&format!("/orgs/{org}/members?q=seed&page=2")),
-        )
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+        .htmx_get(&format!("/orgs/{org}/members?q=seed&page=2"))
+        .await;
     let fragment = res.text().await.unwrap();
     assert!(fragment.starts_with("<div id=\"members-table\""));
     assert!(
@@ -449,12 +442,8 @@ async fn an_owner_edits_a_row_inline_and_only_that_row_comes_back() {
 
     let res = app
         .client
-        .http
-        .get(app.client.url(&format!("/orgs/{org}/members/{bob}/edit")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+        .htmx_get(&format!("/orgs/{org}/members/{bob}/edit"))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let form = res.text().await.unwrap();
     assert!(form.starts_with(&format!(
@@ -508,12 +497,8 @@ async fn an_owner_edits_a_row_inline_and_only_that_row_comes_back() {
     // Cancel restores the row as it is.
     let res = app
         .client
-        .http
-        .get(app.client.url(&format!("/orgs/{org}/members/{bob}/row")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+        .htmx_get(&format!("/orgs/{org}/members/{bob}/row"))
+        .await;
     assert!(res
         .text()
         .await

@@ -47,16 +47,6 @@ async fn execute(app: &TestApp, sql: String) {
     .await;
 }
 
-async fn htmx_get(client: &TestClient, path: &str) -> reqwest::Response {
-    client
-        .http
-        .get(client.url(path))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn the_roles_page_shows_the_built_in_roles_as_a_permission_grid() {
     let app = spawn_app().await;
@@ -382,7 +372,7 @@ async fn an_owner_renames_and_edits_a_role_on_its_page_or_inline() {
         .contains("Role “Reviewer” saved."));
 
     // htmx: the row turns into its form, saves back into a row, and Cancel restores it.
-    let res = htmx_get(&app.client, &edit).await;
+    let res = app.client.htmx_get(&edit).await;
     let body = res.text().await.unwrap();
     assert!(
         body.starts_with(&format!(
@@ -423,7 +413,9 @@ async fn an_owner_renames_and_edits_a_role_on_its_page_or_inline() {
         "{body:.80}"
     );
     assert!(body.contains("Role “Watcher” saved.") && body.contains("hx-swap-oob"));
-    let body = htmx_get(&app.client, &format!("{edit}/row"))
+    let body = app
+        .client
+        .htmx_get(&format!("{edit}/row"))
         .await
         .text()
         .await

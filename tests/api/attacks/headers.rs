@@ -43,12 +43,8 @@ async fn signed_in_pages_fragments_and_error_pages_are_never_cached_and_keep_oth
     }
     let fragment = app
         .client
-        .http
-        .get(app.client.url(&format!("/orgs/{org}/members?q=ada")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+        .htmx_get(&format!("/orgs/{org}/members?q=ada"))
+        .await;
     assert_eq!(fragment.status(), StatusCode::OK);
     assert_hardened(&fragment);
     assert!(

@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use crate::groups::scene::{exec, expect, htmx_get, Scene};
+use crate::groups::scene::{exec, expect, Scene};
 use crate::helpers::{spawn_app, PASSWORD};
 use crate::members::{auditor_role, membership_id};
 
@@ -288,7 +288,8 @@ async fn a_team_agent_who_may_only_view_the_groups_tab_gets_no_candidate_names_o
     let (status, page) = agnes.page(&s.groups()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Nights</h2>"));
-    let card = htmx_get(&agnes, &format!("{}/{group}", s.groups()))
+    let card = agnes
+        .htmx_get(&format!("{}/{group}", s.groups()))
         .await
         .text()
         .await

@@ -159,14 +159,3 @@ pub async fn expect(res: reqwest::Response, status: StatusCode, text: &str) -> S
     assert!(body.contains(text), "{text:?} not in {body}");
     body
 }
-
-/// A GET as htmx makes it (`HX-Request`), for fragments.
-pub async fn htmx_get(client: &TestClient, path: &str) -> reqwest::Response {
-    client
-        .http
-        .get(client.url(path))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap()
-}

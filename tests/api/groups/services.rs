@@ -77,7 +77,7 @@ async fn services_are_created_edited_switched_and_deleted() {
 
     // Edit inline: the row becomes a form and comes back saved.
     let row = format!("{}/{billing}", s.services());
-    let res = htmx_get(&s.tim, &format!("{row}/edit")).await;
+    let res = s.tim.htmx_get(&format!("{row}/edit")).await;
     let form = res.text().await.unwrap();
     assert!(form.starts_with(&format!(
         "<li id=\"service-{billing}\" class=\"service-row is-editing\""

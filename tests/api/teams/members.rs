@@ -154,14 +154,7 @@ async fn the_inline_edit_swaps_only_the_row_and_saves_the_new_role() {
     );
 
     // The edit control swaps the row for a form.
-    let res = app
-        .client
-        .http
-        .get(app.client.url(&format!("{row}/edit")))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.htmx_get(&format!("{row}/edit")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body = res.text().await.unwrap();
     assert!(body.starts_with(&format!(
@@ -170,14 +163,7 @@ async fn the_inline_edit_swaps_only_the_row_and_saves_the_new_role() {
     assert!(body.contains("<option value=\"agent\" selected>Agent</option>"));
 
     // Cancel asks for the plain row again.
-    let res = app
-        .client
-        .http
-        .get(app.client.url(&row))
-        .header("HX-Request", "true")
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.htmx_get(&row).await;
     let body = res.text().await.unwrap();
     assert!(body.starts_with(&format!(
         "<tr id=\"team-member-{bob}\" class=\"member-row\""
