@@ -1,0 +1,104 @@
+//! What a members page costs: the statements one request runs, counted by
+//! diesel's instrumentation, must not grow with the rows shown.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::*;
+
+static STATEMENTS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_statements() -> Option<Box<dyn diesel::connection::Instrumentation>> {
+    Some(Box::new(
+        |event: diesel::connection::InstrumentationEvent<'_>| {
+            if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+                STATEMENTS.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+    ))
+}
+
+/// The statements one request for `path` runs, once the pool's connections
+/// have seen it.
+async fn statements_for(app: &TestApp, path: &str) -> (usize, String) {
+    app.client.page(path).await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let (_, body) = app.client.page(path).await;
+    (STATEMENTS.load(Ordering::SeqCst), body)
+}
+
+/// Makes the first `n` seeded members (by name) pending, as if invited.
+async fn make_pending(app: &TestApp, org: i64, n: i64) {
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "UPDATE memberships SET status = 'pending' WHERE id IN (
+               SELECT id FROM memberships WHERE organization_id = {org} AND role <> 'owner'
+               ORDER BY sort_name, id LIMIT {n})"
+        ))
+        .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+    diesel::connection::set_default_instrumentation(count_statements).unwrap();
+    // The outbox worker's polling would add its statements to the count.
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.outbox_poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 4, 2).await;
+    make_pending(&app, org, 1).await;
+    let path = format!("/orgs/{org}/members");
+    let (few, small) = statements_for(&app, &path).await;
+    assert_eq!(small.matches("class=\"member-row\"").count(), 5);
+
+    app.query(move |conn| {
+        roster::services::demo::seed_org_sql(conn, roster::domain::OrgId(org), 60, 0, "more")
+            .unwrap();
+    })
+    .await;
+    make_pending(&app, org, 12).await;
+    let (many, large) = statements_for(&app, &path).await;
+    assert_eq!(large.matches("class=\"member-row\"").count(), 50);
+    assert_eq!(few, many, "statements per page must not grow with the rows");
+    // The session with the account, its organizations and its membership here;
+    // the page with its total, the Owner count and the pending rows'
+    // invitations; its teams, groups and services; the teams and groups for
+    // the filters.
+    assert_eq!(many, 4, "statements for one page");
+
+    // A page without pending rows costs the same.
+    let (active_only, body) = statements_for(&app, &format!("{path}?status=active")).await;
+    assert_eq!(body.matches("class=\"member-row\"").count(), 50);
+    assert_eq!(active_only, 4, "statements for a page without pending rows");
+
+    // A search counts its matches with its page; asked again, it takes that
+    // count while nobody's name, email or status has changed (the second
+    // request here), and counts apart once something has.
+    let search = format!("{path}?q=more");
+    let (searched, found) = statements_for(&app, &search).await;
+    assert!(found.contains("60 members matching"), "{found}");
+    assert_eq!(searched, 4, "statements for a search asked again");
+    app.add_member(org, "more-new@example.com", "More New", "member")
+        .await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let (_, found) = app.client.page(&search).await;
+    assert!(found.contains("61 members matching"), "{found}");
+    assert_eq!(
+        STATEMENTS.load(Ordering::SeqCst),
+        5,
+        "a search after a change"
+    );
+
+    // The Next page, read from the member it names, costs the same.
+    // (From the plain list: pending rows sort by their address, so the active
+    // ones alone fill just one page here.)
+    let next = pager_link(&large, "next");
+    assert!(next.contains("after="), "{next}");
+    let (anchored, second) = statements_for(&app, &format!("{path}?{next}")).await;
+    assert!(second.contains("page 2 of 2"), "{second}");
+    assert_eq!(anchored, 4, "statements for a page read from its anchor");
+}
