@@ -220,6 +220,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        name -> Text,
+        email -> Text,
+        phone -> Text,
+        note -> Text,
+        assignee_membership_id -> Nullable<Int8>,
+        sort_name -> Text,
+        search_text -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -237,6 +254,8 @@ diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(invitations -> organizations (organization_id));
 diesel::joinable!(outbox -> invitations (invitation_id));
 diesel::joinable!(password_resets -> accounts (account_id));
+diesel::joinable!(contacts -> teams (team_id));
+diesel::joinable!(contacts -> memberships (assignee_membership_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -257,4 +276,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     rate_limits,
     password_resets,
+    contacts,
 );

@@ -1,0 +1,2 @@
+DROP TABLE contacts;
+DROP FUNCTION contacts_search_keys();
