@@ -78,7 +78,7 @@ enum OrgCommand {
 }
 
 pub fn main() -> anyhow::Result<()> {
-    crate::telemetry::init();
+    crate::telemetry::init()?;
     let cli = Cli::parse();
     let settings = Settings::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {

@@ -60,6 +60,13 @@ pub struct Settings {
     /// Roster is unavailable (`ROSTER_DB_CHECKOUT_TIMEOUT_MS`).
     pub db_checkout_timeout: Duration,
     pub limits: RateLimits,
+    /// Serve Prometheus metrics (`ROSTER_METRICS`, off) on their own listener
+    /// at `metrics_bind` (`ROSTER_METRICS_BIND`, 127.0.0.1:9090), never on the public one.
+    pub metrics: bool,
+    pub metrics_bind: SocketAddr,
+    /// On SIGTERM, how long in-flight requests and the outbox worker's sends may
+    /// take to finish before the process exits anyway (`ROSTER_SHUTDOWN_TIMEOUT_SECS`).
+    pub shutdown_timeout: Duration,
 }
 
 /// How many of each action are allowed per hour, per organization, account,
@@ -203,6 +210,11 @@ impl Settings {
                 number("ROSTER_DB_CHECKOUT_TIMEOUT_MS", 3000)?.max(1),
             ),
             limits: RateLimits::from_env()?,
+            metrics: flag("ROSTER_METRICS"),
+            metrics_bind: var_or("ROSTER_METRICS_BIND", "127.0.0.1:9090")
+                .parse()
+                .context("ROSTER_METRICS_BIND must be an address such as 127.0.0.1:9090")?,
+            shutdown_timeout: Duration::from_secs(number("ROSTER_SHUTDOWN_TIMEOUT_SECS", 30)?),
         })
     }
 

@@ -1,7 +1,9 @@
 //! Building and running the application: the pool, migrations, the session
-//! middleware on PostgreSQL, and the middleware stack around the routes.
+//! middleware on PostgreSQL, the middleware stack around the routes, the
+//! metrics listener when asked for, and the graceful stop on SIGTERM.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_session::{
     config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
@@ -19,16 +21,20 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::AppError;
+use crate::metrics::Metrics;
 use crate::web::{self as routes, csrf, htmx, middleware as mw, session_store::PgSessionStore};
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: PgPool,
+    /// The metrics listener (`ROSTER_METRICS`) and its port.
+    metrics: Option<(Server, u16)>,
     /// The outbox worker; stopped when the server stops.
-    worker: tokio::task::JoinHandle<()>,
+    worker: crate::mail::worker::Worker,
     /// The upkeep job (invitations, purges); stopped with the server too.
     upkeep: tokio::task::JoinHandle<()>,
+    shutdown_timeout: std::time::Duration,
 }
 
 impl Application {
@@ -54,15 +60,32 @@ impl Application {
         .await??;
         let port = listener.local_addr()?.port();
         let key = cookie_key(&pool).await?;
-        let worker = crate::mail::worker::spawn(pool.clone(), &settings)?;
+        let metrics = settings
+            .metrics
+            .then(|| Arc::new(Metrics::new(settings.session_absolute)));
+        let metrics_server = match &metrics {
+            Some(metrics) => {
+                let listener = TcpListener::bind(settings.metrics_bind).with_context(|| {
+                    format!("could not bind {} for metrics", settings.metrics_bind)
+                })?;
+                let port = listener.local_addr()?.port();
+                let server = crate::web::metrics::server(listener, metrics.clone(), pool.clone())?;
+                Some((server, port))
+            }
+            None => None,
+        };
+        let worker = crate::mail::worker::spawn(pool.clone(), &settings, metrics.clone())?;
         let upkeep = crate::services::upkeep::spawn(pool.clone(), &settings);
-        let server = run(listener, pool.clone(), settings, key)?;
+        let shutdown_timeout = settings.shutdown_timeout;
+        let server = run(listener, pool.clone(), settings, key, metrics)?;
         Ok(Self {
             port,
             server,
             pool,
+            metrics: metrics_server,
             worker,
             upkeep,
+            shutdown_timeout,
         })
     }
 
@@ -74,10 +97,28 @@ impl Application {
         &self.pool
     }
 
+    /// The metrics listener's port, when metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Serves until the server stops. On SIGTERM actix stops accepting and lets
+    /// requests under way finish (within the shutdown timeout); then the
+    /// metrics listener closes and the outbox worker finishes its sends under
+    /// way and releases the rest of its batch (within the timeout too).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
         let result = self.server.await;
-        self.worker.abort();
+        tracing::info!("HTTP server stopped; stopping the outbox worker");
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
         self.upkeep.abort();
+        self.worker.shutdown(self.shutdown_timeout).await;
         result
     }
 }
@@ -113,6 +154,7 @@ fn run(
     pool: PgPool,
     settings: Settings,
     key: Key,
+    metrics: Option<Arc<Metrics>>,
 ) -> anyhow::Result<Server> {
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism()
@@ -136,6 +178,8 @@ fn run(
     let hashing = web::Data::new(crate::services::passwords::Hashing::new(
         settings.hash_concurrency,
     ));
+    let shutdown_timeout = settings.shutdown_timeout.as_secs();
+    let metrics = metrics.map(web::Data::new);
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name(if secure {
@@ -155,8 +199,11 @@ fn run(
                     .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build();
-        App::new()
-            .app_data(pool.clone())
+        let mut app = App::new();
+        if let Some(metrics) = &metrics {
+            app = app.app_data(metrics.clone());
+        }
+        app.app_data(pool.clone())
             .app_data(setup_done.clone())
             .app_data(search_counts.clone())
             .app_data(settings.clone())
@@ -179,8 +226,10 @@ fn run(
             .wrap(from_fn(htmx::retarget_errors))
             .wrap(from_fn(mw::security_headers))
             .wrap(from_fn(mw::log_requests))
+            .wrap(from_fn(crate::web::metrics::observe))
     })
     .workers(workers)
+    .shutdown_timeout(shutdown_timeout)
     .listen(listener)?
     .run();
     Ok(server)

@@ -158,6 +158,16 @@ pub fn redact(database_url: &str) -> String {
     }
 }
 
+/// Checkouts waiting for a connection now, for the metrics: r2d2's `state()`
+/// counts connections, not the requests queued for one. One pool per process
+/// (tests aside), so one count.
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many requests are waiting for a pooled connection right now.
+pub fn waiting_for_connection() -> usize {
+    WAITING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Runs `f` with a pooled connection on the blocking thread pool, never on an
 /// async worker.
 pub async fn run<T, F>(pool: &PgPool, f: F) -> crate::error::AppResult<T>
@@ -167,7 +177,10 @@ where
 {
     let pool = pool.clone();
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
+        WAITING.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let conn = pool.get();
+        WAITING.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        let mut conn = conn?;
         let result = f(&mut conn);
         if matches!(result, Err(crate::error::AppError::Unavailable { .. })) {
             conn.lost = true;

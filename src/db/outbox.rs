@@ -190,3 +190,48 @@ pub fn cancel_unsent_of_invitation(conn: &mut PgConnection, invitation: i64) -> 
     .set(outbox::status.eq("cancelled"))
     .execute(conn)
 }
+
+/// The messages not yet sent, for the metrics: read through the index of due
+/// messages (`outbox_due_idx`), so its cost follows the backlog, not the history.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Backlog {
+    /// Waiting for their first attempt.
+    #[diesel(sql_type = BigInt)]
+    pub queued: i64,
+    /// Waiting for another attempt after a failed one.
+    #[diesel(sql_type = BigInt)]
+    pub retrying: i64,
+    /// Claimed by a worker and being sent.
+    #[diesel(sql_type = BigInt)]
+    pub sending: i64,
+    /// Seconds since the oldest of them was written.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    pub oldest_secs: Option<f64>,
+}
+
+pub fn backlog(conn: &mut PgConnection) -> QueryResult<Backlog> {
+    diesel::sql_query(
+        "SELECT count(*) FILTER (WHERE status = 'queued' AND attempts = 0) AS queued,
+                count(*) FILTER (WHERE status = 'queued' AND attempts > 0) AS retrying,
+                count(*) FILTER (WHERE status = 'sending') AS sending,
+                EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS oldest_secs
+         FROM outbox
+         WHERE status IN ('queued', 'sending')",
+    )
+    .get_result(conn)
+}
+
+/// Gives claimed messages that were not sent back to the queue, due now, as if
+/// never claimed: a worker stopping mid-batch leaves them for another instance
+/// (or its own restart) instead of to the lease, and sends none of them twice.
+pub fn release_claimed(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<usize> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "UPDATE outbox SET status = 'queued', attempts = attempts - 1, next_attempt_at = now()
+         WHERE id = ANY($1) AND status = 'sending'",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .execute(conn)
+}

@@ -219,3 +219,14 @@ pub fn delete_expired(
     .bind::<BigInt, _>(limit)
     .execute(conn)
 }
+
+/// Signed-in sessions still live (for the metrics): an anonymous session, which
+/// holds only a CSRF token, is not counted.
+pub fn count_signed_in(conn: &mut PgConnection, created_after: DateTime<Utc>) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::account_id.is_not_null())
+        .filter(sessions::expires_at.gt(diesel::dsl::now))
+        .filter(sessions::created_at.gt(created_after))
+        .count()
+        .get_result(conn)
+}

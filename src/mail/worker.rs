@@ -6,13 +6,18 @@
 //! replaced password reset's, is cancelled instead of sent. The database work of
 //! a batch is a few statements, whatever its size. A failure's row keeps only its
 //! category's sentence (tenants read it); the raw error goes to the log.
+//! Told to stop (SIGTERM), it lets the sends under way finish and records them,
+//! and gives the rest of its claimed batch back to the queue: nothing is sent
+//! twice and nothing waits for the lease.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use diesel::{Connection, PgConnection, QueryResult};
 use futures_util::StreamExt;
+use tokio::sync::watch;
 
 use super::transport::{DeliveryFailure, Mailer, Outgoing, SendError};
 use super::TOKEN_PLACEHOLDER;
@@ -24,6 +29,7 @@ use crate::db::{
     password_resets::PasswordReset,
     PgPool,
 };
+use crate::metrics::Metrics;
 use crate::services::invitations::new_token;
 
 /// Rows claimed per round for each message in flight: enough that the last
@@ -74,22 +80,58 @@ impl WorkerConfig {
     }
 }
 
-/// Starts the worker on the current runtime; abort the handle to stop it.
-pub fn spawn(pool: PgPool, settings: &Settings) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let mailer = Mailer::from_settings(settings)?;
-    let config = WorkerConfig::from_settings(settings);
-    Ok(tokio::spawn(run(pool, mailer, config)))
+/// The running worker.
+pub struct Worker {
+    task: tokio::task::JoinHandle<()>,
+    stop: watch::Sender<bool>,
 }
 
-async fn run(pool: PgPool, mailer: Mailer, config: WorkerConfig) {
-    loop {
-        match tick(&pool, &mailer, &config).await {
+impl Worker {
+    /// Tells the worker to stop and waits for it: sends under way finish and are
+    /// recorded, the rest of the batch goes back to the queue. Past `within`
+    /// (a send hanging on the server) it is dropped, and its claimed rows are
+    /// due again when their lease runs out.
+    pub async fn shutdown(self, within: Duration) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(within, &mut task).await.is_err() {
+            tracing::warn!("outbox worker still sending after the shutdown timeout; its claimed messages are due again after their lease");
+            task.abort();
+        }
+    }
+}
+
+/// Starts the worker on the current runtime.
+pub fn spawn(
+    pool: PgPool,
+    settings: &Settings,
+    metrics: Option<Arc<Metrics>>,
+) -> anyhow::Result<Worker> {
+    let mailer = Mailer::from_settings(settings)?;
+    let config = WorkerConfig::from_settings(settings);
+    let (stop, stopping) = watch::channel(false);
+    let task = tokio::spawn(run(pool, mailer, config, metrics, stopping));
+    Ok(Worker { task, stop })
+}
+
+async fn run(
+    pool: PgPool,
+    mailer: Mailer,
+    config: WorkerConfig,
+    metrics: Option<Arc<Metrics>>,
+    mut stopping: watch::Receiver<bool>,
+) {
+    while !*stopping.borrow() {
+        match tick(&pool, &mailer, &config, metrics.as_deref(), &stopping).await {
             // A full batch: there may be more waiting.
             Ok(n) if n as i64 == config.batch() => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = ?e, "outbox worker"),
         }
-        tokio::time::sleep(config.poll).await;
+        tokio::select! {
+            _ = tokio::time::sleep(config.poll) => {}
+            _ = stopping.changed() => {}
+        }
     }
 }
 
@@ -218,8 +260,15 @@ async fn deliver(mailer: &Mailer, r: Ready) -> (Claimed, Result<(), SendError>) 
 }
 
 /// One round: claim, send up to `concurrency` at once, record. Returns how
-/// many messages were claimed.
-async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::Result<usize> {
+/// many messages were claimed. Once told to stop, no further send starts; the
+/// messages not started are released.
+async fn tick(
+    pool: &PgPool,
+    mailer: &Mailer,
+    config: &WorkerConfig,
+    metrics: Option<&Metrics>,
+    stopping: &watch::Receiver<bool>,
+) -> anyhow::Result<usize> {
     let p = pool.clone();
     let batch = config.batch();
     let ready = tokio::task::spawn_blocking(move || claim(&mut *p.get()?, batch)).await??;
@@ -227,14 +276,24 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
         return Ok(0);
     }
     let claimed = ready.len();
-    // Unordered, so that one slow message holds up only its own connection.
-    let sent: Vec<(Claimed, Result<(), SendError>)> = futures_util::stream::iter(ready)
-        .map(|r| deliver(mailer, r))
+    // Unordered, so that one slow message holds up only its own connection. A
+    // send's future starts when a slot frees up; by then the worker may be stopping.
+    let sent: Vec<(Claimed, Option<Result<(), SendError>>)> = futures_util::stream::iter(ready)
+        .map(|r| async move {
+            if *stopping.borrow() {
+                return (r.row, None);
+            }
+            let (row, result) = deliver(mailer, r).await;
+            (row, Some(result))
+        })
         .buffer_unordered(config.concurrency)
         .collect()
         .await;
+    let (sent, released): (Vec<_>, Vec<_>) = sent.into_iter().partition(|(_, r)| r.is_some());
+    let released: Vec<i64> = released.into_iter().map(|(row, _)| row.id).collect();
     let attempts: Vec<(i64, Attempt)> = sent
         .into_iter()
+        .filter_map(|(row, result)| Some((row, result?)))
         .map(|(row, result)| {
             let result = result.map_err(|e| {
                 tracing::warn!(
@@ -249,9 +308,22 @@ async fn tick(pool: &PgPool, mailer: &Mailer, config: &WorkerConfig) -> anyhow::
             (row.id, config.attempt(row.attempts, result))
         })
         .collect();
+    if let Some(metrics) = metrics {
+        metrics.observe_deliveries(&attempts);
+    }
+    if !released.is_empty() {
+        tracing::info!(
+            released = released.len(),
+            "outbox worker stopping: unsent messages of its batch released"
+        );
+    }
     let p = pool.clone();
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        db::outbox::record_attempts(&mut *p.get()?, &attempts)?;
+        let mut conn = p.get()?;
+        conn.transaction(|conn| {
+            db::outbox::record_attempts(conn, &attempts)?;
+            db::outbox::release_claimed(conn, &released)
+        })?;
         Ok(())
     })
     .await??;

@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod members;
 pub mod members_bulk;
 pub mod members_view;
+pub mod metrics;
 pub mod middleware;
 pub mod orgs;
 pub mod password_reset;

@@ -9,6 +9,7 @@ mod helpers;
 mod invitations;
 mod limits;
 mod members;
+mod ops;
 mod password_reset;
 mod roles;
 mod routes;
