@@ -6,6 +6,13 @@
 //! Who may manage whom: an Owner manages anyone; everyone else manages only
 //! members of a lower org role. Nobody changes their own access, nobody grants
 //! what they do not hold, and the last active Owner stays an Owner.
+//!
+//! A team's contacts: everyone in the team sees the contacts assigned to
+//! them, and edits their details (they work them); `contacts.view_all` sees
+//! all of the team's (Supervisors, Team managers); `contacts.assign` adds,
+//! deletes, assigns, unassigns and reassigns them and edits any of them (Team
+//! managers, and every team's through `teams.manage`). A contact one may not
+//! see is answered as if it did not exist.
 
 use super::roles::{OrgRole, Permission, PermissionSet};
 use super::AccountId;
@@ -107,6 +114,21 @@ pub enum TeamAction {
     ManageServices,
     /// See every member and all data of the team, not only one's own.
     ViewAll,
+    /// See one contact of the team: the actor's own (assigned to them) always,
+    /// any other with `contacts.view_all`.
+    ViewContact {
+        assigned_to_actor: bool,
+    },
+    /// See every contact of the team (and filter them by assignee).
+    ViewAllContacts,
+    /// Add contacts to the team, or delete them.
+    ManageContacts,
+    /// Change a contact's name, email, phone or note.
+    EditContact {
+        assigned_to_actor: bool,
+    },
+    /// Assign, unassign or reassign the team's contacts.
+    AssignContacts,
 }
 
 /// Why an action is refused, in words shown to the person.
@@ -343,6 +365,38 @@ fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<
         TeamAction::ViewAll => need(
             Permission::TeamViewAll,
             "You see only your own membership in this team.",
+        ),
+        TeamAction::ViewContact { assigned_to_actor } => {
+            if assigned_to_actor {
+                Ok(())
+            } else {
+                need(
+                    Permission::ContactsViewAll,
+                    "You see only the contacts assigned to you.",
+                )
+            }
+        }
+        TeamAction::ViewAllContacts => need(
+            Permission::ContactsViewAll,
+            "You see only the contacts assigned to you.",
+        ),
+        TeamAction::ManageContacts => need(
+            Permission::ContactsAssign,
+            "Only the team's managers can add or delete contacts.",
+        ),
+        TeamAction::EditContact { assigned_to_actor } => {
+            if assigned_to_actor {
+                Ok(())
+            } else {
+                need(
+                    Permission::ContactsAssign,
+                    "You can edit only the contacts assigned to you.",
+                )
+            }
+        }
+        TeamAction::AssignContacts => need(
+            Permission::ContactsAssign,
+            "Only the team's managers can assign contacts.",
         ),
     }
 }
@@ -705,6 +759,128 @@ mod tests {
             check(&member, Action::Team(grant, tm)).is_err(),
             "not on oneself"
         );
+    }
+
+    #[test]
+    fn contacts_follow_the_contacts_permissions_never_role_names() {
+        use TeamAction::*;
+        let member = actor(1, OrgRole::Member);
+        let tm = TeamRole::TeamManager.permissions();
+        let sup = TeamRole::Supervisor.permissions();
+        let agent = TeamRole::Agent.permissions();
+        let none = PermissionSet::default();
+        let assigner = PermissionSet::of(&[Permission::ContactsAssign]);
+        let mine = true;
+        // (team permissions, action, allowed, reason fragment when refused)
+        let table: &[(PermissionSet, TeamAction, bool, &str)] = &[
+            // The agent works only their own contacts.
+            (
+                agent,
+                ViewContact {
+                    assigned_to_actor: mine,
+                },
+                true,
+                "",
+            ),
+            (
+                agent,
+                ViewContact {
+                    assigned_to_actor: !mine,
+                },
+                false,
+                "assigned to you",
+            ),
+            (agent, ViewAllContacts, false, "assigned to you"),
+            (
+                agent,
+                EditContact {
+                    assigned_to_actor: mine,
+                },
+                true,
+                "",
+            ),
+            (
+                agent,
+                EditContact {
+                    assigned_to_actor: !mine,
+                },
+                false,
+                "only the contacts assigned",
+            ),
+            (agent, ManageContacts, false, "add or delete"),
+            (agent, AssignContacts, false, "assign contacts"),
+            // The supervisor reads all of them and changes none.
+            (
+                sup,
+                ViewContact {
+                    assigned_to_actor: !mine,
+                },
+                true,
+                "",
+            ),
+            (sup, ViewAllContacts, true, ""),
+            (
+                sup,
+                EditContact {
+                    assigned_to_actor: !mine,
+                },
+                false,
+                "only the contacts assigned",
+            ),
+            (sup, ManageContacts, false, "add or delete"),
+            (sup, AssignContacts, false, "assign contacts"),
+            // The team manager does everything.
+            (tm, ViewAllContacts, true, ""),
+            (
+                tm,
+                EditContact {
+                    assigned_to_actor: !mine,
+                },
+                true,
+                "",
+            ),
+            (tm, ManageContacts, true, ""),
+            (tm, AssignContacts, true, ""),
+            // A custom set: what it holds, nothing more.
+            (assigner, AssignContacts, true, ""),
+            (assigner, ManageContacts, true, ""),
+            (assigner, ViewAllContacts, false, "assigned to you"),
+            (
+                none,
+                ViewContact {
+                    assigned_to_actor: !mine,
+                },
+                false,
+                "assigned to you",
+            ),
+        ];
+        for &(team, action, allowed, reason) in table {
+            let result = check(&member, Action::Team(action, team));
+            assert_eq!(result.is_ok(), allowed, "{action:?} with {team:?}");
+            if let Err(Denied(text)) = result {
+                assert!(text.contains(reason), "{action:?}: {text}");
+            }
+        }
+        // Managing every team (Owner, Admin, Manager) sees and changes every
+        // team's contacts without being in the team.
+        for role in [OrgRole::Owner, OrgRole::Admin, OrgRole::Manager] {
+            for action in [
+                ViewContact {
+                    assigned_to_actor: false,
+                },
+                ViewAllContacts,
+                ManageContacts,
+                EditContact {
+                    assigned_to_actor: false,
+                },
+                AssignContacts,
+            ] {
+                assert!(
+                    check(&actor(2, role), Action::Team(action, none)).is_ok(),
+                    "{role:?} {action:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -95,6 +95,7 @@ pub fn seed_demo(conn: &mut PgConnection, members: i64) -> AppResult<OrgId> {
         crate::services::orgs::set_plan(conn, org, crate::domain::Plan::Pro, None)?;
         db::organizations::update_seats(conn, org, (members + 50) as i32)?;
         seed_org_sql(conn, org, members, 5, &format!("demo{}", org.0))?;
+        seed_contacts_sql(conn, org, 40)?;
         Ok(org)
     })
 }
@@ -167,6 +168,38 @@ pub fn seed_org_sql(
         ANALYZE teams; ANALYZE groups;
         "#,
         no_password = NO_PASSWORD,
+    ))?;
+    Ok(())
+}
+
+/// Gives each of the organization's teams `per_team` contacts: three in four
+/// assigned round-robin to the team's active members, the rest unassigned.
+pub fn seed_contacts_sql(conn: &mut PgConnection, org: OrgId, per_team: i64) -> AppResult<()> {
+    let org = org.0;
+    conn.batch_execute(&format!(
+        r#"
+        WITH first AS (SELECT unnest(ARRAY['Amara','Bruno','Céline','Dario','Elif','Femi','Greta','Hiro','Inés','Jonas','Kaito','Leila','Marek','Nia','Olek','Paz','Rania','Soren','Tomás','Ume','Vera','Wiktor','Yusuf','Zainab']) AS f),
+             last AS (SELECT unnest(ARRAY['Abbott','Baker','Costa','Dahl','Eriksen','Ferreira','Gallo','Horvat','Ibsen','Juarez','Kaur','Lund','Moreau','Novak','Ortiz','Park','Reyes','Sato','Toivonen','Vidal']) AS l),
+             names AS (SELECT f || ' ' || l AS name, row_number() OVER () AS n FROM first, last),
+             active AS (
+               SELECT tm.team_id, tm.membership_id,
+                      row_number() OVER (PARTITION BY tm.team_id ORDER BY tm.membership_id) AS n,
+                      count(*) OVER (PARTITION BY tm.team_id) AS total
+               FROM team_memberships tm JOIN memberships m ON m.id = tm.membership_id AND m.status = 'active'
+               WHERE tm.organization_id = {org}),
+             gen AS (
+               SELECT t.id AS team_id, g, (SELECT name FROM names WHERE n = 1 + (t.id * 31 + g * 7) % 480) AS name
+               FROM teams t, generate_series(1, {per_team}) g WHERE t.organization_id = {org})
+        INSERT INTO contacts (organization_id, team_id, name, email, phone, note, assignee_membership_id)
+        SELECT {org}, gen.team_id, gen.name,
+               lower(replace(gen.name, ' ', '.')) || '.' || gen.g || '@customer.example',
+               '+1 (555) ' || lpad(((gen.team_id * 97 + gen.g) % 10000)::text, 4, '0'),
+               CASE WHEN gen.g % 3 = 0 THEN 'Prefers a call in the morning.' ELSE '' END,
+               CASE WHEN gen.g % 4 = 0 THEN NULL ELSE
+                 (SELECT a.membership_id FROM active a WHERE a.team_id = gen.team_id AND a.n = 1 + gen.g % a.total) END
+        FROM gen;
+        ANALYZE contacts;
+        "#
     ))?;
     Ok(())
 }

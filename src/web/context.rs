@@ -17,7 +17,7 @@ use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
 use crate::domain::{
     effective_permissions,
     policy::{self, Actor, TeamAction},
-    AccountId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
+    AccountId, Feature, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::web::{csrf, htmx::is_htmx, prefetch, session_store};
@@ -210,6 +210,8 @@ pub struct TeamContext {
     /// What the actor may do in this team: all team permissions through
     /// `teams.manage`, else those of their team role.
     pub permissions: PermissionSet,
+    /// Whether the organization has the Contacts module on (its tab shows).
+    pub contacts_on: bool,
 }
 
 impl TeamContext {
@@ -242,13 +244,14 @@ impl FromRequest for TeamContext {
         Box::pin(async move {
             let ctx = org_ctx.await?;
             let team_id = team_id.ok_or(AppError::NotFound)?;
-            let (org_id, account) = (ctx.org.id, ctx.actor.account_id);
-            let (team, membership) = db::run(&pool(&req)?, move |conn| {
-                let Some(team) = db::teams::find_in_org(conn, org_id, team_id)? else {
+            let (org, account) = (ctx.org.clone(), ctx.actor.account_id);
+            let (team, membership, contacts_on) = db::run(&pool(&req)?, move |conn| {
+                let Some(team) = db::teams::find_in_org(conn, org.id, team_id)? else {
                     return Err(AppError::NotFound);
                 };
                 let membership = db::teams::find_membership_of_account(conn, team_id, account)?;
-                Ok((team, membership))
+                let contacts_on = crate::services::orgs::is_enabled(conn, &org, Feature::Contacts)?;
+                Ok((team, membership, contacts_on))
             })
             .await?;
             let permissions = if ctx.actor.has(Permission::TeamsManage) {
@@ -270,6 +273,7 @@ impl FromRequest for TeamContext {
                 ctx,
                 team,
                 permissions,
+                contacts_on,
             };
             let is_member = this.team_membership.is_some();
             if !this.may(TeamAction::View { is_member }) {
@@ -308,6 +312,8 @@ pub struct Layout {
     pub current_org: Option<OrgLink>,
     pub section: &'static str,
     pub flash: Option<Flash>,
+    /// On a team's pages: whether its tabs include Contacts (the module is on).
+    pub contacts_tab: bool,
 }
 
 impl Layout {
@@ -318,6 +324,7 @@ impl Layout {
             orgs: Vec::new(),
             current_org: None,
             section: "",
+            contacts_tab: false,
             // `remove` marks the session changed (a write) even when there is no flash.
             flash: session
                 .contains_key(FLASH)
@@ -342,6 +349,14 @@ impl Layout {
                 name: ctx.org.name.clone(),
             }),
             ..Self::signed_in(&ctx.me, section)
+        }
+    }
+
+    /// A team's page: its tabs show Contacts while the module is on.
+    pub fn in_team(tctx: &TeamContext) -> Self {
+        Self {
+            contacts_tab: tctx.contacts_on,
+            ..Self::in_org(&tctx.ctx, "teams")
         }
     }
 }

@@ -257,6 +257,46 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/teams/{team}/services/{service}/delete",
             team_done,
         ),
+        // Contacts: Walk contact (501) is assigned to Bob; the agent sees only
+        // their own, so for them it does not exist.
+        ("GET", "/orgs/{org}/teams/{team}/contacts", member_page),
+        ("POST", "/orgs/{org}/teams/{team}/contacts", team_change),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/contacts/bulk",
+            team_change,
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/contacts/{contact}",
+            [S303, S303, S303, S303, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/contacts/{contact}",
+            [S422, S422, S422, S422, S404, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/contacts/{contact}/edit",
+            [S200, S200, S200, S200, S404, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/contacts/{contact}/delete",
+            [S200, S200, S200, S200, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/contacts/{contact}/delete",
+            team_done,
+        ),
+        // An empty choice unassigns.
+        (
+            "POST",
+            "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
+            team_done,
+        ),
         (
             "GET",
             "/orgs/{org}/members/invite",
@@ -454,6 +494,11 @@ async fn reset_world(app: &TestApp, org: i64) {
               JOIN accounts a ON a.id = m.account_id WHERE tm.team_id = 101 AND a.email = 'bob@example.com'
               ON CONFLICT DO NOTHING;
             INSERT INTO group_services (group_id, service_id) VALUES (201, 301) ON CONFLICT DO NOTHING;
+            INSERT INTO contacts (id, organization_id, team_id, name, assignee_membership_id)
+              SELECT 501, {org}, 101, 'Walk contact', m.id FROM memberships m JOIN accounts a ON a.id = m.account_id
+              WHERE m.organization_id = {org} AND a.email = 'bob@example.com'
+              ON CONFLICT (id) DO UPDATE SET name = 'Walk contact', email = '', phone = '', note = '',
+                assignee_membership_id = EXCLUDED.assignee_membership_id;
             DELETE FROM rate_limits;
             "#
         ))
@@ -474,6 +519,7 @@ fn concrete(path: &str, world: &World, asset: &str, bob_in_team: i64) -> String 
         .replace("{group}", "201")
         .replace("{service}", "301")
         .replace("{role}", "401")
+        .replace("{contact}", "501")
         .replace("{member}", &world.bob.to_string())
         .replace("{feature}", "groups")
         .replace("{id}", "999999")

@@ -128,7 +128,7 @@ pub(super) fn render_groups(
     errors: &FormErrors,
     card_error: Option<&CardError>,
 ) -> AppResult<HttpResponse> {
-    let layout = Layout::in_org(&tctx.ctx, "teams");
+    let layout = Layout::in_team(tctx);
     let csrf = layout.csrf.clone();
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
@@ -255,7 +255,7 @@ pub(super) fn render_rename(
     name: &str,
     errors: &FormErrors,
 ) -> AppResult<HttpResponse> {
-    let layout = Layout::in_org(&tctx.ctx, "teams");
+    let layout = Layout::in_team(tctx);
     let csrf = layout.csrf.clone();
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(

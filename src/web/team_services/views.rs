@@ -104,7 +104,7 @@ pub(super) fn render_services(
         req,
         status,
         || ServicesPage {
-            layout: Layout::in_org(&tctx.ctx, "teams"),
+            layout: Layout::in_team(tctx),
             org_id,
             team,
             tab: "services",
@@ -166,7 +166,7 @@ pub(super) fn render_edit(
         req,
         status,
         || EditPage {
-            layout: Layout::in_org(&tctx.ctx, "teams"),
+            layout: Layout::in_team(tctx),
             org_id,
             team,
             tab: "services",

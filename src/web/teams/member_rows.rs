@@ -88,7 +88,7 @@ fn render_edit(
     errors: &FormErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let layout = Layout::in_org(&tctx.ctx, "teams");
+    let layout = Layout::in_team(tctx);
     let csrf = layout.csrf.clone();
     let (org_id, roles) = (tctx.ctx.org.id.0, role_choices(v));
     page_or_fragment(

@@ -198,7 +198,7 @@ pub(super) fn render_members(
     view: &MembersView,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let layout = Layout::in_org(&tctx.ctx, "teams");
+    let layout = Layout::in_team(tctx);
     let csrf = layout.csrf.clone();
     let org_id = tctx.ctx.org.id.0;
     page_or_fragment(

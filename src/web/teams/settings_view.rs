@@ -213,7 +213,7 @@ pub(super) fn render_settings(
     section: Section<'_>,
 ) -> AppResult<HttpResponse> {
     let view = view(tctx, &tctx.team)?;
-    let layout = Layout::in_org(&tctx.ctx, "teams");
+    let layout = Layout::in_team(tctx);
     let org_id = tctx.ctx.org.id.0;
     if is_htmx(req) {
         let (team, csrf) = (&tctx.team, layout.csrf.as_str());

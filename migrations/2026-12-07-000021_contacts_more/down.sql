@@ -1,0 +1,1 @@
+DROP INDEX contacts_team_unassigned_sort_idx;

@@ -1,0 +1,356 @@
+//! A team's contacts: what the Contacts tab shows and its use cases (create,
+//! edit, delete, assign, unassign, reassign, and the same for many at once).
+//! Each change is one transaction that refuses a switched-off module, locks the
+//! team (refusing an archived one) and the contacts it touches, asks the policy
+//! about each contact as it is, and writes its audit events.
+
+use diesel::{Connection, PgConnection};
+use serde_json::{json, Value};
+
+use crate::db::{
+    self,
+    audit::NewEvent,
+    contacts::{Anchor, Contact, ContactFilter, ContactRow, Page},
+    organizations::Organization,
+    teams::members::TeamMemberRow,
+};
+use crate::domain::{
+    contact_fields::ContactDetails,
+    policy::{self, Action, Actor, TeamAction},
+    ContactId, Feature, MembershipId, MembershipStatus, OrgId, PermissionSet, TeamId,
+};
+use crate::error::{AppError, AppResult};
+use crate::services::groups::record;
+use crate::services::orgs::is_enabled;
+
+pub const CONTACTS_OFF: &str =
+    "Contacts are switched off for this organization (Settings → Features).";
+pub const PENDING_REFUSED: &str =
+    "Pending members can be assigned contacts once they accept their invitation.";
+pub const ARCHIVED_REFUSED: &str = "Archived members cannot be assigned contacts.";
+/// The most contacts one bulk change takes: one page of the list.
+pub const MAX_BULK: usize = 50;
+pub const PAGE_SIZE: i64 = 50;
+
+/// Who works the contacts: the acting member, their org membership (what
+/// contacts are assigned to), and their permissions in this team.
+#[derive(Debug, Clone, Copy)]
+pub struct Worker {
+    pub actor: Actor,
+    pub membership: MembershipId,
+    pub team: PermissionSet,
+}
+
+impl Worker {
+    pub fn allow(&self, action: TeamAction) -> AppResult<()> {
+        policy::check(&self.actor, Action::Team(action, self.team))
+            .map_err(|policy::Denied(reason)| AppError::forbidden(reason))
+    }
+    pub fn may(&self, action: TeamAction) -> bool {
+        self.allow(action).is_ok()
+    }
+    pub fn owns(&self, assignee: Option<MembershipId>) -> bool {
+        assignee == Some(self.membership)
+    }
+    /// Whether the contact is one the worker may see: one they may not is a 404.
+    pub fn sees(&self, assignee: Option<MembershipId>) -> bool {
+        self.may(TeamAction::ViewContact {
+            assigned_to_actor: self.owns(assignee),
+        })
+    }
+    pub fn may_edit(&self, assignee: Option<MembershipId>) -> bool {
+        self.may(TeamAction::EditContact {
+            assigned_to_actor: self.owns(assignee),
+        })
+    }
+    /// The list as this worker may see it: their own contacts only, unless
+    /// they see all.
+    pub fn narrow(&self, filter: &ContactFilter) -> ContactFilter {
+        if self.may(TeamAction::ViewAllContacts) {
+            filter.clone()
+        } else {
+            ContactFilter {
+                assignee: db::contacts::AssigneeFilter::Member(self.membership),
+                ..filter.clone()
+            }
+        }
+    }
+}
+
+/// Refuses anything while the organization has switched contacts off.
+pub fn require_on(conn: &mut PgConnection, org: &Organization) -> AppResult<()> {
+    if is_enabled(conn, org, Feature::Contacts)? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(CONTACTS_OFF))
+    }
+}
+
+/// Opens a change: the module on, the team locked and not archived (409).
+fn open(conn: &mut PgConnection, org: &Organization, team: TeamId) -> AppResult<()> {
+    require_on(conn, org)?;
+    crate::services::teams::lock_editable(conn, org.id, team)?;
+    Ok(())
+}
+
+/// What the Contacts tab shows: a page of the contacts the worker may see, and
+/// the team's members to filter by and assign to (for those who may see or
+/// assign others' contacts). Two statements whatever the team's size.
+#[derive(Debug, Clone, Default)]
+pub struct ContactsView {
+    pub page: Page,
+    pub members: Vec<TeamMemberRow>,
+}
+
+pub fn load(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: OrgId,
+    team: TeamId,
+    filter: &ContactFilter,
+    anchor: Option<Anchor>,
+) -> AppResult<ContactsView> {
+    let filter = w.narrow(filter);
+    let page = db::contacts::list_page(conn, org, team, &filter, anchor, PAGE_SIZE)?;
+    let members = if w.may(TeamAction::ViewAllContacts) || w.may(TeamAction::AssignContacts) {
+        db::teams::members::list_members(conn, team, None)?
+    } else {
+        Vec::new()
+    };
+    Ok(ContactsView { page, members })
+}
+
+/// One contact the worker may see (a 404 otherwise), with the team's members
+/// when they may assign it.
+pub fn load_one(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: OrgId,
+    team: TeamId,
+    id: ContactId,
+) -> AppResult<(ContactRow, Vec<TeamMemberRow>)> {
+    let row = db::contacts::find_row(conn, org, team, id)?
+        .filter(|row| w.sees(row.assignee_membership_id))
+        .ok_or(AppError::NotFound)?;
+    let members = if w.may(TeamAction::AssignContacts) {
+        db::teams::members::list_members(conn, team, None)?
+    } else {
+        Vec::new()
+    };
+    Ok((row, members))
+}
+
+fn snapshot(c: &Contact) -> Value {
+    json!({
+        "team_id": c.team_id,
+        "name": c.name,
+        "email": c.email,
+        "phone": c.phone,
+        "note_chars": c.note.chars().count(),
+        "assignee_membership_id": c.assignee_membership_id,
+    })
+}
+
+fn target(id: ContactId) -> (&'static str, String) {
+    ("contact", id.to_string())
+}
+
+/// The contact, locked, if the worker may see it; a 404 otherwise.
+fn visible(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: OrgId,
+    team: TeamId,
+    id: ContactId,
+) -> AppResult<Contact> {
+    db::contacts::lock_in_team(conn, org, team, id)?
+        .filter(|c| w.sees(c.assignee_membership_id))
+        .ok_or(AppError::NotFound)
+}
+
+/// Someone contacts may be given to: an active member of this team. Pending
+/// and archived members are refused with the reason (rule 4); anyone not in
+/// the team, of this organization or another, is a 404. Their membership is
+/// locked (shared) until the change commits.
+fn assignee(
+    conn: &mut PgConnection,
+    org: OrgId,
+    team: TeamId,
+    member: MembershipId,
+) -> AppResult<db::contacts::Assignee> {
+    let found = db::contacts::lock_assignee(conn, org, team, member)?.ok_or(AppError::NotFound)?;
+    match MembershipStatus::parse(&found.status) {
+        Some(MembershipStatus::Active) => Ok(found),
+        Some(MembershipStatus::Pending) => Err(AppError::Validation(PENDING_REFUSED.into())),
+        _ => Err(AppError::Validation(ARCHIVED_REFUSED.into())),
+    }
+}
+
+pub fn create(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: &Organization,
+    team: TeamId,
+    details: &ContactDetails,
+    assign_to: Option<MembershipId>,
+) -> AppResult<Contact> {
+    conn.transaction(|conn| {
+        open(conn, org, team)?;
+        w.allow(TeamAction::ManageContacts)?;
+        if let Some(member) = assign_to {
+            w.allow(TeamAction::AssignContacts)?;
+            assignee(conn, org.id, team, member)?;
+        }
+        let contact = db::contacts::insert(conn, org.id, team, details, assign_to)?;
+        let after = Some(snapshot(&contact));
+        record(
+            conn,
+            org.id,
+            w.actor.account_id,
+            "contact.created",
+            target(contact.id),
+            None,
+            after,
+        )?;
+        Ok(contact)
+    })
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: &Organization,
+    team: TeamId,
+    id: ContactId,
+    details: &ContactDetails,
+) -> AppResult<Contact> {
+    conn.transaction(|conn| {
+        open(conn, org, team)?;
+        let before = visible(conn, w, org.id, team, id)?;
+        w.allow(TeamAction::EditContact {
+            assigned_to_actor: w.owns(before.assignee_membership_id),
+        })?;
+        let after = db::contacts::update_details(conn, id, details)?;
+        record(
+            conn,
+            org.id,
+            w.actor.account_id,
+            "contact.updated",
+            target(id),
+            Some(snapshot(&before)),
+            Some(snapshot(&after)),
+        )?;
+        Ok(after)
+    })
+}
+
+pub fn delete(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: &Organization,
+    team: TeamId,
+    id: ContactId,
+) -> AppResult<Contact> {
+    conn.transaction(|conn| {
+        open(conn, org, team)?;
+        let contact = visible(conn, w, org.id, team, id)?;
+        w.allow(TeamAction::ManageContacts)?;
+        db::contacts::delete(conn, id)?;
+        let before = Some(snapshot(&contact));
+        record(
+            conn,
+            org.id,
+            w.actor.account_id,
+            "contact.deleted",
+            target(id),
+            before,
+            None,
+        )?;
+        Ok(contact)
+    })
+}
+
+/// What became of one contact in an assignment.
+#[derive(Debug, Clone)]
+pub struct Assigned {
+    pub id: ContactId,
+    pub name: String,
+    /// `None`: not found (or not one the worker may see); nothing changed.
+    pub outcome: Option<AssignOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignOutcome {
+    Changed,
+    /// It already was where it was asked to go.
+    Unchanged,
+}
+
+/// Gives contacts to `to` (an active member of the team) or, with `None`, to
+/// nobody; one transaction for all of them, one audit event per contact that
+/// changed. A refused assignee refuses the whole change; a contact that is not
+/// there (or not the worker's to see) is reported and skipped.
+pub fn assign(
+    conn: &mut PgConnection,
+    w: &Worker,
+    org: &Organization,
+    team: TeamId,
+    ids: &[ContactId],
+    to: Option<MembershipId>,
+) -> AppResult<(Vec<Assigned>, Option<String>)> {
+    conn.transaction(|conn| {
+        open(conn, org, team)?;
+        w.allow(TeamAction::AssignContacts)?;
+        let to_name = match to {
+            Some(member) => Some(assignee(conn, org.id, team, member)?.display_name),
+            None => None,
+        };
+        let locked = db::contacts::lock_many_in_team(conn, org.id, team, ids)?;
+        let mut results = Vec::with_capacity(ids.len());
+        let mut changed = Vec::new();
+        let mut events = Vec::new();
+        for &id in ids {
+            let found = locked
+                .iter()
+                .find(|c| c.id == id)
+                .filter(|c| w.sees(c.assignee_membership_id));
+            let Some(c) = found else {
+                results.push(Assigned {
+                    id,
+                    name: format!("#{id}"),
+                    outcome: None,
+                });
+                continue;
+            };
+            let outcome = if c.assignee_membership_id == to || changed.contains(&id) {
+                AssignOutcome::Unchanged
+            } else {
+                changed.push(id);
+                events.push(NewEvent {
+                    organization_id: Some(org.id),
+                    actor: Some(w.actor.account_id),
+                    action: if to.is_some() {
+                        "contact.assigned"
+                    } else {
+                        "contact.unassigned"
+                    },
+                    target_type: "contact",
+                    target_id: Some(id.to_string()),
+                    before: Some(json!({"assignee_membership_id": c.assignee_membership_id})),
+                    after: Some(json!({"assignee_membership_id": to, "assignee": to_name})),
+                });
+                AssignOutcome::Changed
+            };
+            results.push(Assigned {
+                id,
+                name: c.name.clone(),
+                outcome: Some(outcome),
+            });
+        }
+        if !changed.is_empty() {
+            db::contacts::set_assignee(conn, &changed, to)?;
+            db::audit::insert_many(conn, events)?;
+        }
+        Ok((results, to_name))
+    })
+}
