@@ -89,6 +89,38 @@
     if (event.target.id === "bulk-action") syncBulk();
   });
 
+  // A dialog's Cancel (<a data-close="#dialog">) empties the dialog in place;
+  // without JavaScript it is a link back to the list.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-close]");
+    if (!link) return;
+    var dialog = document.querySelector(link.getAttribute("data-close"));
+    if (!dialog) return;
+    event.preventDefault();
+    dialog.innerHTML = "";
+    var opener = document.querySelector("[data-opened-dialog]");
+    if (opener) { opener.removeAttribute("data-opened-dialog"); opener.focus(); }
+  });
+
+  // Choosing who takes over a team's contacts picks "Reassign" for that team.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var name = select.getAttribute && select.getAttribute("data-reassign");
+    if (!name || !select.value) return;
+    var radio = select.form && select.form.querySelector("input[type=radio][name='" + name + "'][value=reassign]");
+    if (radio) radio.checked = true;
+  });
+
+  // A dialog loaded by htmx takes the focus; its opener gets it back on Cancel.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "member-dialog" || !target.firstElementChild) return;
+    var opener = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (opener && opener.setAttribute && !target.contains(opener)) opener.setAttribute("data-opened-dialog", "");
+    var heading = target.querySelector("h2");
+    if (heading) { heading.setAttribute("tabindex", "-1"); heading.focus(); }
+  });
+
   // A click outside an open menu closes it.
   document.addEventListener("click", function (event) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

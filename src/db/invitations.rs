@@ -218,7 +218,7 @@ pub struct PendingDetails {
 /// latest open invitation with the state of its latest email, as the JSON of
 /// [`PendingDetails`] (NULL for anyone not pending, without looking).
 pub const OPEN_INVITATION_OF_M: &str = "(SELECT jsonb_build_object(
-       'membership_id', i.membership_id, 'inviter', ia.display_name,
+       'membership_id', i.membership_id, 'inviter', COALESCE(ia.display_name, i.inviter_name),
        'created_at', i.created_at, 'expires_at', i.expires_at,
        'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
        'last_error', o.last_error, 'status', i.status,

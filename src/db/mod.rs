@@ -10,6 +10,7 @@ pub mod groups;
 pub mod invitation_upkeep;
 pub mod invitations;
 pub mod members;
+pub mod offboarding;
 pub mod organizations;
 pub mod outbox;
 pub mod password_resets;

@@ -179,6 +179,7 @@ diesel::table! {
         reminded_at -> Nullable<Timestamptz>,
         link_copied_at -> Nullable<Timestamptz>,
         created_account -> Bool,
+        inviter_name -> Nullable<Text>,
     }
 }
 
@@ -237,6 +238,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    membership_archives (membership_id) {
+        membership_id -> Int8,
+        organization_id -> Int8,
+        archived_at -> Timestamptz,
+        archived_by_account_id -> Nullable<Int8>,
+        archived_by_name -> Text,
+        held -> Jsonb,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -256,6 +268,7 @@ diesel::joinable!(outbox -> invitations (invitation_id));
 diesel::joinable!(password_resets -> accounts (account_id));
 diesel::joinable!(contacts -> teams (team_id));
 diesel::joinable!(contacts -> memberships (assignee_membership_id));
+diesel::joinable!(membership_archives -> memberships (membership_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -277,4 +290,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     password_resets,
     contacts,
+    membership_archives,
 );

@@ -86,7 +86,12 @@ pub enum Action {
     GrantOrgRole(Target, OrgRole, PermissionSet),
     /// Give a member a custom permission set (own set or custom role).
     GrantPermissions(Target, PermissionSet),
+    /// Revoke a member from the organization (archive them).
     RevokeMember(Target),
+    /// Bring an archived member back with what they held.
+    RestoreMember(Target),
+    /// Remove an archived member for good.
+    DeleteMember(Target),
     /// Invite someone (or resend or revoke their invitation) with an org role
     /// and the permissions it carries.
     InviteMember(OrgRole, PermissionSet),
@@ -264,6 +269,30 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
                 actor,
                 P::MembersRevoke,
                 "You do not have permission to revoke members.",
+            )?;
+            if target.last_active_owner {
+                return Err(Denied("The last Owner cannot be removed."));
+            }
+            may_manage(actor, &target)
+        }
+        Action::RestoreMember(target) => {
+            need(
+                actor,
+                P::MembersRevoke,
+                "You do not have permission to restore members.",
+            )?;
+            may_manage(actor, &target)
+        }
+        Action::DeleteMember(target) => {
+            if actor.account_id == target.account_id {
+                return Err(Denied(
+                    "You cannot delete your own membership; ask another Owner or Admin.",
+                ));
+            }
+            need(
+                actor,
+                P::MembersRevoke,
+                "You do not have permission to delete members.",
             )?;
             if target.last_active_owner {
                 return Err(Denied("The last Owner cannot be removed."));
@@ -556,6 +585,97 @@ mod tests {
             Action::GrantOrgRole(last, OrgRole::Owner, OrgRole::Owner.permissions())
         )
         .is_ok());
+    }
+
+    #[test]
+    fn who_may_revoke_restore_and_delete_whom() {
+        use OrgRole::*;
+        let revoke = |t| Action::RevokeMember(t);
+        let restore = |t| Action::RestoreMember(t);
+        let delete = |t| Action::DeleteMember(t);
+        let last_owner = Target {
+            last_active_owner: true,
+            ..target(2, Owner)
+        };
+        let me = target(1, Owner);
+        // (actor, action, allowed, reason fragment)
+        let table: Vec<(Actor, Action, bool, &str)> = vec![
+            (actor(1, Owner), revoke(target(2, Owner)), true, ""),
+            (actor(1, Owner), revoke(target(2, Member)), true, ""),
+            (actor(1, Owner), revoke(me), false, "your own"),
+            (actor(1, Owner), revoke(last_owner), false, "last Owner"),
+            (
+                actor(1, Admin),
+                revoke(target(2, Owner)),
+                false,
+                "Only an Owner",
+            ),
+            (
+                actor(1, Admin),
+                revoke(target(2, Admin)),
+                false,
+                "below yours",
+            ),
+            (actor(1, Admin), revoke(target(2, Manager)), true, ""),
+            (actor(1, Manager), revoke(target(2, Member)), true, ""),
+            (
+                actor(1, Manager),
+                revoke(target(2, Manager)),
+                false,
+                "below yours",
+            ),
+            (
+                actor(1, Member),
+                revoke(target(2, Member)),
+                false,
+                "permission",
+            ),
+            (actor(1, Owner), restore(target(2, Owner)), true, ""),
+            (
+                actor(1, Admin),
+                restore(target(2, Owner)),
+                false,
+                "Only an Owner",
+            ),
+            (actor(1, Admin), restore(target(2, Member)), true, ""),
+            (
+                actor(1, Member),
+                restore(target(2, Member)),
+                false,
+                "permission",
+            ),
+            (actor(1, Owner), delete(target(2, Member)), true, ""),
+            (actor(1, Owner), delete(me), false, "your own"),
+            (actor(1, Owner), delete(last_owner), false, "last Owner"),
+            (
+                actor(1, Admin),
+                delete(target(2, Owner)),
+                false,
+                "Only an Owner",
+            ),
+            (actor(1, Manager), delete(target(2, Member)), true, ""),
+            (
+                actor(1, Member),
+                delete(target(2, Member)),
+                false,
+                "permission",
+            ),
+        ];
+        for (who, action, allowed, reason) in table {
+            let result = check(&who, action);
+            assert_eq!(result.is_ok(), allowed, "{who:?} {action:?}: {result:?}");
+            if let Err(Denied(text)) = result {
+                assert!(text.contains(reason), "{action:?}: {text}");
+            }
+        }
+        // A custom set with members.revoke counts, not the role's name.
+        let delegate = Actor::with_permissions(
+            AccountId(3),
+            Manager,
+            PermissionSet::of(&[Permission::MembersView]),
+        );
+        assert!(check(&delegate, restore(target(2, Member))).is_err());
+        assert!(check(&delegate, delete(target(2, Member))).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::domain::{CustomRoleId, MembershipId, OrgId, OrgRole, PermissionSet, S
 use crate::error::{AppError, AppResult};
 
 mod groups;
+pub mod lifecycle;
 pub use groups::{groups_locked, GroupsLocked, TeamRights};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,6 +20,8 @@ pub const PAGE_SIZE: i64 = 50;
 pub const MAX_SEARCH: usize = 200;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Before `/members/{member}`: literal paths such as `/members/archived` first.
+    crate::web::members_archived::routes(cfg);
     cfg.route("/orgs/{org}/members", web::get().to(members_index))
         .route("/orgs/{org}/members/bulk", web::post().to(members_bulk))
         .route(

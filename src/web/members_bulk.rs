@@ -83,6 +83,56 @@ pub async fn members_bulk(
     policy::check(&ctx.actor, policy::Action::ViewMembers)
         .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
     let fields = pairs(&body);
+    let ids = selected_ids(&fields)?;
+    if fields.iter().any(|(k, v)| k == "action" && v == "revoke") {
+        return crate::web::members_revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await;
+    }
+    let patch = patch_for(&fields)?;
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    let items = ids.into_iter().map(|id| (id, patch.clone())).collect();
+    let results = db::run(&pool, move |conn| {
+        each_member(conn, org, items, |conn, id, patch| {
+            svc::update_member(conn, &actor, org, id, patch).map(|_| "Done.".to_owned())
+        })
+    })
+    .await?;
+    let done = results.iter().filter(|r| r.ok).count();
+    let summary = format!("{done} of {} changed.", results.len());
+    results_response(&req, &ctx, &results, &summary)
+}
+
+/// Applies `apply` to each selected member in turn (each call its own
+/// transaction): its message, or the refusal, per member by name. Only an
+/// unexpected error stops the loop.
+pub fn each_member<T>(
+    conn: &mut diesel::PgConnection,
+    org: crate::domain::OrgId,
+    items: Vec<(MembershipId, T)>,
+    mut apply: impl FnMut(&mut diesel::PgConnection, MembershipId, T) -> AppResult<String>,
+) -> AppResult<Vec<BulkResult>> {
+    let mut results = Vec::with_capacity(items.len());
+    for (id, item) in items {
+        let Some(name) = q::find_row(conn, org, id)?.map(|(r, _)| r.base.display_name) else {
+            results.push(BulkResult {
+                name: format!("#{id}"),
+                ok: false,
+                message: "Not found.".into(),
+            });
+            continue;
+        };
+        let (ok, message) = match apply(conn, id, item) {
+            Ok(message) => (true, message),
+            Err(AppError::Unexpected(e)) => return Err(AppError::Unexpected(e)),
+            Err(AppError::NotFound) => (false, "Not found.".to_owned()),
+            Err(refused) => (false, refused.to_string()),
+        };
+        results.push(BulkResult { name, ok, message });
+    }
+    Ok(results)
+}
+
+/// The selected members' ids (`ids`), between one and [`MAX_BULK`].
+pub fn selected_ids(fields: &[(String, String)]) -> AppResult<Vec<MembershipId>> {
     let ids: Vec<MembershipId> = fields
         .iter()
         .filter(|(k, _)| k == "ids")
@@ -100,53 +150,19 @@ pub async fn members_bulk(
             "Select at most {MAX_BULK} members at a time."
         )));
     }
-    let patch = patch_for(&fields)?;
-    let (org, actor) = (ctx.org.id, ctx.actor);
-    let results = db::run(&pool, move |conn| {
-        let mut results = Vec::with_capacity(ids.len());
-        for id in ids {
-            let name = q::find_row(conn, org, id)?.map(|(r, _)| r.base.display_name);
-            let Some(name) = name else {
-                results.push(BulkResult {
-                    name: format!("#{id}"),
-                    ok: false,
-                    message: "Not found.".into(),
-                });
-                continue;
-            };
-            let outcome = svc::update_member(conn, &actor, org, id, patch.clone());
-            results.push(match outcome {
-                Ok(_) => BulkResult {
-                    name,
-                    ok: true,
-                    message: "Done.".into(),
-                },
-                Err(AppError::Unexpected(e)) => return Err(AppError::Unexpected(e)),
-                Err(AppError::NotFound) => BulkResult {
-                    name,
-                    ok: false,
-                    message: "Not found.".into(),
-                },
-                Err(refused) => BulkResult {
-                    name,
-                    ok: false,
-                    message: refused.to_string(),
-                },
-            });
-        }
-        Ok(results)
-    })
-    .await?;
-    let done = results.iter().filter(|r| r.ok).count();
-    let summary = format!("{done} of {} changed.", results.len());
-    if is_htmx(&req) {
-        let mut res = render_status(
-            StatusCode::OK,
-            &BulkFragment {
-                results: &results,
-                summary: &summary,
-            },
-        )?;
+    Ok(ids)
+}
+
+/// The result per member: a fragment that also reloads the table for htmx,
+/// else a page.
+pub fn results_response(
+    req: &HttpRequest,
+    ctx: &OrgContext,
+    results: &[BulkResult],
+    summary: &str,
+) -> AppResult<HttpResponse> {
+    if is_htmx(req) {
+        let mut res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
         res.headers_mut().insert(
             actix_web::http::header::HeaderName::from_static("hx-trigger"),
             actix_web::http::header::HeaderValue::from_static("members-changed"),
@@ -156,10 +172,10 @@ pub async fn members_bulk(
     render_status(
         StatusCode::OK,
         &BulkPage {
-            layout: Layout::in_org(&ctx, "members"),
-            org_id: org.0,
-            results: &results,
-            summary: &summary,
+            layout: Layout::in_org(ctx, "members"),
+            org_id: ctx.org.id.0,
+            results,
+            summary,
         },
     )
 }

@@ -30,6 +30,9 @@ pub struct MemberView {
     pub version: i32,
     /// Why the viewer may not edit this member, if they may not.
     pub edit_denied: Option<&'static str>,
+    /// Revoke is offered: an active member, and the viewer may revoke members
+    /// (the dialog gives the policy's reason when not this one).
+    pub may_revoke: bool,
     /// A pending member's invitation, when the list loaded it.
     pub invitation: Option<crate::web::invitations::view::PendingView>,
 }
@@ -96,6 +99,7 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
         edit_denied: policy::check(actor, Action::EditMember(target))
             .err()
             .map(|d| d.0),
+        may_revoke: target.active && actor.has(Permission::MembersRevoke),
         invitation: None,
     }
 }

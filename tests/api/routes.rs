@@ -24,6 +24,7 @@ const S303: Want = Status(303);
 const S401: Want = Status(401);
 const S403: Want = Status(403);
 const S404: Want = Status(404);
+const S409: Want = Status(409);
 const S422: Want = Status(422);
 
 /// Visitors, in this order: Owner, Admin, Manager, team manager, agent, someone
@@ -354,6 +355,47 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/{member}/edit",
             [S200, S200, S200, S404, S404, S404, SignIn],
         ),
+        // The member lifecycle. Those who do not see every member get a 404 for
+        // one member's dialogs and changes, as for the edit form.
+        (
+            "GET",
+            "/orgs/{org}/members/archived",
+            [S200, S200, S200, S403, S403, S404, SignIn],
+        ),
+        // An empty selection.
+        (
+            "POST",
+            "/orgs/{org}/members/revoke",
+            [S422, S422, S422, S403, S403, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/members/{member}/revoke",
+            [S200, S200, S200, S404, S404, S404, SignIn],
+        ),
+        // Bob, a member, is revoked (his contacts, none, stay unassigned).
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/revoke",
+            [S303, S303, S303, S404, S404, S404, SignIn],
+        ),
+        // Bob is active: there is nothing to restore, and he must be revoked
+        // before he can be deleted.
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/restore",
+            [S409, S409, S409, S404, S404, S404, SignIn],
+        ),
+        (
+            "GET",
+            "/orgs/{org}/members/{member}/delete",
+            [S409, S409, S409, S404, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/members/{member}/delete",
+            [S409, S409, S409, S404, S404, S404, SignIn],
+        ),
     ]
 }
 
@@ -500,6 +542,7 @@ async fn reset_world(app: &TestApp, org: i64) {
               ON CONFLICT (id) DO UPDATE SET name = 'Walk contact', email = '', phone = '', note = '',
                 assignee_membership_id = EXCLUDED.assignee_membership_id;
             DELETE FROM rate_limits;
+            DELETE FROM membership_archives;
             "#
         ))
         .unwrap();

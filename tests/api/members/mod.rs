@@ -3,9 +3,11 @@
 //! (`bulk`) and what a page costs in statements (`cost`). The usual casts the
 //! tests start from live here.
 
+mod archived;
 mod bulk;
 mod cost;
 mod edit;
+mod lifecycle;
 mod list;
 mod paging;
 

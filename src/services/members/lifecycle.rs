@@ -1,0 +1,463 @@
+//! The way out of an organization and back: what a member holds (the revoke
+//! preview), revoking them (archived, out of every team and group, what they
+//! held kept, their contacts handed over), restoring an archived member, and
+//! deleting one for good. Each change is one transaction with its audit event.
+//!
+//! Two Owners revoking each other at once: each locks its target's row, then
+//! the organization's count of active Owners ([`q::lock_active_owners`]), so
+//! the second reads the count the first left and finds its target the last
+//! Owner (`members::lifecycle::two_owners_revoking_each_other_leave_one_owner`).
+
+use diesel::{Connection, PgConnection};
+use serde_json::{json, Value};
+
+use crate::db::{
+    self,
+    audit::NewEvent,
+    members as q,
+    offboarding::{self as off, Held, KeptTeam},
+    organizations as orgs,
+};
+use crate::domain::policy::{self, Action, Actor, Target};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamId};
+use crate::error::{AppError, AppResult};
+
+/// What happens to a leaving member's contacts in one team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Handover {
+    /// Nobody's (the default).
+    #[default]
+    Unassign,
+    /// To this active member of the same team.
+    Reassign(MembershipId),
+}
+
+/// The handover chosen per team; a team without a choice is unassigned.
+#[derive(Debug, Clone, Default)]
+pub struct Handovers(pub Vec<(TeamId, Handover)>);
+
+impl Handovers {
+    pub fn of(&self, team: TeamId) -> Handover {
+        self.0
+            .iter()
+            .find(|(t, _)| *t == team)
+            .map(|(_, h)| *h)
+            .unwrap_or_default()
+    }
+}
+
+/// What one team's handover did: the contacts that moved, and to whom.
+#[derive(Debug, Clone)]
+pub struct HandedOver {
+    pub team: String,
+    pub contacts: usize,
+    /// The new assignee's name; `None` when unassigned.
+    pub to: Option<String>,
+}
+
+impl HandedOver {
+    pub fn json(&self, team: TeamId, handover: Handover) -> Value {
+        match handover {
+            Handover::Unassign => json!({"team": team, "unassigned": self.contacts}),
+            Handover::Reassign(to) => {
+                json!({"team": team, "reassigned": self.contacts, "to": to})
+            }
+        }
+    }
+}
+
+/// Gives `member`'s contacts in `team` to nobody or to an active member of the
+/// same team in the same organization. Any other target (archived, pending,
+/// outside the team, another organization's, the member themselves) is a
+/// `Validation` error naming the problem; the caller's transaction then
+/// changes nothing.
+pub fn hand_over(
+    conn: &mut PgConnection,
+    org: OrgId,
+    (team, team_name): (TeamId, &str),
+    member: MembershipId,
+    handover: Handover,
+) -> AppResult<HandedOver> {
+    let to = match handover {
+        Handover::Unassign => None,
+        Handover::Reassign(to) => {
+            let refuse = |why: String| {
+                Err(AppError::Validation(format!(
+                    "{why} Choose an active member of {team_name} to take over the contacts, or leave them unassigned."
+                )))
+            };
+            if to == member {
+                return refuse("The contacts cannot go to the person who is leaving.".into());
+            }
+            let Some(assignee) = off::lock_assignee(conn, org, team, to)? else {
+                return refuse("That person is not a member of this organization.".into());
+            };
+            let name = assignee.display_name;
+            match MembershipStatus::parse(&assignee.status) {
+                Some(MembershipStatus::Archived) => {
+                    return refuse(format!("{name}'s access is archived."))
+                }
+                Some(MembershipStatus::Pending) => {
+                    return refuse(format!("{name} has not accepted their invitation yet."))
+                }
+                _ if !assignee.in_team => return refuse(format!("{name} is not in {team_name}.")),
+                _ => Some((to, name)),
+            }
+        }
+    };
+    let contacts = off::hand_over_contacts(conn, team, member, to.as_ref().map(|t| t.0))?;
+    Ok(HandedOver {
+        team: team_name.to_owned(),
+        contacts,
+        to: to.map(|t| t.1),
+    })
+}
+
+/// The policy's target for a member as locked or listed.
+fn target(account: i64, role: &str, status: &str, last_active_owner: bool) -> AppResult<Target> {
+    let role = OrgRole::parse(role)
+        .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("unknown role {role:?}")))?;
+    Ok(Target {
+        account_id: AccountId(account),
+        role,
+        active: status == MembershipStatus::Active.as_str(),
+        last_active_owner,
+    })
+}
+
+fn denied(d: policy::Denied) -> AppError {
+    AppError::forbidden(d.0)
+}
+
+/// Why a member in this status cannot be revoked, if they cannot.
+fn not_revocable(name: &str, status: &str) -> Option<String> {
+    match MembershipStatus::parse(status) {
+        Some(MembershipStatus::Archived) => Some(format!("{name} is already archived.")),
+        Some(MembershipStatus::Pending) => Some(format!(
+            "{name} has not accepted their invitation yet; revoke the invitation instead."
+        )),
+        _ => None,
+    }
+}
+
+/// Everything the revoke dialog shows about a member.
+pub struct RevokePreview {
+    pub member: q::MemberRow,
+    pub teams: Vec<off::HeldTeam>,
+    pub contacts: Vec<off::ContactCount>,
+    pub candidates: Vec<off::Candidate>,
+    pub invitations: Vec<off::SentInvitation>,
+    /// Why the actor may not revoke them now, if they may not.
+    pub refused: Option<String>,
+}
+
+/// What the member holds and whether the actor may revoke them. Members the
+/// actor does not see are a 404, like any unknown id.
+pub fn preview(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+) -> AppResult<RevokePreview> {
+    policy::check(actor, Action::ViewMembers).map_err(|_| AppError::NotFound)?;
+    let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+    let last = row.role == OrgRole::Owner.as_str() && row.status == "active" && owners <= 1;
+    let refused = match not_revocable(&row.display_name, &row.status) {
+        Some(why) => Some(why),
+        None => policy::check(
+            actor,
+            Action::RevokeMember(target(row.account_id, &row.role, &row.status, last)?),
+        )
+        .err()
+        .map(|d| d.0.to_owned()),
+    };
+    let teams = off::held_teams(conn, org, member)?;
+    let contacts = off::contacts_per_team(conn, org, member)?;
+    let with_contacts: Vec<i64> = contacts.iter().map(|c| c.team_id).collect();
+    Ok(RevokePreview {
+        candidates: off::candidates(conn, org, &with_contacts, member)?,
+        invitations: off::open_invitations_sent(conn, org, AccountId(row.account_id))?,
+        member: row,
+        teams,
+        contacts,
+        refused,
+    })
+}
+
+/// What a revoke did.
+pub struct Revoked {
+    pub name: String,
+    pub handed_over: Vec<HandedOver>,
+}
+
+/// Whether the actor is still an active member here (they may have been
+/// revoked since their request was let in).
+fn still_active(conn: &mut PgConnection, org: OrgId, actor: &Actor) -> AppResult<()> {
+    match db::invitations::membership_of(conn, org, actor.account_id)? {
+        Some((_, status)) if status == MembershipStatus::Active.as_str() => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// The member's name and email as the account has them now.
+fn who(conn: &mut PgConnection, account: i64) -> AppResult<(String, String)> {
+    let account = db::accounts::find_by_id(conn, AccountId(account))?.ok_or(AppError::NotFound)?;
+    Ok((account.display_name, account.email))
+}
+
+/// Revokes a member from the organization: archived, out of every team and
+/// group (what they held kept for a restore), their contacts handed over per
+/// team as chosen, their seat freed; their open invitations stay. One
+/// transaction with its audit event; a refused handover changes nothing.
+pub fn revoke(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    handovers: &Handovers,
+) -> AppResult<Revoked> {
+    conn.transaction(|conn| {
+        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let (name, email) = who(conn, current.account_id)?;
+        if let Some(why) = not_revocable(&name, &current.status) {
+            return Err(AppError::Conflict(why));
+        }
+        let last =
+            current.role == OrgRole::Owner.as_str() && q::lock_active_owners(conn, org)? <= 1;
+        still_active(conn, org, actor)?;
+        let target = target(current.account_id, &current.role, &current.status, last)?;
+        policy::check(actor, Action::RevokeMember(target)).map_err(denied)?;
+
+        let teams = off::held_teams(conn, org, member)?;
+        let mut handed_over = Vec::new();
+        let mut recorded = Vec::new();
+        for count in off::contacts_per_team(conn, org, member)? {
+            let team = TeamId(count.team_id);
+            let handover = handovers.of(team);
+            let done = hand_over(conn, org, (team, &count.team_name), member, handover)?;
+            recorded.push(done.json(team, handover));
+            handed_over.push(done);
+        }
+        let held = Held {
+            custom_role_name: match current.custom_role_id {
+                Some(id) => db::roles::find_in_org(conn, org, crate::domain::CustomRoleId(id))?
+                    .map(|r| r.name),
+                None => None,
+            },
+            teams: teams.iter().map(KeptTeam::from).collect(),
+        };
+        let actor_name = who(conn, actor.account_id.0)?.0;
+        off::insert_archive(conn, org, member, (actor.account_id, &actor_name), &held)?;
+        off::leave_all_teams(conn, member)?;
+        off::set_status(conn, member, MembershipStatus::Archived)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "member.revoked",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({
+                    "name": name, "email": email, "status": current.status,
+                    "role": current.role, "custom_role_id": current.custom_role_id,
+                    "permissions": current.permissions, "held": held,
+                })),
+                after: Some(json!({"status": "archived", "contacts": recorded})),
+            },
+        )?;
+        Ok(Revoked { name, handed_over })
+    })
+}
+
+/// What a restore did, or why it could not.
+pub enum Restore {
+    Restored {
+        name: String,
+        /// Teams, groups and roles deleted meanwhile, in words.
+        skipped: Vec<String>,
+    },
+    /// Every purchased seat is taken: nothing changed.
+    NoSeat { name: String, purchased: i32 },
+}
+
+/// Brings an archived member back: active again, with their org role and
+/// own permissions (kept on the membership) and their teams, team roles and
+/// groups as they were; whatever was deleted meanwhile is skipped and named.
+/// Needs a free seat. Contacts handed over at the revoke stay where they went.
+pub fn restore(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+) -> AppResult<Restore> {
+    conn.transaction(|conn| {
+        // Seats are counted under the organization's lock, as invitations do.
+        let organization = orgs::find_for_update(conn, org)?;
+        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let (name, email) = who(conn, current.account_id)?;
+        if current.status != MembershipStatus::Archived.as_str() {
+            return Err(AppError::Conflict(format!(
+                "{name} is not archived; there is nothing to restore."
+            )));
+        }
+        let target = target(current.account_id, &current.role, &current.status, false)?;
+        policy::check(actor, Action::RestoreMember(target)).map_err(denied)?;
+        if orgs::count_seats_used(conn, org)? >= i64::from(organization.seats_purchased) {
+            return Ok(Restore::NoSeat {
+                name,
+                purchased: organization.seats_purchased,
+            });
+        }
+        let held = off::archives_of(conn, org, &[member.0])?
+            .first()
+            .map(off::Archive::held)
+            .unwrap_or_default();
+        let skipped = put_back(conn, org, member, &held)?;
+        let mut skipped = skipped;
+        if held.custom_role_name.is_some() && current.custom_role_id.is_none() {
+            skipped.push(format!(
+                "the custom role {} (deleted; they have the {} role's permissions)",
+                held.custom_role_name.as_deref().unwrap_or_default(),
+                OrgRole::parse(&current.role)
+                    .unwrap_or(OrgRole::Member)
+                    .label()
+            ));
+        }
+        off::delete_archive(conn, member)?;
+        off::set_status(conn, member, MembershipStatus::Active)?;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "member.restored",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({"name": name, "email": email, "status": "archived"})),
+                after: Some(json!({"status": "active", "held": held, "skipped": skipped})),
+            },
+        )?;
+        Ok(Restore::Restored { name, skipped })
+    })
+}
+
+/// Puts the member back into the teams and groups they held that still
+/// exist; the ones that do not, in words.
+fn put_back(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+    held: &Held,
+) -> AppResult<Vec<String>> {
+    let team_ids: Vec<i64> = held.teams.iter().map(|t| t.team).collect();
+    let teams = off::existing_teams(conn, org, &team_ids)?;
+    let role_ids: Vec<i64> = held.teams.iter().filter_map(|t| t.custom_role_id).collect();
+    let roles = off::existing_roles(conn, org, &role_ids)?;
+    let group_ids: Vec<i64> = held
+        .teams
+        .iter()
+        .flat_map(|t| t.groups.iter().map(|g| g.id))
+        .collect();
+    let groups = off::existing_groups(conn, org, &group_ids)?;
+    let mut skipped = Vec::new();
+    for place in &held.teams {
+        if !teams.iter().any(|t| t.0 == place.team) {
+            skipped.push(format!("the team {} (deleted)", place.name));
+            continue;
+        }
+        let mut place = place.clone();
+        if let Some(role) = place.custom_role_id.filter(|id| !roles.contains(id)) {
+            skipped.push(format!(
+                "the custom team role {} in {} (deleted)",
+                place
+                    .custom_role_name
+                    .as_deref()
+                    .unwrap_or(&role.to_string()),
+                place.name
+            ));
+            place.custom_role_id = None;
+        }
+        let tm = off::insert_team_place(conn, org, member, &place)?;
+        for group in &place.groups {
+            if groups.contains(&(group.id, place.team)) {
+                q::add_to_group(conn, group.id, tm)?;
+            } else {
+                skipped.push(format!(
+                    "the group {} in {} (deleted)",
+                    group.name, place.name
+                ));
+            }
+        }
+    }
+    Ok(skipped)
+}
+
+/// What a permanent delete did.
+pub struct Deleted {
+    pub name: String,
+    /// The account went too (it belonged to no other organization).
+    pub account_removed: bool,
+}
+
+/// Deletes an archived member for good: the membership and its archive go,
+/// and the account with its sessions unless it belongs to another
+/// organization. The audit event keeps the name and email as they were;
+/// purchased seats stay as they are. `typed` must be the member's email.
+pub fn delete(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    typed: &str,
+) -> AppResult<Deleted> {
+    conn.transaction(|conn| {
+        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let account = AccountId(current.account_id);
+        // Locked: an invitation accepted meanwhile cannot give it a new membership.
+        let found = db::accounts::lock_by_id(conn, account)?.ok_or(AppError::NotFound)?;
+        let (name, email) = (found.display_name, found.email);
+        if current.status != MembershipStatus::Archived.as_str() {
+            return Err(AppError::Conflict(format!(
+                "Revoke {name}'s access first: only archived members can be deleted."
+            )));
+        }
+        let target = target(current.account_id, &current.role, &current.status, false)?;
+        policy::check(actor, Action::DeleteMember(target)).map_err(denied)?;
+        if !typed.trim().eq_ignore_ascii_case(&email) {
+            return Err(AppError::Validation(format!(
+                "To delete {name} for good, type their email address, {email}, exactly."
+            )));
+        }
+        let archive = off::archives_of(conn, org, &[member.0])?;
+        let held = archive.first().map(off::Archive::held).unwrap_or_default();
+        let elsewhere = db::accounts::count_other_memberships(conn, account, member)? > 0;
+        db::audit::insert(
+            conn,
+            NewEvent {
+                organization_id: Some(org),
+                actor: Some(actor.account_id),
+                action: "member.deleted",
+                target_type: "membership",
+                target_id: Some(member.to_string()),
+                before: Some(json!({
+                    "name": name, "email": email, "status": current.status,
+                    "role": current.role, "permissions": current.permissions,
+                    "archived_by": archive.first().map(|a| &a.archived_by_name),
+                    "archived_at": archive.first().map(|a| a.archived_at),
+                    "held": held,
+                })),
+                after: Some(json!({"account_removed": !elsewhere})),
+            },
+        )?;
+        off::delete_membership(conn, member)?;
+        if !elsewhere {
+            off::keep_inviter_name(conn, account, &name)?;
+            off::delete_account(conn, account)?;
+        }
+        Ok(Deleted {
+            name,
+            account_removed: !elsewhere,
+        })
+    })
+}
