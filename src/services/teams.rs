@@ -3,6 +3,7 @@
 //! the team row first, so an archive or delete never interleaves with an edit.
 //! Member changes live in [`members`].
 
+pub mod by_email;
 pub mod members;
 
 use diesel::{Connection, PgConnection};

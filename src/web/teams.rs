@@ -2,6 +2,7 @@
 //! (here), Contacts tab ([`contacts`]) and Settings tab ([`settings`]); member
 //! rows and their inline edit live in [`members`].
 
+mod add_by_email;
 mod contacts;
 mod lifecycle;
 mod member_rows;

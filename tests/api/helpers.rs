@@ -401,6 +401,12 @@ impl TestApp {
         .unwrap()
     }
 
+    /// Another organization, created as the operator would; its id.
+    pub async fn other_org(&self, name: &'static str) -> i64 {
+        self.query(move |conn| roster::db::organizations::insert(conn, name).unwrap().id.0)
+            .await
+    }
+
     /// Runs a query on the test database.
     pub async fn query<T: Send + 'static>(
         &self,

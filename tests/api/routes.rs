@@ -148,6 +148,8 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ),
         ("GET", "/orgs/{org}/teams/{team}", member_page),
         ("POST", "/orgs/{org}/teams/{team}/members", team_change),
+        // An empty address is refused in place; the team's agent may not add anyone.
+        ("POST", "/orgs/{org}/teams/{team}/add-by-email", team_change),
         // The row alone is no page without htmx; an agent does not see other members' rows.
         (
             "GET",

@@ -2,6 +2,7 @@
 //! its members, its settings, and who may do what.
 
 mod access;
+mod add_by_email;
 mod members;
 mod settings;
 
@@ -36,6 +37,16 @@ pub async fn membership_of(app: &TestApp, org: i64, email: &str) -> i64 {
          WHERE m.organization_id = {org} AND a.email = '{email}'"
     ))
     .await
+}
+
+/// Ada, Owner of "Acme" (signed in as `app.client`), its team "Support" and
+/// Bob Stone, an active member not in the team: (org, team, Bob's membership).
+pub async fn owner_team_and_bob(app: &TestApp) -> (i64, i64, i64) {
+    let org = app.setup_owner().await;
+    let team = create_team(&app.client, org, "Support").await;
+    app.add_member(org, "bob@example.com", "Bob Stone", "member")
+        .await;
+    (org, team, membership_of(app, org, "bob@example.com").await)
 }
 
 /// Runs a statement on the test database (setup the UI has no form for).

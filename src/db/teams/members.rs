@@ -21,6 +21,18 @@ pub struct TeamMemberRow {
     pub team_role: String,
 }
 
+impl TeamMemberRow {
+    /// A pending member is known by the address they were invited at (see
+    /// `db::members::BASE_COLUMNS`): their account's name is what they told
+    /// other organizations.
+    fn known_by_address(mut self) -> Self {
+        if self.status == "pending" {
+            self.display_name.clone_from(&self.email);
+        }
+        self
+    }
+}
+
 type TeamMemberColumns = (
     team_memberships::id,
     memberships::id,
@@ -60,7 +72,11 @@ pub fn list_members(
     if let Some(id) = only {
         query = query.filter(memberships::id.eq(id));
     }
-    query.load(conn)
+    let rows: Vec<TeamMemberRow> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(TeamMemberRow::known_by_address)
+        .collect())
 }
 
 pub fn count_members(conn: &mut PgConnection, team: TeamId) -> QueryResult<i64> {
@@ -87,6 +103,7 @@ pub fn find_member(
         .select(TEAM_MEMBER_COLUMNS)
         .first(conn)
         .optional()
+        .map(|row| row.map(TeamMemberRow::known_by_address))
 }
 
 /// Locks a team membership row, so two managers saving the same row take turns.
@@ -107,6 +124,16 @@ pub struct OrgMemberChoice {
     pub email: String,
     pub status: String,
     pub org_role: String,
+}
+
+impl OrgMemberChoice {
+    /// As [`TeamMemberRow::known_by_address`].
+    fn known_by_address(mut self) -> Self {
+        if self.status == "pending" {
+            self.display_name.clone_from(&self.email);
+        }
+        self
+    }
 }
 
 /// At most this many members are offered in the "add member" list at once.
@@ -144,7 +171,11 @@ pub fn list_addable(
     if let Some(needle) = search.filter(|s| !s.is_empty()) {
         query = query.filter(memberships::search_text.like(like_pattern(&needle.to_lowercase())));
     }
-    query.load(conn)
+    let choices: Vec<OrgMemberChoice> = query.load(conn)?;
+    Ok(choices
+        .into_iter()
+        .map(OrgMemberChoice::known_by_address)
+        .collect())
 }
 
 /// An org member of this organization by membership id, whatever their status.
@@ -167,6 +198,7 @@ pub fn find_org_member(
         ))
         .first(conn)
         .optional()
+        .map(|choice| choice.map(OrgMemberChoice::known_by_address))
 }
 
 pub fn insert_membership(

@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
+use super::add_by_email;
 use super::member_rows as rows;
 use super::{shape_errors, team_path, TeamPage};
 use crate::db::{
@@ -54,6 +55,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/orgs/{org}/teams/{team}/members/{member}/remove",
         web::post().to(member_remove),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/add-by-email",
+        web::post().to(add_by_email::member_add_by_email),
     );
 }
 
@@ -120,6 +125,8 @@ pub struct MembersView {
     pub role: String,
     pub roles: [TeamRole; 3],
     pub errors: FormErrors,
+    /// The add-by-email form: its address and role as typed.
+    pub by_email: add_by_email::Input,
 }
 
 pub(super) async fn load(
@@ -180,6 +187,7 @@ pub(super) async fn load(
         role: TeamRole::Agent.as_str().to_owned(),
         roles: TeamRole::PRESETS,
         errors,
+        by_email: add_by_email::Input::new(&tctx.ctx.actor),
     })
 }
 
@@ -221,7 +229,7 @@ pub(super) fn render_members(
 }
 
 /// After a change: the Members section with a toast for htmx, else flash + 303.
-async fn members_changed(
+pub(super) async fn members_changed(
     req: &HttpRequest,
     pool: &PgPool,
     tctx: &TeamContext,
