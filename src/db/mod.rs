@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calls;
 pub mod groups;
 pub mod invitation_upkeep;
 pub mod invitations;

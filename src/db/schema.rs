@@ -237,6 +237,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calls (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        external_id -> Text,
+        started_at -> Timestamptz,
+        duration_seconds -> Int4,
+        direction -> Text,
+        from_number -> Text,
+        to_number -> Text,
+        agent_membership_id -> Nullable<Int8>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -256,6 +273,8 @@ diesel::joinable!(outbox -> invitations (invitation_id));
 diesel::joinable!(password_resets -> accounts (account_id));
 diesel::joinable!(contacts -> teams (team_id));
 diesel::joinable!(contacts -> memberships (assignee_membership_id));
+diesel::joinable!(calls -> teams (team_id));
+diesel::joinable!(calls -> memberships (agent_membership_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -277,4 +296,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     password_resets,
     contacts,
+    calls,
 );

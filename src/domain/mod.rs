@@ -2,6 +2,8 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod call_input;
+pub mod calls;
 pub mod features;
 pub mod group_fields;
 pub mod ids;
@@ -13,7 +15,8 @@ pub mod team_fields;
 
 pub use features::{Feature, Plan};
 pub use ids::{
-    AccountId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId, TeamMembershipId,
+    AccountId, CallId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId,
+    TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
 pub use roles::{MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole};

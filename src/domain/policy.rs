@@ -84,6 +84,9 @@ pub enum Action {
     /// and the permissions it carries.
     InviteMember(OrgRole, PermissionSet),
     CreateTeam,
+    /// Send calls to a team of the organization by its workflow ID (an API
+    /// token's scopes are the actor's permissions).
+    IngestCalls,
     /// Anything scoped to one team; `team` is the actor's permissions in that team
     /// (from the team role, or all of them through `teams.manage`).
     Team(TeamAction, PermissionSet),
@@ -107,6 +110,9 @@ pub enum TeamAction {
     ManageServices,
     /// See every member and all data of the team, not only one's own.
     ViewAll,
+    /// See every call of the team on its Calls tab; without it, only the
+    /// calls assigned to oneself.
+    ViewAllCalls,
 }
 
 /// Why an action is refused, in words shown to the person.
@@ -272,6 +278,11 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
             P::TeamsCreate,
             "You do not have permission to create teams.",
         ),
+        Action::IngestCalls => need(
+            actor,
+            P::WorkflowsIngest,
+            "This token does not carry the workflows.ingest scope.",
+        ),
         Action::Team(team_action, team) => check_team(actor, team_action, team),
     }
 }
@@ -343,6 +354,10 @@ fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<
         TeamAction::ViewAll => need(
             Permission::TeamViewAll,
             "You see only your own membership in this team.",
+        ),
+        TeamAction::ViewAllCalls => need(
+            Permission::TeamViewAll,
+            "You see only the calls assigned to you.",
         ),
     }
 }
@@ -705,6 +720,73 @@ mod tests {
             check(&member, Action::Team(grant, tm)).is_err(),
             "not on oneself"
         );
+    }
+
+    #[test]
+    fn who_sees_all_of_a_teams_calls_and_who_only_their_own() {
+        use crate::domain::roles::Scope;
+        let custom = PermissionSet::of(&[Permission::TeamViewAll]);
+        // (org role, team permissions, sees every call)
+        let table = [
+            (OrgRole::Owner, PermissionSet::default(), true),
+            (OrgRole::Admin, PermissionSet::default(), true),
+            (OrgRole::Manager, PermissionSet::default(), true),
+            (OrgRole::Member, TeamRole::TeamManager.permissions(), true),
+            (OrgRole::Member, TeamRole::Supervisor.permissions(), true),
+            (OrgRole::Member, custom, true),
+            (OrgRole::Member, TeamRole::Agent.permissions(), false),
+            (OrgRole::Member, PermissionSet::default(), false),
+            (
+                OrgRole::Member,
+                PermissionSet::of(&[Permission::GroupsManage, Permission::ContactsAssign]),
+                false,
+            ),
+        ];
+        for (role, team, all) in table {
+            // As `TeamContext` gives them: every team permission through teams.manage.
+            let a = actor(1, role);
+            let team = if a.has(Permission::TeamsManage) {
+                PermissionSet::scope_all(Scope::Team)
+            } else {
+                team
+            };
+            let result = check(&a, Action::Team(TeamAction::ViewAllCalls, team));
+            assert_eq!(result.is_ok(), all, "{role:?} with {team:?}");
+            if !all {
+                assert_eq!(
+                    result,
+                    Err(Denied("You see only the calls assigned to you."))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ingesting_calls_needs_the_workflows_ingest_permission_not_a_role() {
+        let scoped = |perms: &[Permission]| {
+            Actor::with_permissions(AccountId(1), OrgRole::Owner, PermissionSet::of(perms))
+        };
+        assert!(check(&scoped(&[Permission::WorkflowsIngest]), Action::IngestCalls).is_ok());
+        assert_eq!(
+            check(&scoped(&[Permission::MembersView]), Action::IngestCalls),
+            Err(Denied(
+                "This token does not carry the workflows.ingest scope."
+            ))
+        );
+        assert!(check(&scoped(&[]), Action::IngestCalls).is_err());
+        // The presets: Owners and Admins may make ingest tokens, no one else.
+        for (role, allowed) in [
+            (OrgRole::Owner, true),
+            (OrgRole::Admin, true),
+            (OrgRole::Manager, false),
+            (OrgRole::Member, false),
+        ] {
+            assert_eq!(
+                check(&actor(1, role), Action::IngestCalls).is_ok(),
+                allowed,
+                "{role:?}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! event alongside the change; handlers call exactly one of them.
 
 pub mod auth;
+pub mod calls;
 pub mod demo;
 pub mod groups;
 pub mod invitations;

@@ -1,7 +1,8 @@
 //! Teams pages: the list with its create form, and each team's Members tab
-//! (here) and Settings tab ([`settings`]); member rows and their inline edit
-//! live in [`members`].
+//! (here), Calls tab ([`calls`]) and Settings tab ([`settings`]); member rows
+//! and their inline edit live in [`members`].
 
+mod calls;
 mod lifecycle;
 mod member_rows;
 mod members;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orgs/{org}/teams", web::post().to(teams_create))
         .route("/orgs/{org}/teams/{team}", web::get().to(team_show))
         .configure(members::routes)
+        .configure(calls::routes)
         .configure(settings::routes);
 }
 

@@ -38,6 +38,20 @@ pub async fn membership_of(app: &TestApp, org: i64, email: &str) -> i64 {
     .await
 }
 
+/// A team's current workflow ID.
+pub async fn workflow_id(app: &TestApp, team: i64) -> String {
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        use roster::db::schema::teams;
+        teams::table
+            .find(team)
+            .select(teams::workflow_id)
+            .first::<String>(conn)
+            .unwrap()
+    })
+    .await
+}
+
 /// Runs a statement on the test database (setup the UI has no form for).
 pub async fn exec(app: &TestApp, sql: &str) {
     let sql = sql.to_owned();
