@@ -57,3 +57,4 @@ typed_id!(TeamMembershipId);
 typed_id!(GroupId);
 typed_id!(ServiceId);
 typed_id!(CustomRoleId);
+typed_id!(ApiTokenId);

@@ -2,6 +2,7 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod api_tokens;
 pub mod features;
 pub mod group_fields;
 pub mod ids;
@@ -13,7 +14,8 @@ pub mod team_fields;
 
 pub use features::{Feature, Plan};
 pub use ids::{
-    AccountId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId, TeamMembershipId,
+    AccountId, ApiTokenId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId,
+    TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
 pub use roles::{MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole};
