@@ -4,6 +4,7 @@
 //! belong to `services`.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod calls;
 pub mod groups;

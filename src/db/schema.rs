@@ -254,6 +254,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        scopes -> Array<Text>,
+        role -> Text,
+        created_by_account_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by_account_id -> Nullable<Int8>,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -275,6 +293,7 @@ diesel::joinable!(contacts -> teams (team_id));
 diesel::joinable!(contacts -> memberships (assignee_membership_id));
 diesel::joinable!(calls -> teams (team_id));
 diesel::joinable!(calls -> memberships (agent_membership_id));
+diesel::joinable!(api_tokens -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -297,4 +316,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     contacts,
     calls,
+    api_tokens,
 );

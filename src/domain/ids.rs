@@ -58,3 +58,4 @@ typed_id!(GroupId);
 typed_id!(ServiceId);
 typed_id!(CustomRoleId);
 typed_id!(CallId);
+typed_id!(ApiTokenId);

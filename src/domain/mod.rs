@@ -2,6 +2,7 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod api_tokens;
 pub mod call_input;
 pub mod calls;
 pub mod features;
@@ -15,7 +16,7 @@ pub mod team_fields;
 
 pub use features::{Feature, Plan};
 pub use ids::{
-    AccountId, CallId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId,
+    AccountId, ApiTokenId, CallId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId,
     TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};

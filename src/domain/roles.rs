@@ -117,6 +117,9 @@ impl PermissionSet {
     pub fn union(self, other: PermissionSet) -> Self {
         Self(self.0 | other.0)
     }
+    pub fn intersection(self, other: PermissionSet) -> Self {
+        Self(self.0 & other.0)
+    }
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
