@@ -84,6 +84,8 @@ pub struct RateLimits {
     pub redeems_per_token: u32,
     pub resets_per_email: u32,
     pub resets_per_ip: u32,
+    /// JSON API requests per token per minute (`ROSTER_LIMIT_API_PER_MINUTE_TOKEN`).
+    pub api_per_token_per_minute: u32,
 }
 
 impl RateLimits {
@@ -100,6 +102,7 @@ impl RateLimits {
             redeems_per_token: limit("REDEEMS_PER_HOUR_TOKEN", 30)?,
             resets_per_email: limit("RESETS_PER_HOUR_EMAIL", 5)?,
             resets_per_ip: limit("RESETS_PER_HOUR_IP", 30)?,
+            api_per_token_per_minute: limit("API_PER_MINUTE_TOKEN", 1200)?,
         })
     }
 }

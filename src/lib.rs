@@ -1,6 +1,7 @@
 //! Roster: a self-hosted admin console for organizations, teams, members, roles
 //! and invitations.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -4,7 +4,9 @@
 //! belong to `services`.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
+pub mod calls;
 pub mod contacts;
 pub mod groups;
 pub mod invitation_upkeep;

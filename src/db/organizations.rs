@@ -206,3 +206,20 @@ pub fn upsert_feature(
         ))
         .execute(conn)
 }
+
+/// The active Owners of the organization: (email, name), for notices every
+/// Owner gets.
+pub fn active_owner_addresses(
+    conn: &mut PgConnection,
+    org: OrgId,
+) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::accounts;
+    memberships::table
+        .inner_join(accounts::table)
+        .filter(memberships::organization_id.eq(org))
+        .filter(memberships::role.eq(crate::domain::OrgRole::Owner.as_str()))
+        .filter(memberships::status.eq("active"))
+        .order(accounts::id)
+        .select((accounts::email, accounts::display_name))
+        .load(conn)
+}

@@ -249,6 +249,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calls (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        team_id -> Int8,
+        external_id -> Text,
+        started_at -> Timestamptz,
+        duration_seconds -> Int4,
+        direction -> Text,
+        from_number -> Text,
+        to_number -> Text,
+        agent_membership_id -> Nullable<Int8>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Int8,
+        organization_id -> Int8,
+        name -> Text,
+        token_hash -> Bytea,
+        scopes -> Array<Text>,
+        role -> Text,
+        created_by_account_id -> Int8,
+        created_at -> Timestamptz,
+        expires_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by_account_id -> Nullable<Int8>,
+        last_used_at -> Nullable<Timestamptz>,
+        last_used_ip -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -269,6 +304,9 @@ diesel::joinable!(password_resets -> accounts (account_id));
 diesel::joinable!(contacts -> teams (team_id));
 diesel::joinable!(contacts -> memberships (assignee_membership_id));
 diesel::joinable!(membership_archives -> memberships (membership_id));
+diesel::joinable!(calls -> teams (team_id));
+diesel::joinable!(calls -> memberships (agent_membership_id));
+diesel::joinable!(api_tokens -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -291,4 +329,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     password_resets,
     contacts,
     membership_archives,
+    calls,
+    api_tokens,
 );

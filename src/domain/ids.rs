@@ -58,3 +58,5 @@ typed_id!(GroupId);
 typed_id!(ServiceId);
 typed_id!(CustomRoleId);
 typed_id!(ContactId);
+typed_id!(CallId);
+typed_id!(ApiTokenId);

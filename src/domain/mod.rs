@@ -2,6 +2,9 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod api_tokens;
+pub mod call_input;
+pub mod calls;
 pub mod contact_fields;
 pub mod features;
 pub mod group_fields;
@@ -14,8 +17,8 @@ pub mod team_fields;
 
 pub use features::{Feature, Plan};
 pub use ids::{
-    AccountId, ContactId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId,
-    TeamMembershipId,
+    AccountId, ApiTokenId, CallId, ContactId, CustomRoleId, GroupId, MembershipId, OrgId,
+    ServiceId, TeamId, TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
 pub use roles::{MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole};

@@ -17,22 +17,23 @@
 use super::roles::{OrgRole, Permission, PermissionSet};
 use super::AccountId;
 
-/// Who is acting: an active member of the organization the request is about.
+/// Who is acting: an active member of the organization the request is about,
+/// or an API token of it, acting for the member who made it.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor {
     pub account_id: AccountId,
     pub role: OrgRole,
     /// Effective org-level permissions (preset, custom role or own set).
     pub permissions: PermissionSet,
+    /// What the actor may use at all, wherever a permission comes from: every
+    /// permission for a member, its scopes for an API token (so a token's
+    /// `teams.manage` does not bring team permissions it was not given).
+    ceiling: PermissionSet,
 }
 
 impl Actor {
     pub fn new(account_id: AccountId, role: OrgRole) -> Self {
-        Self {
-            account_id,
-            role,
-            permissions: role.permissions(),
-        }
+        Self::with_permissions(account_id, role, role.permissions())
     }
     pub fn with_permissions(
         account_id: AccountId,
@@ -43,10 +44,21 @@ impl Actor {
             account_id,
             role,
             permissions,
+            ceiling: PermissionSet::all(),
+        }
+    }
+    /// An API token: it acts with the rank its creator had when it was made,
+    /// and with its scopes and nothing else.
+    pub fn for_token(creator: AccountId, role: OrgRole, scopes: PermissionSet) -> Self {
+        Self {
+            account_id: creator,
+            role,
+            permissions: scopes,
+            ceiling: scopes,
         }
     }
     pub fn has(&self, perm: Permission) -> bool {
-        self.permissions.contains(perm)
+        self.permissions.contains(perm) && self.ceiling.contains(perm)
     }
     fn is_owner(&self) -> bool {
         self.role == OrgRole::Owner
@@ -96,6 +108,17 @@ pub enum Action {
     /// and the permissions it carries.
     InviteMember(OrgRole, PermissionSet),
     CreateTeam,
+    /// Send calls to a team of the organization by its workflow ID (an API
+    /// token's scopes are the actor's permissions).
+    IngestCalls,
+    /// See, list and revoke the organization's API tokens.
+    ManageApiTokens,
+    /// Make an API token with these scopes: only what the maker holds (team
+    /// permissions through managing every team), and no expiry only for an Owner.
+    CreateApiToken {
+        scopes: PermissionSet,
+        never_expires: bool,
+    },
     /// Anything scoped to one team; `team` is the actor's permissions in that team
     /// (from the team role, or all of them through `teams.manage`).
     Team(TeamAction, PermissionSet),
@@ -134,6 +157,9 @@ pub enum TeamAction {
     },
     /// Assign, unassign or reassign the team's contacts.
     AssignContacts,
+    /// See every call of the team on its Calls tab; without it, only the
+    /// calls assigned to oneself.
+    ViewAllCalls,
 }
 
 /// Why an action is refused, in words shown to the person.
@@ -168,13 +194,14 @@ fn may_manage(actor: &Actor, target: &Target) -> Result<(), Denied> {
 /// What an actor may put into a role: their own permissions, and every team
 /// permission when they manage every team.
 fn held_for_roles(actor: &Actor) -> PermissionSet {
-    if actor.has(Permission::TeamsManage) {
+    let held = if actor.has(Permission::TeamsManage) {
         actor
             .permissions
             .union(PermissionSet::scope_all(super::roles::Scope::Team))
     } else {
         actor.permissions
-    }
+    };
+    held.intersection(actor.ceiling)
 }
 
 pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
@@ -323,14 +350,43 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
             P::TeamsCreate,
             "You do not have permission to create teams.",
         ),
+        Action::IngestCalls => need(
+            actor,
+            P::WorkflowsIngest,
+            "This token does not carry the workflows.ingest scope.",
+        ),
+        Action::ManageApiTokens => need(
+            actor,
+            P::ApiManage,
+            "Only Owners and Admins can manage API tokens.",
+        ),
+        Action::CreateApiToken {
+            scopes,
+            never_expires,
+        } => {
+            check(actor, Action::ManageApiTokens)?;
+            if scopes.is_empty() {
+                return Err(Denied("Choose at least one scope."));
+            }
+            if !scopes.is_subset_of(held_for_roles(actor)) {
+                return Err(Denied(
+                    "A token can only have permissions you hold yourself.",
+                ));
+            }
+            if never_expires && !actor.is_owner() {
+                return Err(Denied("Only an Owner can make a token that never expires."));
+            }
+            Ok(())
+        }
         Action::Team(team_action, team) => check_team(actor, team_action, team),
     }
 }
 
 fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<(), Denied> {
     let has = |p: Permission| {
-        team.contains(p)
-            || actor.has(Permission::TeamsManage) && p.scope() == super::roles::Scope::Team
+        (team.contains(p)
+            || actor.has(Permission::TeamsManage) && p.scope() == super::roles::Scope::Team)
+            && actor.ceiling.contains(p)
     };
     let need =
         |p: Permission, reason: &'static str| if has(p) { Ok(()) } else { Err(Denied(reason)) };
@@ -426,6 +482,10 @@ fn check_team(actor: &Actor, action: TeamAction, team: PermissionSet) -> Result<
         TeamAction::AssignContacts => need(
             Permission::ContactsAssign,
             "Only the team's managers can assign contacts.",
+        ),
+        TeamAction::ViewAllCalls => need(
+            Permission::TeamViewAll,
+            "You see only the calls assigned to you.",
         ),
     }
 }
@@ -1004,6 +1064,73 @@ mod tests {
     }
 
     #[test]
+    fn who_sees_all_of_a_teams_calls_and_who_only_their_own() {
+        use crate::domain::roles::Scope;
+        let custom = PermissionSet::of(&[Permission::TeamViewAll]);
+        // (org role, team permissions, sees every call)
+        let table = [
+            (OrgRole::Owner, PermissionSet::default(), true),
+            (OrgRole::Admin, PermissionSet::default(), true),
+            (OrgRole::Manager, PermissionSet::default(), true),
+            (OrgRole::Member, TeamRole::TeamManager.permissions(), true),
+            (OrgRole::Member, TeamRole::Supervisor.permissions(), true),
+            (OrgRole::Member, custom, true),
+            (OrgRole::Member, TeamRole::Agent.permissions(), false),
+            (OrgRole::Member, PermissionSet::default(), false),
+            (
+                OrgRole::Member,
+                PermissionSet::of(&[Permission::GroupsManage, Permission::ContactsAssign]),
+                false,
+            ),
+        ];
+        for (role, team, all) in table {
+            // As `TeamContext` gives them: every team permission through teams.manage.
+            let a = actor(1, role);
+            let team = if a.has(Permission::TeamsManage) {
+                PermissionSet::scope_all(Scope::Team)
+            } else {
+                team
+            };
+            let result = check(&a, Action::Team(TeamAction::ViewAllCalls, team));
+            assert_eq!(result.is_ok(), all, "{role:?} with {team:?}");
+            if !all {
+                assert_eq!(
+                    result,
+                    Err(Denied("You see only the calls assigned to you."))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ingesting_calls_needs_the_workflows_ingest_permission_not_a_role() {
+        let scoped = |perms: &[Permission]| {
+            Actor::with_permissions(AccountId(1), OrgRole::Owner, PermissionSet::of(perms))
+        };
+        assert!(check(&scoped(&[Permission::WorkflowsIngest]), Action::IngestCalls).is_ok());
+        assert_eq!(
+            check(&scoped(&[Permission::MembersView]), Action::IngestCalls),
+            Err(Denied(
+                "This token does not carry the workflows.ingest scope."
+            ))
+        );
+        assert!(check(&scoped(&[]), Action::IngestCalls).is_err());
+        // The presets: Owners and Admins may make ingest tokens, no one else.
+        for (role, allowed) in [
+            (OrgRole::Owner, true),
+            (OrgRole::Admin, true),
+            (OrgRole::Manager, false),
+            (OrgRole::Member, false),
+        ] {
+            assert_eq!(
+                check(&actor(1, role), Action::IngestCalls).is_ok(),
+                allowed,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
     fn inviting_needs_members_invite_and_a_role_below_ones_own_unless_owner() {
         let member = |r: OrgRole| r.permissions();
         let invite = |a: &Actor, r: OrgRole| check(a, Action::InviteMember(r, member(r)));
@@ -1015,5 +1142,151 @@ mod tests {
         assert!(invite(&admin, OrgRole::Owner).is_err());
         assert!(invite(&admin, OrgRole::Admin).is_err());
         assert!(invite(&plain, OrgRole::Member).is_err());
+    }
+
+    #[test]
+    fn api_tokens_hold_only_what_their_maker_holds() {
+        use Permission::*;
+        let set = |perms: &[Permission]| PermissionSet::of(perms);
+        // (maker, scopes, never expires, allowed, reason fragment)
+        let table: &[(OrgRole, PermissionSet, bool, bool, &str)] = &[
+            (
+                OrgRole::Owner,
+                set(&[BillingManage, MembersView]),
+                true,
+                true,
+                "",
+            ),
+            (OrgRole::Owner, set(&[WorkflowsIngest]), false, true, ""),
+            (
+                OrgRole::Admin,
+                set(&[MembersView, WorkflowsIngest]),
+                false,
+                true,
+                "",
+            ),
+            // Team permissions come with managing every team.
+            (
+                OrgRole::Admin,
+                set(&[GroupsManage, TeamMembers]),
+                false,
+                true,
+                "",
+            ),
+            (
+                OrgRole::Admin,
+                set(&[BillingManage]),
+                false,
+                false,
+                "hold yourself",
+            ),
+            (
+                OrgRole::Admin,
+                set(&[MembersView]),
+                true,
+                false,
+                "Only an Owner",
+            ),
+            (
+                OrgRole::Admin,
+                PermissionSet::default(),
+                false,
+                false,
+                "at least one",
+            ),
+            (
+                OrgRole::Manager,
+                set(&[MembersView]),
+                false,
+                false,
+                "Owners and Admins",
+            ),
+            (
+                OrgRole::Member,
+                set(&[MembersView]),
+                false,
+                false,
+                "Owners and Admins",
+            ),
+        ];
+        for &(role, scopes, never_expires, allowed, reason) in table {
+            let result = check(
+                &actor(1, role),
+                Action::CreateApiToken {
+                    scopes,
+                    never_expires,
+                },
+            );
+            assert_eq!(
+                result.is_ok(),
+                allowed,
+                "{role:?} {scopes:?} {never_expires}"
+            );
+            if let Err(Denied(text)) = result {
+                assert!(text.contains(reason), "{role:?}: {text}");
+            }
+        }
+        assert!(!OrgRole::Manager.permissions().contains(WorkflowsIngest));
+        assert!(OrgRole::Admin.permissions().contains(WorkflowsIngest));
+        // A delegate holding api.manage by an own set counts, not the role's name.
+        let delegate =
+            Actor::with_permissions(AccountId(3), OrgRole::Member, set(&[ApiManage, AuditView]));
+        let scopes = set(&[AuditView]);
+        assert!(check(
+            &delegate,
+            Action::CreateApiToken {
+                scopes,
+                never_expires: false
+            }
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_token_acts_with_its_scopes_and_nothing_more() {
+        use Permission::*;
+        use TeamAction::*;
+        let set = |perms: &[Permission]| PermissionSet::of(perms);
+        let every_team = PermissionSet::scope_all(crate::domain::Scope::Team);
+        let token = Actor::for_token(
+            AccountId(1),
+            OrgRole::Admin,
+            set(&[TeamsManage, MembersView]),
+        );
+        // (action, allowed)
+        let table = [
+            (Action::ViewMembers, true),
+            (Action::Team(View { is_member: false }, every_team), true),
+            (Action::Team(ManageGroups, every_team), false),
+            (Action::Team(EditSettings, every_team), false),
+            (
+                Action::InviteMember(OrgRole::Member, PermissionSet::default()),
+                false,
+            ),
+            (Action::ManageApiTokens, false),
+            (Action::CreateTeam, false),
+        ];
+        for (action, allowed) in table {
+            assert_eq!(check(&token, action).is_ok(), allowed, "{action:?}");
+        }
+        let groups = Actor::for_token(
+            AccountId(1),
+            OrgRole::Admin,
+            set(&[TeamsManage, GroupsManage]),
+        );
+        assert!(check(&groups, Action::Team(ManageGroups, every_team)).is_ok());
+        assert!(check(&groups, Action::Team(ManageServices, every_team)).is_err());
+        // What it grants must be within its scopes too, whatever its maker's rank.
+        let inviter = Actor::for_token(AccountId(1), OrgRole::Owner, set(&[MembersInvite]));
+        assert!(check(
+            &inviter,
+            Action::InviteMember(OrgRole::Member, PermissionSet::default())
+        )
+        .is_ok());
+        assert!(check(
+            &inviter,
+            Action::InviteMember(OrgRole::Manager, OrgRole::Manager.permissions())
+        )
+        .is_err());
     }
 }

@@ -47,6 +47,7 @@ permissions! {
     RolesManage = 10, "roles.manage", "Manage custom roles";
     AuditView = 11, "audit.view", "See the audit log";
     ApiManage = 12, "api.manage", "Manage API tokens";
+    WorkflowsIngest = 13, "workflows.ingest", "Send calls to teams by workflow ID";
     // Team scope: held per team (or in every team through `teams.manage`).
     TeamSettings = 32, "team.settings", "Edit the team's settings";
     TeamMembers = 33, "team.members", "Add, edit and remove team members";
@@ -115,6 +116,9 @@ impl PermissionSet {
     }
     pub fn union(self, other: PermissionSet) -> Self {
         Self(self.0 | other.0)
+    }
+    pub fn intersection(self, other: PermissionSet) -> Self {
+        Self(self.0 & other.0)
     }
     pub fn is_empty(self) -> bool {
         self.0 == 0
@@ -209,6 +213,7 @@ impl OrgRole {
                 RolesManage,
                 AuditView,
                 ApiManage,
+                WorkflowsIngest,
             ])),
             Self::Manager => PermissionSet::scope_all(Scope::Team).union(PermissionSet::of(&[
                 MembersView,

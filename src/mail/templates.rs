@@ -237,3 +237,64 @@ pub fn set_password(
         html: SetPasswordHtml { e: &e }.render()?,
     })
 }
+
+/// What the notice of a new API token names.
+struct TokenCreatedFields<'a> {
+    org: &'a str,
+    creator: &'a str,
+    name: &'a str,
+    scopes: &'a str,
+    expires: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "emails/api_token_created.subject", escape = "none")]
+struct TokenCreatedSubject<'a> {
+    e: &'a TokenCreatedFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/api_token_created.txt", escape = "none")]
+struct TokenCreatedText<'a> {
+    e: &'a TokenCreatedFields<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "emails/api_token_created.html")]
+struct TokenCreatedHtml<'a> {
+    e: &'a TokenCreatedFields<'a>,
+}
+
+/// The notice every Owner gets when someone makes an API token; it names the
+/// token, never its secret.
+pub fn api_token_created(
+    public_url: &url::Url,
+    org: &str,
+    org_id: crate::domain::OrgId,
+    creator: &str,
+    name: &str,
+    scopes: &[String],
+    expires: Option<chrono::DateTime<chrono::Utc>>,
+) -> AppResult<Rendered> {
+    let link = format!(
+        "{}/orgs/{org_id}/settings/api-tokens",
+        public_url.as_str().trim_end_matches('/')
+    );
+    let expires = expires.map_or_else(|| "never".to_owned(), format_expiry);
+    let (org, creator, name) = (plain(org), plain(creator), plain(name));
+    let scopes = scopes.join(", ");
+    let e = TokenCreatedFields {
+        org: &org,
+        creator: &creator,
+        name: &name,
+        scopes: &scopes,
+        expires: &expires,
+        link: &link,
+    };
+    Ok(Rendered {
+        subject: one_line(&TokenCreatedSubject { e: &e }.render()?),
+        text: TokenCreatedText { e: &e }.render()?,
+        html: TokenCreatedHtml { e: &e }.render()?,
+    })
+}

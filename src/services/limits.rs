@@ -12,7 +12,7 @@ use diesel::{Connection, PgConnection};
 
 use crate::config::RateLimits;
 use crate::db::rate_limits as q;
-use crate::domain::{AccountId, OrgId};
+use crate::domain::{AccountId, ApiTokenId, OrgId};
 use crate::error::{AppError, AppResult};
 
 pub const WINDOW_SECS: i64 = 3600;
@@ -192,6 +192,17 @@ pub fn resets(l: &RateLimits, email: &str, ip: &str) -> Vec<Bucket> {
         Bucket::new("reset", what, Scope::Email(email), l.resets_per_email),
         Bucket::new("reset", what, Scope::Ip(ip), l.resets_per_ip),
     ]
+}
+
+/// A JSON API request, per token, over one minute: a script that loops too
+/// fast is slowed down without locking anyone out for an hour.
+pub fn api_requests(l: &RateLimits, token: ApiTokenId) -> Bucket {
+    Bucket {
+        key: format!("api:token:{token}"),
+        limit: l.api_per_token_per_minute,
+        window_secs: 60,
+        what: "API requests with this token".into(),
+    }
 }
 
 /// "try again in 1 minute" / "in 42 minutes", rounded up.

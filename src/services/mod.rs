@@ -1,7 +1,9 @@
 //! Use cases. Each public function is one transaction that writes its audit
 //! event alongside the change; handlers call exactly one of them.
 
+pub mod api_tokens;
 pub mod auth;
+pub mod calls;
 pub mod contacts;
 pub mod demo;
 pub mod groups;

@@ -161,6 +161,15 @@ fn is_unsafe(method: &Method) -> bool {
     )
 }
 
+/// The JSON API authenticates with `Authorization: Bearer` alone and never
+/// reads a session or a cookie (`api::auth`), so a cross-site request cannot
+/// borrow a signed-in browser's authority there: it needs the token, which a
+/// page on another site cannot set without a CORS preflight we never grant.
+fn is_api(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    path == "/api/v1" || path.starts_with("/api/v1/")
+}
+
 fn same_origin(req: &ServiceRequest) -> bool {
     let headers = req.headers();
     let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -245,7 +254,7 @@ async fn check<B: MessageBody>(
     mut req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    if !is_unsafe(req.method()) {
+    if !is_unsafe(req.method()) || is_api(&req) {
         return next
             .call(req)
             .await

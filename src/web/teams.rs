@@ -1,8 +1,9 @@
 //! Teams pages: the list with its create form, and each team's Members tab
-//! (here), Contacts tab ([`contacts`]) and Settings tab ([`settings`]); member
-//! rows and their inline edit live in [`members`].
+//! (here), Contacts tab ([`contacts`]), Calls tab ([`calls`]) and Settings tab
+//! ([`settings`]); member rows and their inline edit live in [`members`].
 
 mod add_by_email;
+mod calls;
 mod contacts;
 mod lifecycle;
 mod member_rows;
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orgs/{org}/teams/{team}", web::get().to(team_show))
         .configure(members::routes)
         .configure(contacts::routes)
+        .configure(calls::routes)
         .configure(settings::routes);
 }
 

@@ -4,6 +4,7 @@
 mod attacks;
 mod auth;
 mod browser;
+mod calls;
 mod contacts;
 mod groups;
 mod helpers;

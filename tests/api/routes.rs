@@ -172,6 +172,8 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             team_done,
         ),
         ("GET", "/orgs/{org}/teams/{team}/settings", member_page),
+        // Everyone in the team sees the tab; an agent only their own calls.
+        ("GET", "/orgs/{org}/teams/{team}/calls", member_page),
         ("POST", "/orgs/{org}/teams/{team}/settings", team_change),
         (
             "POST",

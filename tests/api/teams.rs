@@ -49,6 +49,20 @@ pub async fn owner_team_and_bob(app: &TestApp) -> (i64, i64, i64) {
     (org, team, membership_of(app, org, "bob@example.com").await)
 }
 
+/// A team's current workflow ID.
+pub async fn workflow_id(app: &TestApp, team: i64) -> String {
+    app.query(move |conn| {
+        use diesel::prelude::*;
+        use roster::db::schema::teams;
+        teams::table
+            .find(team)
+            .select(teams::workflow_id)
+            .first::<String>(conn)
+            .unwrap()
+    })
+    .await
+}
+
 /// Runs a statement on the test database (setup the UI has no form for).
 pub async fn exec(app: &TestApp, sql: &str) {
     let sql = sql.to_owned();

@@ -3,21 +3,8 @@
 
 use reqwest::StatusCode;
 
-use super::{add_to_team, create_team, exec, membership_of};
+use super::{add_to_team, create_team, exec, membership_of, workflow_id};
 use crate::helpers::{location, spawn_app};
-
-async fn workflow_id(app: &crate::helpers::TestApp, team: i64) -> String {
-    app.query(move |conn| {
-        use diesel::prelude::*;
-        use roster::db::schema::teams;
-        teams::table
-            .find(team)
-            .select(teams::workflow_id)
-            .first::<String>(conn)
-            .unwrap()
-    })
-    .await
-}
 
 fn is_workflow_id(id: &str) -> bool {
     id.len() == 35

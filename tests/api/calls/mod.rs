@@ -1,0 +1,96 @@
+//! Calls streamed to a team by its workflow ID: storing them (idempotent by
+//! external id, a result per call of a batch, agents resolved within the team)
+//! in `ingest`, and the team's Calls tab in `tab`.
+
+mod ingest;
+mod tab;
+
+use roster::domain::{
+    call_input::{parse_body, Submission},
+    policy::Actor,
+    AccountId, OrgId, OrgRole, Permission, PermissionSet,
+};
+use roster::error::AppError;
+use roster::services::calls::{self, Detail, ItemOutcome};
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+use crate::members::globex;
+pub use crate::teams::workflow_id as workflow_of;
+use crate::teams::{create_team, membership_of};
+
+/// An actor holding only `workflows.ingest` (as a token with that one scope is).
+pub fn ingest_scope() -> Actor {
+    Actor::with_permissions(
+        AccountId(0),
+        OrgRole::Member,
+        PermissionSet::of(&[Permission::WorkflowsIngest]),
+    )
+}
+
+/// Sends a body (one call or `{"calls": [...]}`) through the ingest service,
+/// as `actor` of `org`.
+pub async fn send_as(
+    app: &TestApp,
+    actor: Actor,
+    org: i64,
+    workflow: &str,
+    body: Value,
+) -> Result<Vec<ItemOutcome>, AppError> {
+    let items = match parse_body(body.to_string().as_bytes()).expect("a well-formed body") {
+        Submission::One(item) => vec![item],
+        Submission::Batch(items) => items,
+    };
+    let workflow = workflow.to_owned();
+    app.query(move |conn| calls::ingest(conn, &actor, OrgId(org), &workflow, items, Detail::Full))
+        .await
+}
+
+pub async fn send(
+    app: &TestApp,
+    org: i64,
+    workflow: &str,
+    body: Value,
+) -> Result<Vec<ItemOutcome>, AppError> {
+    send_as(app, ingest_scope(), org, workflow, body).await
+}
+
+/// A valid call with this external id, started `minute` minutes past 09:00 on 7 December.
+pub fn call(external_id: &str, minute: u32) -> Value {
+    serde_json::json!({
+        "external_id": external_id,
+        "started_at": format!("2026-12-07T09:{minute:02}:00Z"),
+        "duration_seconds": 60 + minute,
+        "direction": "inbound",
+        "from_number": "+15550100",
+        "to_number": "+15550199",
+    })
+}
+
+/// A call assigned to an agent by email.
+pub fn call_by(external_id: &str, minute: u32, email: &str) -> Value {
+    let mut c = call(external_id, minute);
+    c["agent_email"] = Value::String(email.into());
+    c
+}
+
+/// An organization with a team "Support" whose workflow ID is returned too.
+pub async fn org_with_team(app: &TestApp) -> (i64, i64, String) {
+    let org = app.setup_owner().await;
+    let team = create_team(&app.client, org, "Support").await;
+    let workflow = workflow_of(app, team).await;
+    (org, team, workflow)
+}
+
+/// Another organization, "Globex" (the owner of the first made it), with one
+/// member of its own, Gus; its id and Gus's membership id.
+pub async fn globex_with_gus(app: &TestApp) -> (i64, i64) {
+    let other = globex(app).await;
+    app.add_member(other, "gus@globex.test", "Gus Globex", "owner")
+        .await;
+    (other, membership_of(app, other, "gus@globex.test").await)
+}
+
+pub async fn member_id(app: &TestApp, org: i64, email: &str) -> i64 {
+    membership_of(app, org, email).await
+}
