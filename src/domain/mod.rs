@@ -2,6 +2,7 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod account_id;
 pub mod features;
 pub mod group_fields;
 pub mod ids;
@@ -11,6 +12,7 @@ pub mod role_fields;
 pub mod roles;
 pub mod team_fields;
 
+pub use account_id::PublicAccountId;
 pub use features::{Feature, Plan};
 pub use ids::{
     AccountId, CustomRoleId, GroupId, MembershipId, OrgId, ServiceId, TeamId, TeamMembershipId,

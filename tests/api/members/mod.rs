@@ -6,6 +6,8 @@
 mod bulk;
 mod cost;
 mod edit;
+mod joining;
+mod joining_rules;
 mod list;
 mod paging;
 
