@@ -255,3 +255,55 @@ async fn the_inviter_sees_only_the_account_id_until_the_invitation_is_accepted()
         0
     );
 }
+
+#[tokio::test]
+async fn racing_accepts_and_declines_leave_one_answer_and_a_whole_state() {
+    let smtp = SmtpServer::start().await;
+    let (app, org) = app_with_smtp(&smtp).await;
+    let (grace, id) = grace_elsewhere(&app).await;
+    add_by_id(&app.client, org, &id, &[]).await;
+    let invitation = super::joining::invitation_of(&app, "grace@example.com").await;
+
+    let paths: Vec<String> = (0..10)
+        .map(|i| {
+            let answer = if i % 2 == 0 { "accept" } else { "decline" };
+            format!("/invitations/{invitation}/{answer}")
+        })
+        .collect();
+    let results =
+        futures_util::future::join_all(paths.iter().map(|path| grace.post_form(path, &[]))).await;
+
+    // Each answer is a redirect (the winner's, or "already answered") or,
+    // after a decline took the membership away, a plain 404: never a 500.
+    for res in &results {
+        assert!(
+            matches!(res.status().as_u16(), 303 | 404),
+            "{}",
+            res.status()
+        );
+    }
+    let accepted = count(
+        &app,
+        &format!(
+            "SELECT count(*) FROM invitations WHERE id = {invitation} AND status = 'accepted'"
+        ),
+    )
+    .await;
+    let declined = count(
+        &app,
+        &format!(
+            "SELECT count(*) FROM invitations WHERE id = {invitation} AND status = 'declined'"
+        ),
+    )
+    .await;
+    assert_eq!(accepted + declined, 1, "one answer");
+    assert_eq!(
+        count(&app, &format!("SELECT count(*) FROM memberships WHERE organization_id = {org} AND status = 'active'")).await,
+        1 + accepted,
+        "active only if accepted"
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM audit_events WHERE action IN ('invitation.accepted', 'invitation.declined')").await,
+        1
+    );
+}
