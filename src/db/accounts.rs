@@ -206,6 +206,26 @@ pub fn find_by_email(conn: &mut PgConnection, email: &str) -> QueryResult<Option
         .optional()
 }
 
+/// The account's public ID (see `domain::account_id`).
+pub fn public_id_of(conn: &mut PgConnection, id: AccountId) -> QueryResult<String> {
+    accounts::table
+        .find(id)
+        .select(accounts::public_id)
+        .first(conn)
+}
+
+/// The account a public ID names, if any.
+pub fn find_by_public_id(
+    conn: &mut PgConnection,
+    public_id: &crate::domain::PublicAccountId,
+) -> QueryResult<Option<Account>> {
+    accounts::table
+        .filter(accounts::public_id.eq(public_id.as_str()))
+        .select(Account::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The account with this email, row-locked: whoever sets its credentials holds
 /// the lock, so two links racing for one account take turns and the second sees
 /// what the first did.

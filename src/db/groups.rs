@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::expression::functions::declare_sql_function;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use diesel::{dsl::sql, expression::SqlLiteral};
 
 use super::schema::{accounts, group_members, groups, memberships, team_memberships};
 use crate::domain::{GroupId, OrgId, TeamId, TeamMembershipId};
@@ -50,18 +51,28 @@ pub struct GroupMember {
     pub member: TeamMember,
 }
 
+/// A pending member is shown by the address (or account ID) they were invited
+/// by, not their account's name (see `db::members::BASE_COLUMNS`).
+const SHOWN_NAME: &str = "CASE WHEN memberships.status = 'pending' \
+     THEN COALESCE(memberships.invited_as, accounts.email) ELSE accounts.display_name END";
+const SHOWN_EMAIL: &str = "CASE WHEN memberships.status = 'pending' \
+     THEN COALESCE(memberships.invited_as, accounts.email) ELSE accounts.email END";
+
 type TeamMemberColumns = (
     team_memberships::id,
-    accounts::display_name,
-    accounts::email,
+    SqlLiteral<Text>,
+    SqlLiteral<Text>,
     memberships::status,
 );
-const TEAM_MEMBER_COLUMNS: TeamMemberColumns = (
-    team_memberships::id,
-    accounts::display_name,
-    accounts::email,
-    memberships::status,
-);
+
+fn team_member_columns() -> TeamMemberColumns {
+    (
+        team_memberships::id,
+        sql(SHOWN_NAME),
+        sql(SHOWN_EMAIL),
+        memberships::status,
+    )
+}
 
 pub fn list_for_team(conn: &mut PgConnection, org: OrgId, team: TeamId) -> QueryResult<Vec<Group>> {
     groups::table
@@ -161,7 +172,7 @@ pub fn list_members_for_team(
         )
         .filter(groups::team_id.eq(team))
         .order((memberships::sort_name, team_memberships::id))
-        .select((group_members::group_id, TEAM_MEMBER_COLUMNS))
+        .select((group_members::group_id, team_member_columns()))
         .load(conn)?;
     Ok(rows
         .into_iter()
@@ -181,7 +192,7 @@ pub fn list_team_members(
         .filter(team_memberships::organization_id.eq(org))
         .filter(team_memberships::team_id.eq(team))
         .order((memberships::sort_name, team_memberships::id))
-        .select(TEAM_MEMBER_COLUMNS)
+        .select(team_member_columns())
         .load(conn)
 }
 
@@ -198,7 +209,7 @@ pub fn lock_team_member(
         .filter(team_memberships::id.eq(id))
         .filter(team_memberships::organization_id.eq(org))
         .filter(team_memberships::team_id.eq(team))
-        .select(TEAM_MEMBER_COLUMNS)
+        .select(team_member_columns())
         .for_key_share()
         .first(conn)
         .optional()

@@ -212,6 +212,9 @@ pub struct PendingDetails {
     pub status: String,
     pub link_copied_at: Option<DateTime<Utc>>,
     pub reminded_at: Option<DateTime<Utc>>,
+    /// Made by account ID: accepted in-app, the invitee known by the ID.
+    #[serde(default)]
+    pub in_app: bool,
 }
 
 /// For a members list statement whose membership is `m`: a pending member's
@@ -222,7 +225,8 @@ pub const OPEN_INVITATION_OF_M: &str = "(SELECT jsonb_build_object(
        'created_at', i.created_at, 'expires_at', i.expires_at,
        'delivery', o.status, 'attempts', COALESCE(o.attempts, 0),
        'last_error', o.last_error, 'status', i.status,
-       'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at)
+       'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at,
+       'in_app', m.invited_as IS NOT NULL)
      FROM invitations i
      LEFT JOIN accounts ia ON ia.id = i.inviter_account_id
      LEFT JOIN LATERAL (SELECT status, attempts, last_error FROM outbox
@@ -296,4 +300,100 @@ pub fn set_member_permissions(
             memberships::version.eq(memberships::version + 1),
         ))
         .execute(conn)
+}
+
+/// Marks a pending membership as invited by account ID: the organization
+/// knows the invitee by `public_id` until they accept (migration 000016).
+pub fn set_invited_as(
+    conn: &mut PgConnection,
+    member: MembershipId,
+    public_id: &str,
+) -> QueryResult<usize> {
+    use super::schema::memberships;
+    diesel::update(memberships::table.find(member))
+        .set(memberships::invited_as.eq(public_id))
+        .execute(conn)
+}
+
+/// The account ID a membership of `org` was invited by, if it was.
+pub fn invited_as(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+) -> QueryResult<Option<String>> {
+    use super::schema::memberships;
+    memberships::table
+        .filter(memberships::id.eq(member))
+        .filter(memberships::organization_id.eq(org))
+        .select(memberships::invited_as)
+        .first(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// Invitation `id`, row-locked, if it is addressed to `account` (through its
+/// pending membership); anyone else's, or one whose membership is gone, is `None`.
+pub fn lock_for_account(
+    conn: &mut PgConnection,
+    id: i64,
+    account: AccountId,
+) -> QueryResult<Option<Invitation>> {
+    use super::schema::memberships;
+    invitations::table
+        .inner_join(
+            memberships::table.on(memberships::id
+                .nullable()
+                .eq(invitations::membership_id)
+                .and(memberships::organization_id.eq(invitations::organization_id))),
+        )
+        .filter(invitations::id.eq(id))
+        .filter(memberships::account_id.eq(account))
+        .select(Invitation::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// An open invitation as its invitee's home page shows it.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct OpenInvitation {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub organization_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub org_name: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub inviter: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub role: String,
+    /// The names of the teams it puts them in, by name.
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+    pub teams: Vec<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The open (pending, unexpired) invitations addressed to `account`, newest first.
+pub fn list_open_for_account(
+    conn: &mut PgConnection,
+    account: AccountId,
+) -> QueryResult<Vec<OpenInvitation>> {
+    diesel::sql_query(
+        "SELECT i.id, i.organization_id, o.name AS org_name, ia.display_name AS inviter, i.role,
+                ARRAY(SELECT t.name FROM teams t
+                      WHERE t.organization_id = i.organization_id AND t.archived_at IS NULL
+                        AND t.id IN (SELECT (e ->> 'team')::bigint FROM jsonb_array_elements(i.teams) e)
+                      ORDER BY lower(t.name), t.id) AS teams,
+                i.expires_at
+         FROM memberships m
+         JOIN invitations i ON i.membership_id = m.id AND i.organization_id = m.organization_id
+         JOIN organizations o ON o.id = i.organization_id
+         LEFT JOIN accounts ia ON ia.id = i.inviter_account_id
+         WHERE m.account_id = $1 AND m.status = 'pending'
+           AND i.status = 'pending' AND i.expires_at > now()
+         ORDER BY i.created_at DESC, i.id DESC",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(account.0)
+    .load(conn)
 }

@@ -54,7 +54,7 @@ impl MemberSort {
         match self {
             Self::Name => "m.sort_name, m.id",
             Self::NameDesc => "m.sort_name DESC, m.id DESC",
-            Self::Email => "a.email, m.id",
+            Self::Email => "CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END, m.id",
             Self::LastSeen => "(CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END) DESC NULLS LAST, m.id",
         }
     }
@@ -207,9 +207,13 @@ fn with_filters<'a>(mut q: Statement<'a>, org: OrgId, filter: &MemberFilter) -> 
 /// their account: its name and last-seen time are what the person told and did
 /// in other organizations (migration 000012 keeps `sort_name` and `search_text`
 /// to the address likewise; the test `attacks::takeover::an_invitation_shows_nothing_the_invitee_has_elsewhere`).
+/// One invited by account ID is shown by that ID, not even the address
+/// (`memberships.invited_as`, migration 000016; the test
+/// `members::joining::the_inviter_sees_only_the_account_id_until_the_invitation_is_accepted`).
 const BASE_COLUMNS: &str =
     "SELECT m.id, m.account_id, \
-     CASE WHEN m.status = 'pending' THEN a.email ELSE a.display_name END AS display_name, a.email, \
+     CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.display_name END AS display_name, \
+     CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END AS email, \
      CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END AS last_seen_at, m.role, m.status, \
      m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version";
 const BASE_FROM: &str =

@@ -8,6 +8,7 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamptz,
         last_seen_at -> Nullable<Timestamptz>,
+        public_id -> Text,
     }
 }
 
@@ -35,6 +36,7 @@ diesel::table! {
         sort_name -> Text,
         search_text -> Text,
         version -> Int4,
+        invited_as -> Nullable<Text>,
     }
 }
 

@@ -2,6 +2,7 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod account_id;
 pub mod api_tokens;
 pub mod call_input;
 pub mod calls;
@@ -15,6 +16,7 @@ pub mod role_fields;
 pub mod roles;
 pub mod team_fields;
 
+pub use account_id::PublicAccountId;
 pub use features::{Feature, Plan};
 pub use ids::{
     AccountId, ApiTokenId, CallId, ContactId, CustomRoleId, GroupId, MembershipId, OrgId,

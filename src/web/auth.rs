@@ -14,6 +14,7 @@ use crate::services::{self, limits, passwords::Hashing};
 use crate::web::context::{flash, signed_in_account_id, Layout};
 use crate::web::forms::{safe_next, FormErrors};
 use crate::web::htmx::{page_or_fragment, redirect, see_other};
+use crate::web::invitations::inbox::open_items;
 use crate::web::middleware::SetupDone;
 use crate::web::session_store::{ACCOUNT_ID, SID, USER_AGENT};
 
@@ -330,7 +331,8 @@ pub async fn signout(session: Session) -> HttpResponse {
     see_other("/signin")
 }
 
-/// `/`: the first organization of a signed-in account, else sign-in.
+/// `/`: the first organization of a signed-in account (its home shows any
+/// open invitations), else its invitations, else creating one; or sign-in.
 pub async fn root(pool: web::Data<PgPool>, session: Session) -> AppResult<HttpResponse> {
     let Some(account) = signed_in_account_id(&session) else {
         return Ok(see_other("/signin"));
@@ -339,8 +341,14 @@ pub async fn root(pool: web::Data<PgPool>, session: Session) -> AppResult<HttpRe
         Ok(db::organizations::list_for_account(conn, account)?)
     })
     .await?;
-    Ok(match orgs.first() {
-        Some((id, _)) => see_other(&format!("/orgs/{id}")),
-        None => see_other("/orgs/new"),
-    })
+    if let Some((id, _)) = orgs.first() {
+        return Ok(see_other(&format!("/orgs/{id}")));
+    }
+    // No organization yet: its invitations if it has any, else make one.
+    let invited = !open_items(&pool, account).await?.is_empty();
+    Ok(see_other(if invited {
+        "/invitations"
+    } else {
+        "/orgs/new"
+    }))
 }

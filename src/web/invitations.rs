@@ -4,6 +4,8 @@
 
 pub mod accept;
 pub mod bulk;
+pub mod by_id;
+pub mod inbox;
 pub mod link;
 pub mod view;
 
@@ -40,6 +42,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/orgs/{org}/members/{member}/invitation/link",
             web::post().to(link::invitation_copy_link),
+        )
+        .route(
+            "/orgs/{org}/members/add-by-id",
+            web::get().to(by_id::add_by_id_form),
+        )
+        .route(
+            "/orgs/{org}/members/add-by-id",
+            web::post().to(by_id::add_by_id_submit),
+        )
+        .route("/invitations", web::get().to(inbox::invitations_index))
+        .route(
+            "/invitations/{id}/accept",
+            web::post().to(inbox::invitation_accept),
+        )
+        .route(
+            "/invitations/{id}/decline",
+            web::post().to(inbox::invitation_decline),
         )
         .route("/invite/{token}", web::get().to(accept::accept_page))
         .route("/invite/{token}", web::post().to(accept::accept_submit));
@@ -107,7 +126,7 @@ pub struct Grants {
     pub permissions: Option<PermissionSet>,
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -262,21 +281,34 @@ async fn invited(
         "Invitation to {} queued; it shows as Pending until accepted.",
         email.as_str()
     );
+    after_inviting(req, session, ctx, pool, &message, |form, csrf| {
+        InviteFormFragment { form, csrf }.render()
+    })
+    .await
+}
+
+/// What every way of inviting answers once it has: htmx gets its dialog
+/// again (`fresh`, empty), a toast and a nudge for the members table to
+/// reload; a plain form goes back to the members list with the message.
+pub async fn after_inviting(
+    req: &HttpRequest,
+    session: &Session,
+    ctx: &OrgContext,
+    pool: &PgPool,
+    message: &str,
+    fresh: impl FnOnce(&InviteForm, &str) -> askama::Result<String>,
+) -> AppResult<HttpResponse> {
     if !is_htmx(req) {
         flash(session, "success", message);
         return Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)));
     }
     let form = load_form(pool, ctx).await?;
     let csrf = crate::web::csrf::token(session);
-    let mut body = InviteFormFragment {
-        form: &form,
-        csrf: &csrf,
-    }
-    .render()?;
+    let mut body = fresh(&form, &csrf)?;
     body.push_str(
         &Toast {
             kind: "success",
-            message: &message,
+            message,
             oob: true,
         }
         .render()?,

@@ -12,6 +12,7 @@ use crate::services;
 use crate::web::context::{flash, Layout, OrgContext, SignedIn};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::{page_or_fragment, redirect};
+use crate::web::invitations::inbox::{open_items, InboxItem};
 
 #[derive(Template)]
 #[template(path = "pages/orgs/home.html")]
@@ -21,15 +22,19 @@ pub struct HomePage<'a> {
     pub org_name: &'a str,
     pub role: &'a str,
     pub can_settings: bool,
+    /// The account's open invitations elsewhere: a banner each.
+    pub invitations: Vec<InboxItem>,
 }
 
-pub async fn org_home(ctx: OrgContext) -> AppResult<HttpResponse> {
+pub async fn org_home(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResult<HttpResponse> {
     let can_settings = policy::check(&ctx.actor, policy::Action::ViewSettings).is_ok();
+    let invitations = open_items(&pool, ctx.me.account.id).await?;
     crate::web::htmx::render(&HomePage {
         org_id: ctx.org.id.0,
         org_name: &ctx.org.name,
         role: ctx.actor.role.label(),
         can_settings,
+        invitations,
         layout: Layout::in_org(&ctx, "home"),
     })
 }

@@ -1,4 +1,4 @@
-//! The signed-in person's own profile: name, password, and sessions.
+//! The signed-in person's own profile: account ID, name, password, and sessions.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -24,6 +24,8 @@ pub struct ProfilePage<'a> {
     pub errors: &'a FormErrors,
     pub sessions: &'a [SessionInfo],
     pub current_sid: &'a str,
+    /// The account's public ID, with a Copy button: how a manager adds them.
+    pub account_id: &'a str,
 }
 
 #[derive(Template)]
@@ -78,7 +80,13 @@ async fn render_page(
     errors: &FormErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let sessions = load_sessions(pool, settings, me).await?;
+    let account = me.account.id;
+    let cutoff = absolute_cutoff(settings.session_absolute);
+    let (sessions, account_id) = db::run(pool, move |conn| {
+        let sessions = db::sessions::list_live_for_account(conn, account, cutoff)?;
+        Ok((sessions, db::accounts::public_id_of(conn, account)?))
+    })
+    .await?;
     let sid = current_sid(me);
     crate::web::htmx::render_status(
         status,
@@ -89,6 +97,7 @@ async fn render_page(
             errors,
             sessions: &sessions,
             current_sid: &sid,
+            account_id: &account_id,
         },
     )
 }

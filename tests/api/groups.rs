@@ -168,7 +168,7 @@ async fn active_members_join_and_leave_groups_but_pending_and_archived_ones_cann
     let (_, page) = s.tim.page(&s.groups()).await;
     assert!(page.contains(&format!("<option value=\"{alice}\">Alice Active")));
     assert!(page.contains(&format!(
-        "<option value=\"{pia}\" disabled>Pia Pending: pending, can join once they accept their invitation"
+        "<option value=\"{pia}\" disabled>pia@example.com: pending, can join once they accept their invitation"
     )));
     assert!(page.contains(&format!(
         "<option value=\"{arlo}\" disabled>Arlo Archived: archived"

@@ -312,6 +312,29 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/invite",
             [S422, S422, S422, S403, S403, S404, SignIn],
         ),
+        (
+            "GET",
+            "/orgs/{org}/members/add-by-id",
+            [S200, S200, S200, S403, S403, S404, SignIn],
+        ),
+        // An empty account ID is refused in place.
+        (
+            "POST",
+            "/orgs/{org}/members/add-by-id",
+            [S422, S422, S422, S403, S403, S404, SignIn],
+        ),
+        // One's own invitations: a made-up one is nobody's.
+        ("GET", "/invitations", signed_in),
+        (
+            "POST",
+            "/invitations/{id}/accept",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/invitations/{id}/decline",
+            [S404, S404, S404, S404, S404, S404, SignIn],
+        ),
         // An empty confirm: there is no list to invite.
         (
             "POST",

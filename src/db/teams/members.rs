@@ -19,16 +19,35 @@ pub struct TeamMemberRow {
     pub org_role: String,
     pub status: String,
     pub team_role: String,
+    /// The account ID a pending member was invited by, if not by address.
+    pub invited_as: Option<String>,
+}
+
+/// A pending member is known by the address (or account ID) they were invited
+/// by (see `db::members::BASE_COLUMNS`): their account's name is what they
+/// told other organizations.
+fn known_by_invitation(
+    status: &str,
+    invited_as: &mut Option<String>,
+    email: &mut String,
+    display_name: &mut String,
+) {
+    if status == "pending" {
+        if let Some(id) = invited_as.take() {
+            *email = id;
+        }
+        display_name.clone_from(email);
+    }
 }
 
 impl TeamMemberRow {
-    /// A pending member is known by the address they were invited at (see
-    /// `db::members::BASE_COLUMNS`): their account's name is what they told
-    /// other organizations.
     fn known_by_address(mut self) -> Self {
-        if self.status == "pending" {
-            self.display_name.clone_from(&self.email);
-        }
+        known_by_invitation(
+            &self.status,
+            &mut self.invited_as,
+            &mut self.email,
+            &mut self.display_name,
+        );
         self
     }
 }
@@ -42,6 +61,7 @@ type TeamMemberColumns = (
     memberships::role,
     memberships::status,
     team_memberships::role,
+    memberships::invited_as,
 );
 
 const TEAM_MEMBER_COLUMNS: TeamMemberColumns = (
@@ -53,6 +73,7 @@ const TEAM_MEMBER_COLUMNS: TeamMemberColumns = (
     memberships::role,
     memberships::status,
     team_memberships::role,
+    memberships::invited_as,
 );
 
 /// The team's members by name (archived org members left out). With `only`,
@@ -124,14 +145,18 @@ pub struct OrgMemberChoice {
     pub email: String,
     pub status: String,
     pub org_role: String,
+    /// As [`TeamMemberRow::invited_as`].
+    pub invited_as: Option<String>,
 }
 
 impl OrgMemberChoice {
-    /// As [`TeamMemberRow::known_by_address`].
     fn known_by_address(mut self) -> Self {
-        if self.status == "pending" {
-            self.display_name.clone_from(&self.email);
-        }
+        known_by_invitation(
+            &self.status,
+            &mut self.invited_as,
+            &mut self.email,
+            &mut self.display_name,
+        );
         self
     }
 }
@@ -165,6 +190,7 @@ pub fn list_addable(
             accounts::email,
             memberships::status,
             memberships::role,
+            memberships::invited_as,
         ))
         .limit(ADDABLE_LIMIT + 1)
         .into_boxed();
@@ -195,6 +221,7 @@ pub fn find_org_member(
             accounts::email,
             memberships::status,
             memberships::role,
+            memberships::invited_as,
         ))
         .first(conn)
         .optional()

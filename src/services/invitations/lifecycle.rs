@@ -10,7 +10,7 @@ use super::{lock_open, new_token, require_user_management, seats_full, LinkSetti
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::Actor;
 use crate::domain::{MembershipId, OrgId};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::mail::{templates::invite_link, TOKEN_PLACEHOLDER};
 
 /// An invitation with its new link.
@@ -77,6 +77,13 @@ pub fn copy_link(
             expires_at,
             ..
         } = reissue(conn, actor, org, member, links, true)?;
+        // The link page names the invitee's address, which an organization that
+        // added them by account ID does not know (the new token rolls back).
+        if q::invited_as(conn, org, member)?.is_some() {
+            return Err(AppError::Conflict(
+                "This invitation was made by account ID: they accept it on their home page in Roster, and no link is shown. Resend emails them again.".into(),
+            ));
+        }
         db::audit::insert(
             conn,
             NewEvent {

@@ -170,6 +170,8 @@ pub struct PendingView {
     pub reminded: Option<String>,
     /// Why the viewer may not resend or revoke, if they may not.
     pub denied: Option<&'static str>,
+    /// Made by account ID: accepted in-app, and no link is shown.
+    pub in_app: bool,
 }
 
 /// What the viewer sees of the pending rows' invitations (`rows`: membership
@@ -211,6 +213,7 @@ pub fn pending_views(
                 denied: policy::check(actor, Action::InviteMember(role, role.permissions()))
                     .err()
                     .map(|x| x.0),
+                in_app: d.in_app,
             };
             (d.membership_id, view)
         })

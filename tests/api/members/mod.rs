@@ -7,6 +7,8 @@ mod archived;
 mod bulk;
 mod cost;
 mod edit;
+mod joining;
+mod joining_rules;
 mod lifecycle;
 mod list;
 mod paging;
