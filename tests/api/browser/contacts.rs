@@ -69,7 +69,11 @@ async fn a_team_manager_adds_edits_assigns_and_bulk_unassigns_contacts_in_place(
 
     // Edit in the row.
     click(&browser, &format!("#contact-{kim} .pencil")).await;
-    until(&browser, &format!("document.querySelector('#contact-{kim}-note')")).await;
+    until(
+        &browser,
+        &format!("document.querySelector('#contact-{kim}-note')"),
+    )
+    .await;
     fill(&browser, &format!("#contact-{kim}-note"), "Prefers email.").await;
     click(&browser, &format!("#contact-{kim} button[type=submit]")).await;
     until(&browser, &format!("document.querySelector('#contact-{kim} .note-text') && document.querySelector('#contact-{kim} .note-text').textContent.includes('Prefers email.')")).await;
