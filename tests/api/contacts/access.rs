@@ -113,6 +113,13 @@ async fn a_supervisor_sees_every_contact_and_filters_them_but_changes_none() {
 
     let (status, _) = sue.page(&format!("{}/edit", c.contact(his))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = sue.post_form(&c.contact(his), &[("name", "")]).await;
+    expect(
+        res,
+        StatusCode::FORBIDDEN,
+        "You can edit only the contacts assigned to you.",
+    )
+    .await;
     let res = sue.post_form(&c.contact(his), &[("name", "Changed")]).await;
     expect(
         res,
