@@ -49,17 +49,18 @@
   // An inline edit form takes the focus when it appears; a restored row gives it back to its pencil.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
-    if (!target || !target.id || target.id.indexOf("member-") !== 0) return;
+    if (!target || !target.id || (target.id.indexOf("member-") !== 0 && target.id.indexOf("contact-") !== 0)) return;
     var row = document.getElementById(target.id);
     if (!row) return;
     var focus = row.classList.contains("editing") ? row.querySelector("select, input:not([type=hidden])") : row.querySelector(".pencil");
     if (focus) focus.focus();
   });
 
-  // "Select all" toggles every row checkbox on the page.
+  // "Select all" toggles every row checkbox of its table (members, contacts).
   document.addEventListener("change", function (event) {
     if (event.target.id !== "select-all") return;
-    document.querySelectorAll("#members-table input[name=ids]").forEach(function (box) {
+    var table = event.target.closest("table") || document;
+    table.querySelectorAll("input[name=ids]").forEach(function (box) {
       box.checked = event.target.checked;
     });
   });

@@ -87,6 +87,14 @@ pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The first value of `key` among form `fields`, or "" when absent.
+pub fn first<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
 /// A `next` parameter is followed only to a local path: never `//host`, `/\host`
 /// or an absolute URL.
 pub fn safe_next(next: Option<&str>) -> Option<String> {

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
+mod contacts;
 mod invitations;
 mod joining;
 mod outages;

@@ -101,6 +101,7 @@ async fn a_supervisor_sees_every_contact_and_filters_them_but_changes_none() {
 
     let (_, page) = sue.page(&c.contacts()).await;
     assert_eq!(row_ids(&page).len(), 3);
+    assert!(page.contains("can add or delete contacts. You can still see all of the team"));
     assert!(page.contains("f-assignee") && !page.contains("id=\"contact-create\""));
     assert!(!page.contains("class=\"pencil\""), "nothing to edit");
     let (_, page) = sue.page(&format!("{}?assignee=none", c.contacts())).await;
@@ -112,6 +113,13 @@ async fn a_supervisor_sees_every_contact_and_filters_them_but_changes_none() {
 
     let (status, _) = sue.page(&format!("{}/edit", c.contact(his))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = sue.post_form(&c.contact(his), &[("name", "")]).await;
+    expect(
+        res,
+        StatusCode::FORBIDDEN,
+        "You can edit only the contacts assigned to you.",
+    )
+    .await;
     let res = sue.post_form(&c.contact(his), &[("name", "Changed")]).await;
     expect(
         res,
@@ -249,6 +257,43 @@ async fn an_archived_team_s_contacts_are_read_only() {
         let res = c.tim.post_form(&path, &fields).await;
         expect(res, StatusCode::CONFLICT, archived).await;
     }
+    assert_eq!(
+        c.app
+            .count(&format!(
+                "SELECT count(*) FROM contacts WHERE id = {kim} AND name = 'Kim Lee'"
+            ))
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_change_without_the_session_s_csrf_token_is_refused_and_changes_nothing() {
+    let c = Cast::new().await;
+    let kim = c.create("Kim Lee").await;
+    let forged = [
+        (c.contacts(), vec![("name", "Forged")]),
+        (c.contact(kim), vec![("name", "Forged")]),
+        (format!("{}/delete", c.contact(kim)), vec![]),
+        (format!("{}/assign", c.contact(kim)), vec![("assignee", "")]),
+        (
+            format!("{}/bulk", c.contacts()),
+            vec![("ids", "1"), ("action", "unassign")],
+        ),
+    ];
+    for (path, mut fields) in forged {
+        fields.push(("csrf_token", "not-the-token"));
+        let res = c
+            .tim
+            .http
+            .post(c.tim.url(&path))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(c.count().await, 1);
     assert_eq!(
         c.app
             .count(&format!(

@@ -337,3 +337,42 @@ async fn a_contact_can_be_assigned_as_it_is_added() {
     let kim = c.contact_id("Kim Lee").await;
     assert_eq!(c.assignee_of(kim).await, agnes);
 }
+
+#[tokio::test]
+async fn an_assignment_waits_for_an_archive_of_its_assignee_and_then_refuses() {
+    let c = Cast::new().await;
+    let agnes = c.member("agnes@example.com", "Agnes Agent", "agent").await;
+    let kim = c.create("Kim Lee").await;
+    // Another transaction archives Agnes and holds its lock a moment.
+    let (locked_tx, locked) = tokio::sync::oneshot::channel();
+    let pool = c.app.pool.clone();
+    let archive = tokio::task::spawn_blocking(move || {
+        use diesel::{connection::SimpleConnection, Connection};
+        let mut conn = pool.get().unwrap();
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            conn.batch_execute(&format!(
+                "UPDATE memberships SET status = 'archived' WHERE id = {agnes}"
+            ))?;
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            Ok(())
+        })
+        .unwrap();
+    });
+    locked.await.unwrap();
+    let res = c
+        .tim
+        .post_form(
+            &format!("{}/assign", c.contact(kim)),
+            &[("assignee", &agnes.to_string())],
+        )
+        .await;
+    archive.await.unwrap();
+    expect(
+        res,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Archived members cannot be assigned contacts.",
+    )
+    .await;
+    assert_eq!(c.assignee_of(kim).await, 0);
+}

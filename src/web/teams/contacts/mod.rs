@@ -5,7 +5,9 @@
 //! the module off, every route here answers that it is switched off (403).
 //! Who may do what is the policy's (`TeamAction::*Contact*`); the use cases
 //! ask it again about each contact as it is, inside their transaction.
+//! Assigning lives in [`assign`].
 
+mod assign;
 mod state;
 mod view;
 
@@ -16,17 +18,15 @@ use validator::Validate;
 use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
-use crate::services::contacts::{
-    self as svc, AssignOutcome, Assigned, ContactsView, CONTACTS_OFF, MAX_BULK,
-};
+use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
 use crate::web::context::{flash, TeamContext};
-use crate::web::forms::{pairs, FormErrors};
+use crate::web::forms::FormErrors;
 use crate::web::groups::allow_change;
 use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, render_status, see_other};
-use state::{parse_assign_to, AssignForm, ContactForm, ListQuery, ListState};
+use state::{parse_assign_to, ContactForm, ListQuery, ListState};
 use view::{
-    create_html, list_html, list_url, render_delete, render_edit, render_list, render_off,
-    row_html, worker, BulkLine, BulkView, Shown,
+    create_html, list_url, render_delete, render_edit, render_list, render_off, row_html, worker,
+    Shown,
 };
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,7 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // Before `{contact}`, which would otherwise take "bulk" for an id.
     .route(
         "/orgs/{org}/teams/{team}/contacts/bulk",
-        web::post().to(contacts_bulk),
+        web::post().to(assign::contacts_bulk),
     )
     .route(
         "/orgs/{org}/teams/{team}/contacts/{contact}",
@@ -65,7 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
-        web::post().to(contacts_assign),
+        web::post().to(assign::contacts_assign),
     );
 }
 
@@ -106,6 +106,18 @@ async fn load_one(pool: &PgPool, tctx: &TeamContext, id: ContactId) -> AppResult
         Ok(view)
     })
     .await
+}
+
+/// Editing this contact: its assignee may, and `contacts.assign` may (403),
+/// while the team is not archived (409).
+fn allow_edit(tctx: &TeamContext, c: &db::contacts::ContactRow) -> AppResult<()> {
+    let mine = worker(tctx).owns(c.assignee_membership_id);
+    allow_change(
+        tctx,
+        TeamAction::EditContact {
+            assigned_to_actor: mine,
+        },
+    )
 }
 
 fn only_row(view: &ContactsView) -> AppResult<&db::contacts::ContactRow> {
@@ -221,6 +233,7 @@ pub async fn contacts_edit(
     let state = ListState::parse(&query);
     let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
     let c = only_row(&view)?;
+    allow_edit(&tctx, c)?;
     allow_change(
         &tctx,
         TeamAction::EditContact {
@@ -247,6 +260,7 @@ pub async fn contacts_update(
         Err(errors) => {
             let view = load_one(&pool, &tctx, id).await?;
             let c = only_row(&view)?;
+            allow_edit(&tctx, c)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             return render_edit(&req, &tctx, &state, c, (&form, &errors), status);
         }
@@ -329,133 +343,4 @@ pub async fn contacts_delete(
     let message = format!("Contact “{}” deleted.", contact.name);
     flash(&tctx.ctx.me.session, "success", message);
     Ok(redirect(&req, &list_url(&tctx, &state)))
-}
-
-/// One line of what an assignment did, in words.
-fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {
-    match (a.outcome, to) {
-        (None, _) => (false, "Not found.".into()),
-        (Some(AssignOutcome::Changed), Some(to)) => (true, format!("Assigned to {to}.")),
-        (Some(AssignOutcome::Changed), None) => (true, "Unassigned.".into()),
-        (Some(AssignOutcome::Unchanged), Some(to)) => {
-            (true, format!("Already assigned to {to}; unchanged."))
-        }
-        (Some(AssignOutcome::Unchanged), None) => (true, "Already unassigned; unchanged.".into()),
-    }
-}
-
-pub async fn contacts_assign(
-    req: HttpRequest,
-    pool: web::Data<PgPool>,
-    tctx: TeamContext,
-    path: web::Path<ContactPath>,
-    form: web::Form<AssignForm>,
-) -> AppResult<HttpResponse> {
-    on(&tctx)?;
-    allow_change(&tctx, TeamAction::AssignContacts)?;
-    let id = ContactId(path.contact);
-    let state = ListState::from_query_string(&form.state);
-    let to = form
-        .validate()
-        .ok()
-        .and_then(|_| parse_assign_to(&form.assignee).ok())
-        .ok_or_else(|| {
-            AppError::Validation("Choose a member of this team, or Unassigned.".into())
-        })?;
-    let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
-    let (results, to_name) = db::run(&pool, move |conn| {
-        svc::assign(conn, &w, &org, team, &[id], to)
-    })
-    .await?;
-    let done = results.first().ok_or(AppError::NotFound)?;
-    if done.outcome.is_none() {
-        return Err(AppError::NotFound);
-    }
-    let (_, what) = assigned_message(done, to_name.as_deref());
-    let message = format!("{}: {what}", done.name);
-    row_done(&req, &pool, &tctx, &state, id, message).await
-}
-
-/// Assigns or unassigns the selected contacts, all in one transaction, and
-/// shows what became of each.
-pub async fn contacts_bulk(
-    req: HttpRequest,
-    pool: web::Data<PgPool>,
-    tctx: TeamContext,
-    body: web::Bytes,
-) -> AppResult<HttpResponse> {
-    on(&tctx)?;
-    allow_change(&tctx, TeamAction::AssignContacts)?;
-    let fields = pairs(&body);
-    let get = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    let invalid = |m: &str| AppError::Validation(m.to_owned());
-    let ids: Vec<ContactId> = fields
-        .iter()
-        .filter(|(k, _)| k == "ids")
-        .map(|(_, v)| v.trim().parse().map(ContactId))
-        .collect::<Result<_, _>>()
-        .map_err(|_| invalid("Select contacts from the list."))?;
-    if ids.is_empty() {
-        return Err(invalid("Select at least one contact."));
-    }
-    if ids.len() > MAX_BULK {
-        return Err(invalid(&format!(
-            "Select at most {MAX_BULK} contacts at a time."
-        )));
-    }
-    let to = match get("action") {
-        "assign" => match parse_assign_to(get("assignee")) {
-            Ok(Some(member)) => Some(member),
-            _ => {
-                return Err(invalid(
-                    "Choose the member to assign the selected contacts to.",
-                ))
-            }
-        },
-        "unassign" => None,
-        _ => return Err(invalid("Choose what to do with the selected contacts.")),
-    };
-    let state = ListState::from_query_string(get("state"));
-    let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
-    let (results, to_name) = db::run(&pool, move |conn| {
-        svc::assign(conn, &w, &org, team, &ids, to)
-    })
-    .await?;
-    let lines: Vec<BulkLine> = results
-        .iter()
-        .map(|a| {
-            let (ok, message) = assigned_message(a, to_name.as_deref());
-            BulkLine {
-                name: a.name.clone(),
-                ok,
-                message,
-            }
-        })
-        .collect();
-    let changed = results
-        .iter()
-        .filter(|a| a.outcome == Some(AssignOutcome::Changed))
-        .count();
-    let bulk = BulkView {
-        summary: format!("{changed} of {} contacts changed.", results.len()),
-        lines,
-    };
-    let view = load(&pool, &tctx, &state).await?;
-    if is_htmx(&req) {
-        return render_status(
-            StatusCode::OK,
-            &list_html(&tctx, &state, &view, Some(&bulk)),
-        );
-    }
-    let shown = Shown {
-        form: None,
-        bulk: Some(&bulk),
-    };
-    render_list(&req, &tctx, (&state, &view), shown, StatusCode::OK)
 }

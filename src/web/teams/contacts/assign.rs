@@ -1,0 +1,140 @@
+//! Assigning contacts on the Contacts tab: one from its row, or the selected
+//! rows at once (one transaction, a result per row).
+
+use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use validator::Validate;
+
+use super::state::{parse_assign_to, AssignForm, ListState};
+use super::view::{list_html, render_list, worker, BulkLine, BulkView, Shown};
+use super::{load, on, row_done, ContactPath};
+use crate::db::{self, PgPool};
+use crate::domain::{policy::TeamAction, ContactId};
+use crate::error::{AppError, AppResult};
+use crate::services::contacts::{self as svc, AssignOutcome, Assigned, MAX_BULK};
+use crate::web::context::TeamContext;
+use crate::web::forms::{first, pairs};
+use crate::web::groups::allow_change;
+use crate::web::htmx::{is_htmx, render_status};
+
+/// One line of what an assignment did, in words.
+fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {
+    match (a.outcome, to) {
+        (None, _) => (false, "Not found.".into()),
+        (Some(AssignOutcome::Changed), Some(to)) => (true, format!("Assigned to {to}.")),
+        (Some(AssignOutcome::Changed), None) => (true, "Unassigned.".into()),
+        (Some(AssignOutcome::Unchanged), Some(to)) => {
+            (true, format!("Already assigned to {to}; unchanged."))
+        }
+        (Some(AssignOutcome::Unchanged), None) => (true, "Already unassigned; unchanged.".into()),
+    }
+}
+
+pub async fn contacts_assign(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    tctx: TeamContext,
+    path: web::Path<ContactPath>,
+    form: web::Form<AssignForm>,
+) -> AppResult<HttpResponse> {
+    on(&tctx)?;
+    allow_change(&tctx, TeamAction::AssignContacts)?;
+    let id = ContactId(path.contact);
+    let state = ListState::from_query_string(&form.state);
+    let to = form
+        .validate()
+        .ok()
+        .and_then(|_| parse_assign_to(&form.assignee).ok())
+        .ok_or_else(|| {
+            AppError::Validation("Choose a member of this team, or Unassigned.".into())
+        })?;
+    let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
+    let (results, to_name) = db::run(&pool, move |conn| {
+        svc::assign(conn, &w, &org, team, &[id], to)
+    })
+    .await?;
+    let done = results.first().ok_or(AppError::NotFound)?;
+    if done.outcome.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let (_, what) = assigned_message(done, to_name.as_deref());
+    let message = format!("{}: {what}", done.name);
+    row_done(&req, &pool, &tctx, &state, id, message).await
+}
+
+/// Assigns or unassigns the selected contacts, all in one transaction, and
+/// shows what became of each.
+pub async fn contacts_bulk(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    tctx: TeamContext,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    on(&tctx)?;
+    allow_change(&tctx, TeamAction::AssignContacts)?;
+    let fields = pairs(&body);
+    let get = |key: &str| first(&fields, key);
+    let invalid = |m: &str| AppError::Validation(m.to_owned());
+    let ids: Vec<ContactId> = fields
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .map(|(_, v)| v.trim().parse().map(ContactId))
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("Select contacts from the list."))?;
+    if ids.is_empty() {
+        return Err(invalid("Select at least one contact."));
+    }
+    if ids.len() > MAX_BULK {
+        return Err(invalid(&format!(
+            "Select at most {MAX_BULK} contacts at a time."
+        )));
+    }
+    let to = match get("action") {
+        "assign" => match parse_assign_to(get("assignee")) {
+            Ok(Some(member)) => Some(member),
+            _ => {
+                return Err(invalid(
+                    "Choose the member to assign the selected contacts to.",
+                ))
+            }
+        },
+        "unassign" => None,
+        _ => return Err(invalid("Choose what to do with the selected contacts.")),
+    };
+    let state = ListState::from_query_string(get("state"));
+    let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
+    let (results, to_name) = db::run(&pool, move |conn| {
+        svc::assign(conn, &w, &org, team, &ids, to)
+    })
+    .await?;
+    let lines: Vec<BulkLine> = results
+        .iter()
+        .map(|a| {
+            let (ok, message) = assigned_message(a, to_name.as_deref());
+            BulkLine {
+                name: a.name.clone(),
+                ok,
+                message,
+            }
+        })
+        .collect();
+    let changed = results
+        .iter()
+        .filter(|a| a.outcome == Some(AssignOutcome::Changed))
+        .count();
+    let bulk = BulkView {
+        summary: format!("{changed} of {} contacts changed.", results.len()),
+        lines,
+    };
+    let view = load(&pool, &tctx, &state).await?;
+    if is_htmx(&req) {
+        return render_status(
+            StatusCode::OK,
+            &list_html(&tctx, &state, &view, Some(&bulk)),
+        );
+    }
+    let shown = Shown {
+        form: None,
+        bulk: Some(&bulk),
+    };
+    render_list(&req, &tctx, (&state, &view), shown, StatusCode::OK)
+}
