@@ -2,6 +2,7 @@
 //! middleware on PostgreSQL, and the middleware stack around the routes.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_session::{
     config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy},
@@ -19,6 +20,7 @@ use anyhow::Context;
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::AppError;
+use crate::web::presence::{hub, Hub, ReportLimiter};
 use crate::web::{self as routes, csrf, htmx, middleware as mw, session_store::PgSessionStore};
 
 pub struct Application {
@@ -29,6 +31,11 @@ pub struct Application {
     worker: tokio::task::JoinHandle<()>,
     /// The upkeep job (invitations, purges); stopped with the server too.
     upkeep: tokio::task::JoinHandle<()>,
+    /// Presence: the ticker announcing thresholds crossed, and the listener
+    /// fanning announcements out to this instance's streams.
+    presence_ticker: tokio::task::JoinHandle<()>,
+    presence_listener: tokio::task::JoinHandle<()>,
+    hub: Arc<Hub>,
 }
 
 impl Application {
@@ -56,13 +63,20 @@ impl Application {
         let key = cookie_key(&pool).await?;
         let worker = crate::mail::worker::spawn(pool.clone(), &settings)?;
         let upkeep = crate::services::upkeep::spawn(pool.clone(), &settings);
-        let server = run(listener, pool.clone(), settings, key)?;
+        let hub = Arc::new(Hub::default());
+        let presence_listener = hub::spawn_listener(settings.database_url.clone(), hub.clone());
+        let presence_ticker =
+            crate::services::presence::spawn_ticker(pool.clone(), &settings.presence);
+        let server = run(listener, pool.clone(), settings, key, hub.clone())?;
         Ok(Self {
             port,
             server,
             pool,
             worker,
             upkeep,
+            presence_ticker,
+            presence_listener,
+            hub,
         })
     }
 
@@ -74,10 +88,17 @@ impl Application {
         &self.pool
     }
 
+    /// This instance's presence fan-out (open streams, for tests and benchmarks).
+    pub fn presence_hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
         self.worker.abort();
         self.upkeep.abort();
+        self.presence_ticker.abort();
+        self.presence_listener.abort();
         result
     }
 }
@@ -113,6 +134,7 @@ fn run(
     pool: PgPool,
     settings: Settings,
     key: Key,
+    hub: Arc<Hub>,
 ) -> anyhow::Result<Server> {
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism()
@@ -136,6 +158,9 @@ fn run(
     let hashing = web::Data::new(crate::services::passwords::Hashing::new(
         settings.hash_concurrency,
     ));
+    let hub = web::Data::new(hub);
+    let presence_limiter =
+        web::Data::new(ReportLimiter::new(settings.presence.thresholds.heartbeat));
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name(if secure {
@@ -162,6 +187,8 @@ fn run(
             .app_data(settings.clone())
             .app_data(anonymous_tokens.clone())
             .app_data(hashing.clone())
+            .app_data(hub.clone())
+            .app_data(presence_limiter.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::MAX_FORM_BYTES)

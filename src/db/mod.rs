@@ -12,6 +12,7 @@ pub mod members;
 pub mod organizations;
 pub mod outbox;
 pub mod password_resets;
+pub mod presence;
 pub mod rate_limits;
 pub mod roles;
 pub mod schema;

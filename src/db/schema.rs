@@ -237,6 +237,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    presence (organization_id, account_id) {
+        organization_id -> Int8,
+        account_id -> Int8,
+        status -> Text,
+        tabs -> Jsonb,
+        last_active_at -> Nullable<Timestamptz>,
+        next_change_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -256,6 +267,8 @@ diesel::joinable!(outbox -> invitations (invitation_id));
 diesel::joinable!(password_resets -> accounts (account_id));
 diesel::joinable!(contacts -> teams (team_id));
 diesel::joinable!(contacts -> memberships (assignee_membership_id));
+diesel::joinable!(presence -> organizations (organization_id));
+diesel::joinable!(presence -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -277,4 +290,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     password_resets,
     contacts,
+    presence,
 );

@@ -7,6 +7,7 @@ use crate::domain::policy::{self, Action, Actor, Target};
 use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
 use crate::services::groups::GROUPS_OFF;
 use crate::services::members::{groups_locked, GroupsLocked, TeamRights};
+use crate::web::presence::PresenceDot;
 
 #[derive(Debug, Clone)]
 pub struct Chip {
@@ -32,6 +33,9 @@ pub struct MemberView {
     pub edit_denied: Option<&'static str>,
     /// A pending member's invitation, when the list loaded it.
     pub invitation: Option<crate::web::invitations::view::PendingView>,
+    /// Active members' presence dot (shown when the Presence feature is on);
+    /// pending and archived members have none.
+    pub presence: Option<PresenceDot>,
 }
 
 pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
@@ -97,6 +101,14 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
             .err()
             .map(|d| d.0),
         invitation: None,
+        presence: (row.status == "active").then(|| {
+            PresenceDot::new(
+                row.id,
+                row.presence_status.as_deref(),
+                row.presence_active_at.or(row.last_seen_at),
+                chrono::Utc::now(),
+            )
+        }),
     }
 }
 

@@ -10,6 +10,7 @@ mod invitations;
 mod limits;
 mod members;
 mod password_reset;
+mod presence;
 mod roles;
 mod routes;
 mod security;
