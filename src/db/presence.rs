@@ -69,29 +69,39 @@ pub struct Update<'a> {
     pub next_change_at: Option<DateTime<Utc>>,
 }
 
-/// Writes a member's row. Only `status` is indexed (the partial index's
-/// predicate): an update that keeps it stays a HOT update.
+/// Writes a member's row; "last seen" only moves forward (tabs are
+/// forgotten, the time is not). Returns it. Only `status` is indexed (the
+/// partial index's predicate): an update that keeps it stays a HOT update.
 pub fn save(
     conn: &mut PgConnection,
     org: OrgId,
     account: AccountId,
     update: Update<'_>,
-) -> QueryResult<usize> {
+) -> QueryResult<Option<DateTime<Utc>>> {
     let tabs = serde_json::to_value(update.tabs)
         .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
     Statement::prepared("UPDATE presence SET status = ")
         .bind::<Text, _>(update.status.as_str())
         .sql(", tabs = ")
         .bind::<Jsonb, _>(tabs)
-        .sql(", last_active_at = ")
+        .sql(", last_active_at = GREATEST(last_active_at, ")
         .bind::<Nullable<Timestamptz>, _>(update.last_active_at)
+        .sql(")")
         .sql(", next_change_at = ")
         .bind::<Nullable<Timestamptz>, _>(update.next_change_at)
         .sql(" WHERE organization_id = ")
         .bind::<BigInt, _>(org.0)
         .sql(" AND account_id = ")
         .bind::<BigInt, _>(account.0)
-        .execute(conn)
+        .sql(" RETURNING last_active_at")
+        .get_result::<LastActive>(conn)
+        .map(|r| r.last_active_at)
+}
+
+#[derive(QueryableByName)]
+struct LastActive {
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last_active_at: Option<DateTime<Utc>>,
 }
 
 /// A member whose status may have changed by `now` with nobody reporting.

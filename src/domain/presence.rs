@@ -177,14 +177,11 @@ impl Tabs {
             .map(at)
     }
 
-    /// The last input in a visible tab.
+    /// The last input in any tab (a hidden tab tells when it was last used).
+    /// Tabs are pruned, so the stored "last seen" keeps the latest of this
+    /// and what it held (`db::presence::save`).
     pub fn last_active(&self) -> Option<DateTime<Utc>> {
-        self.0
-            .values()
-            .filter(|t| t.visible)
-            .map(|t| t.input_at)
-            .max()
-            .map(at)
+        self.0.values().map(|t| t.input_at).max().map(at)
     }
 
     /// Records a tab's report. Returns false when nothing worth writing
@@ -400,17 +397,14 @@ mod tests {
     }
 
     #[test]
-    fn last_active_is_the_last_input_in_a_visible_tab() {
+    fn last_active_is_the_last_input_in_any_tab() {
         let mut tabs = Tabs::default();
         tabs.record(&tab(1), Report::Active, Duration::from_secs(5), t0(), &TH);
-        tabs.record(
-            &tab(2),
-            Report::Hidden,
-            Duration::ZERO,
-            t0() + secs(60),
-            &TH,
-        );
         assert_eq!(tabs.last_active(), Some(t0() - secs(5)));
+        // Hidden a minute later, used 30 s before it was hidden.
+        let idle = Duration::from_secs(30);
+        tabs.record(&tab(2), Report::Hidden, idle, t0() + secs(60), &TH);
+        assert_eq!(tabs.last_active(), Some(t0() + secs(30)));
     }
 
     #[test]

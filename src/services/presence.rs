@@ -29,18 +29,21 @@ pub struct Heartbeat {
     pub idle: Duration,
 }
 
-fn change(org: i64, member: i64, account: i64, status: Status, tabs: &Tabs) -> Change {
+fn change(org: i64, member: i64, account: i64, saved: Saved) -> Change {
     Change {
         org,
         membership: member,
         account,
-        status: status.as_str().to_owned(),
-        last_active_ms: tabs.last_active().map(|t| t.timestamp_millis()),
+        status: saved.0.as_str().to_owned(),
+        last_active_ms: saved.1.map(|t| t.timestamp_millis()),
     }
 }
 
+/// A row as written: its status and last seen.
+type Saved = (Status, Option<DateTime<Utc>>);
+
 /// Writes the member's tabs with what follows from them as of `now`: the
-/// status, last seen and the next deadline. Returns the status.
+/// status, last seen and the next deadline.
 fn save(
     conn: &mut PgConnection,
     org: OrgId,
@@ -48,9 +51,9 @@ fn save(
     tabs: &Tabs,
     now: DateTime<Utc>,
     th: &Thresholds,
-) -> AppResult<Status> {
+) -> AppResult<Saved> {
     let status = tabs.status(now, th);
-    q::save(
+    let last_active = q::save(
         conn,
         org,
         account,
@@ -61,7 +64,7 @@ fn save(
             next_change_at: tabs.next_change(now, th),
         },
     )?;
-    Ok(status)
+    Ok((status, last_active))
 }
 
 /// Records a page's report as of `now`. Nothing is written when the tab said
@@ -78,11 +81,11 @@ pub fn report(
         if !tabs.record(&beat.tab, beat.report, beat.idle, now, th) {
             return Ok(None);
         }
-        let status = save(conn, beat.org, beat.account, &tabs, now, th)?;
-        if status == stored.status {
+        let saved = save(conn, beat.org, beat.account, &tabs, now, th)?;
+        if saved.0 == stored.status {
             return Ok(None);
         }
-        let change = change(beat.org.0, beat.member.0, beat.account.0, status, &tabs);
+        let change = change(beat.org.0, beat.member.0, beat.account.0, saved);
         q::notify(conn, &change)?;
         Ok(Some(change))
     })
@@ -106,9 +109,9 @@ pub fn tick(
                 let mut tabs = stored.tabs;
                 tabs.prune(now, th);
                 let (org, account) = (OrgId(row.organization_id), AccountId(row.account_id));
-                let status = save(conn, org, account, &tabs, now, th)?;
-                if status != stored.status {
-                    let change = change(org.0, row.membership_id, account.0, status, &tabs);
+                let saved = save(conn, org, account, &tabs, now, th)?;
+                if saved.0 != stored.status {
+                    let change = change(org.0, row.membership_id, account.0, saved);
                     q::notify(conn, &change)?;
                     changes.push(change);
                 }

@@ -102,11 +102,17 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
             .map(|d| d.0),
         invitation: None,
         presence: (row.status == "active").then(|| {
+            let now = chrono::Utc::now();
+            if row.account_id == actor.account_id.0 {
+                // The viewer is on this page: online, whatever the page's own
+                // first heartbeat (which may land after this render) says.
+                return PresenceDot::new(row.id, Some("online"), Some(now), now);
+            }
             PresenceDot::new(
                 row.id,
                 row.presence_status.as_deref(),
                 row.presence_active_at.or(row.last_seen_at),
-                chrono::Utc::now(),
+                now,
             )
         }),
     }

@@ -15,6 +15,7 @@ use crate::helpers::{spawn_app, PASSWORD};
 
 mod invitations;
 mod outages;
+mod presence;
 
 /// A chromedriver process on a free port, stopped on drop.
 pub struct Driver {
