@@ -19,8 +19,9 @@ ensure_debian() { # ensure_debian <command> <package>...
 ensure_build_deps() {
   ensure_debian pg_config libpq-dev
   ensure_debian npm npm
-  # htmx comes from the npm registry, pinned by package-lock.json.
-  if [ ! -f node_modules/htmx.org/dist/htmx.min.js ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  # htmx and its SSE extension come from the npm registry, pinned by package-lock.json.
+  if [ ! -f node_modules/htmx.org/dist/htmx.min.js ] || [ ! -f node_modules/htmx-ext-sse/dist/sse.min.js ] \
+    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     echo "==> npm ci"
     npm ci --no-audit --no-fund --loglevel=error
   fi

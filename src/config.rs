@@ -5,6 +5,7 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, time::Duration};
 
 use anyhow::{bail, Context};
 
+use crate::domain::presence::Thresholds;
 use crate::web::proxy::{ProxyTrust, DEFAULT_TRUSTED_PROXIES};
 
 #[derive(Clone, Debug)]
@@ -67,6 +68,47 @@ pub struct Settings {
     /// On SIGTERM, how long in-flight requests and the outbox worker's sends may
     /// take to finish before the process exits anyway (`ROSTER_SHUTDOWN_TIMEOUT_SECS`).
     pub shutdown_timeout: Duration,
+    pub presence: PresenceSettings,
+}
+
+/// Presence thresholds and the live stream's timing (`ROSTER_PRESENCE_*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresenceSettings {
+    pub thresholds: Thresholds,
+    /// How often each instance looks for members crossing a threshold
+    /// (`ROSTER_PRESENCE_TICK_MS`).
+    pub tick: Duration,
+    /// A comment on idle streams this often, so proxies keep them open
+    /// (`ROSTER_PRESENCE_KEEPALIVE_SECS`).
+    pub keep_alive: Duration,
+    /// A stream ends after this long and the browser reconnects, so a revoked
+    /// member's stream does not outlive their access (`ROSTER_PRESENCE_STREAM_SECS`).
+    pub stream_lifetime: Duration,
+}
+
+impl PresenceSettings {
+    fn from_env() -> anyhow::Result<Self> {
+        let secs = |name: &str, default: u64| -> anyhow::Result<Duration> {
+            Ok(Duration::from_secs(number::<u64>(name, default)?.max(1)))
+        };
+        let thresholds = Thresholds {
+            away_after: secs("ROSTER_PRESENCE_AWAY_SECS", 300)?,
+            offline_after: secs("ROSTER_PRESENCE_OFFLINE_SECS", 120)?,
+            heartbeat: secs("ROSTER_PRESENCE_HEARTBEAT_SECS", 30)?,
+        };
+        if thresholds.offline_after <= thresholds.heartbeat {
+            bail!(
+                "ROSTER_PRESENCE_OFFLINE_SECS must be longer than ROSTER_PRESENCE_HEARTBEAT_SECS, \
+                 or open pages would flicker offline between their reports"
+            );
+        }
+        Ok(Self {
+            thresholds,
+            tick: Duration::from_millis(number::<u64>("ROSTER_PRESENCE_TICK_MS", 500)?.max(10)),
+            keep_alive: secs("ROSTER_PRESENCE_KEEPALIVE_SECS", 15)?,
+            stream_lifetime: secs("ROSTER_PRESENCE_STREAM_SECS", 600)?,
+        })
+    }
 }
 
 /// How many of each action are allowed per hour, per organization, account,
@@ -218,6 +260,7 @@ impl Settings {
                 .parse()
                 .context("ROSTER_METRICS_BIND must be an address such as 127.0.0.1:9090")?,
             shutdown_timeout: Duration::from_secs(number("ROSTER_SHUTDOWN_TIMEOUT_SECS", 30)?),
+            presence: PresenceSettings::from_env()?,
         })
     }
 

@@ -22,6 +22,7 @@ use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::web::presence::{hub, Hub, ReportLimiter};
 use crate::web::{self as routes, csrf, htmx, middleware as mw, session_store::PgSessionStore};
 
 pub struct Application {
@@ -35,6 +36,11 @@ pub struct Application {
     /// The upkeep job (invitations, purges); stopped with the server too.
     upkeep: tokio::task::JoinHandle<()>,
     shutdown_timeout: std::time::Duration,
+    /// Presence: the ticker announcing thresholds crossed, and the listener
+    /// fanning announcements out to this instance's streams.
+    presence_ticker: tokio::task::JoinHandle<()>,
+    presence_listener: tokio::task::JoinHandle<()>,
+    hub: Arc<Hub>,
 }
 
 impl Application {
@@ -77,7 +83,11 @@ impl Application {
         let worker = crate::mail::worker::spawn(pool.clone(), &settings, metrics.clone())?;
         let upkeep = crate::services::upkeep::spawn(pool.clone(), &settings);
         let shutdown_timeout = settings.shutdown_timeout;
-        let server = run(listener, pool.clone(), settings, key, metrics)?;
+        let hub = Arc::new(Hub::default());
+        let presence_listener = hub::spawn_listener(settings.database_url.clone(), hub.clone());
+        let presence_ticker =
+            crate::services::presence::spawn_ticker(pool.clone(), &settings.presence);
+        let server = run(listener, pool.clone(), settings, key, metrics, hub.clone())?;
         Ok(Self {
             port,
             server,
@@ -86,6 +96,9 @@ impl Application {
             worker,
             upkeep,
             shutdown_timeout,
+            presence_ticker,
+            presence_listener,
+            hub,
         })
     }
 
@@ -106,6 +119,11 @@ impl Application {
     /// requests under way finish (within the shutdown timeout); then the
     /// metrics listener closes and the outbox worker finishes its sends under
     /// way and releases the rest of its batch (within the timeout too).
+    /// This instance's presence fan-out (open streams, for tests and benchmarks).
+    pub fn presence_hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let metrics = self.metrics.map(|(server, _)| {
             let handle = server.handle();
@@ -118,6 +136,8 @@ impl Application {
             metrics.stop(true).await;
         }
         self.upkeep.abort();
+        self.presence_ticker.abort();
+        self.presence_listener.abort();
         self.worker.shutdown(self.shutdown_timeout).await;
         result
     }
@@ -155,6 +175,7 @@ fn run(
     settings: Settings,
     key: Key,
     metrics: Option<Arc<Metrics>>,
+    hub: Arc<Hub>,
 ) -> anyhow::Result<Server> {
     let workers = if settings.workers == 0 {
         std::thread::available_parallelism()
@@ -180,6 +201,9 @@ fn run(
     ));
     let shutdown_timeout = settings.shutdown_timeout.as_secs();
     let metrics = metrics.map(web::Data::new);
+    let hub = web::Data::new(hub);
+    let presence_limiter =
+        web::Data::new(ReportLimiter::new(settings.presence.thresholds.heartbeat));
     let server = HttpServer::new(move || {
         let sessions = SessionMiddleware::builder(store.clone(), key.clone())
             .cookie_name(if secure {
@@ -209,6 +233,8 @@ fn run(
             .app_data(settings.clone())
             .app_data(anonymous_tokens.clone())
             .app_data(hashing.clone())
+            .app_data(hub.clone())
+            .app_data(presence_limiter.clone())
             .app_data(
                 web::FormConfig::default()
                     .limit(csrf::MAX_FORM_BYTES)

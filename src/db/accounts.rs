@@ -37,11 +37,13 @@ pub fn find_by_id(conn: &mut PgConnection, id: AccountId) -> QueryResult<Option<
 pub type OrgEntry = (i64, String);
 
 /// The account's active membership in the organization a request names, with
-/// the organization and its custom role's permissions.
+/// the organization, its custom role's permissions and the organization's
+/// toggled features.
 pub type Here = (
     super::organizations::Membership,
     super::organizations::Organization,
     super::organizations::RolePermissions,
+    super::organizations::FeatureOverrides,
 );
 
 /// The account, its switcher's organizations, and its membership here.
@@ -82,6 +84,10 @@ pub(super) struct Signed {
     o_created_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
     role_permissions: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    o_feature_keys: Option<Vec<String>>,
+    #[diesel(sql_type = Nullable<Array<Bool>>)]
+    o_feature_enabled: Option<Vec<bool>>,
 }
 
 impl Signed {
@@ -108,6 +114,12 @@ impl Signed {
                 created_at: self.o_created_at?,
             },
             self.role_permissions.take(),
+            self.o_feature_keys
+                .take()
+                .unwrap_or_default()
+                .into_iter()
+                .zip(self.o_feature_enabled.take().unwrap_or_default())
+                .collect(),
         ))
     }
 }
@@ -140,7 +152,8 @@ pub(super) fn signed_in_columns<'a>(
             "m.id AS m_id, m.organization_id AS m_org, m.role AS m_role, m.status AS m_status, \
                m.custom_role_id AS m_custom_role_id, m.permissions AS m_permissions, m.version AS m_version, \
                o.name AS o_name, o.plan AS o_plan, o.seats_purchased AS o_seats_purchased, \
-               o.created_at AS o_created_at, cr.permissions AS role_permissions \
+               o.created_at AS o_created_at, cr.permissions AS role_permissions, \
+               features.keys AS o_feature_keys, features.enabled AS o_feature_enabled \
              FROM accounts a ",
         )
         .sql(if with_orgs {
@@ -155,6 +168,8 @@ pub(super) fn signed_in_columns<'a>(
         .sql(
             " LEFT JOIN organizations o ON o.id = m.organization_id \
              LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
+             LEFT JOIN LATERAL (SELECT array_agg(f.feature) AS keys, array_agg(f.enabled) AS enabled \
+               FROM organization_features f WHERE f.organization_id = o.id) features ON true \
              WHERE a.id = ",
         );
     match who {

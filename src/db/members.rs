@@ -119,6 +119,12 @@ pub struct MemberBase {
     pub permissions: Option<Vec<String>>,
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub version: i32,
+    /// Presence here, for active members only: the status last announced
+    /// (`None` when they never reported) and their last input.
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub presence_status: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub presence_active_at: Option<DateTime<Utc>>,
 }
 
 /// A member's place in one team, as a row shows it.
@@ -215,9 +221,12 @@ const BASE_COLUMNS: &str =
      CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.display_name END AS display_name, \
      CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END AS email, \
      CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END AS last_seen_at, m.role, m.status, \
-     m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version";
+     m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version, \
+     CASE WHEN m.status = 'active' THEN p.status END AS presence_status, \
+     CASE WHEN m.status = 'active' THEN p.last_active_at END AS presence_active_at";
 const BASE_FROM: &str =
-    " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id";
+    " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
+     LEFT JOIN presence p ON p.organization_id = m.organization_id AND p.account_id = m.account_id";
 
 /// One of a member's teams, with one of their groups in it (if any) and that
 /// group's active services. A page reads these as rows; one member's row reads

@@ -16,6 +16,7 @@ pub mod offboarding;
 pub mod organizations;
 pub mod outbox;
 pub mod password_resets;
+pub mod presence;
 pub mod rate_limits;
 pub mod roles;
 pub mod schema;

@@ -131,6 +131,9 @@ pub fn insert_memberships(
 /// Permission keys of a membership's custom role, when it has one.
 pub type RolePermissions = Option<Vec<String>>;
 
+/// Features that were toggled, as (feature key, enabled); others take their default.
+pub type FeatureOverrides = Vec<(String, bool)>;
+
 /// Organizations the account is an active member of, by name: the switcher's list.
 pub fn list_for_account(
     conn: &mut PgConnection,
@@ -169,11 +172,11 @@ pub fn count_seats_used(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64>
         .get_result(conn)
 }
 
-/// Features that were toggled, as (feature key, enabled); others take their default.
+/// Features that were toggled; others take their default.
 pub fn list_feature_overrides(
     conn: &mut PgConnection,
     org: OrgId,
-) -> QueryResult<Vec<(String, bool)>> {
+) -> QueryResult<FeatureOverrides> {
     organization_features::table
         .filter(organization_features::organization_id.eq(org))
         .select((

@@ -286,6 +286,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    presence (organization_id, account_id) {
+        organization_id -> Int8,
+        account_id -> Int8,
+        status -> Text,
+        tabs -> Jsonb,
+        last_active_at -> Nullable<Timestamptz>,
+        next_change_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> accounts (account_id));
 diesel::joinable!(memberships -> custom_roles (custom_role_id));
 diesel::joinable!(teams -> organizations (organization_id));
@@ -309,6 +320,8 @@ diesel::joinable!(membership_archives -> memberships (membership_id));
 diesel::joinable!(calls -> teams (team_id));
 diesel::joinable!(calls -> memberships (agent_membership_id));
 diesel::joinable!(api_tokens -> organizations (organization_id));
+diesel::joinable!(presence -> organizations (organization_id));
+diesel::joinable!(presence -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
@@ -333,4 +346,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     membership_archives,
     calls,
     api_tokens,
+    presence,
 );

@@ -12,6 +12,7 @@ pub mod group_fields;
 pub mod ids;
 pub mod names;
 pub mod policy;
+pub mod presence;
 pub mod role_fields;
 pub mod roles;
 pub mod team_fields;

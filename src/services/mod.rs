@@ -13,6 +13,7 @@ pub mod members;
 pub mod orgs;
 pub mod password_resets;
 pub mod passwords;
+pub mod presence;
 pub mod roles;
 pub mod team_services;
 pub mod teams;

@@ -61,8 +61,13 @@ fn plan_of(org: &orgs::Organization) -> Plan {
 
 pub fn features(conn: &mut PgConnection, org: &orgs::Organization) -> AppResult<Vec<FeatureState>> {
     let overrides = orgs::list_feature_overrides(conn, org.id)?;
+    Ok(feature_states(org, &overrides))
+}
+
+/// Every feature's state from the organization's plan and its toggles.
+pub fn feature_states(org: &orgs::Organization, overrides: &[(String, bool)]) -> Vec<FeatureState> {
     let plan = plan_of(org);
-    Ok(Feature::ALL
+    Feature::ALL
         .into_iter()
         .map(|feature| {
             let chosen = overrides
@@ -77,7 +82,7 @@ pub fn features(conn: &mut PgConnection, org: &orgs::Organization) -> AppResult<
                 available,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Whether a feature is on for the organization right now.

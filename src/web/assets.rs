@@ -1,5 +1,6 @@
-//! Static assets compiled into the binary: our own `static/` folder and htmx from
-//! the npm package. URLs carry a content hash, so responses can be cached for a year.
+//! Static assets compiled into the binary: our own `static/` folder, and htmx
+//! and its SSE extension from their npm packages. URLs carry a content hash, so
+//! responses can be cached for a year.
 
 use std::{collections::HashMap, sync::OnceLock};
 
@@ -15,8 +16,15 @@ struct Own;
 #[include = "htmx.min.js"]
 struct Htmx;
 
+#[derive(RustEmbed)]
+#[folder = "node_modules/htmx-ext-sse/dist/"]
+#[include = "sse.min.js"]
+struct HtmxSse;
+
 fn get(path: &str) -> Option<rust_embed::EmbeddedFile> {
-    Own::get(path).or_else(|| Htmx::get(path))
+    Own::get(path)
+        .or_else(|| Htmx::get(path))
+        .or_else(|| HtmxSse::get(path))
 }
 
 fn hashes() -> &'static HashMap<String, String> {
@@ -24,6 +32,7 @@ fn hashes() -> &'static HashMap<String, String> {
     HASHES.get_or_init(|| {
         Own::iter()
             .chain(Htmx::iter())
+            .chain(HtmxSse::iter())
             .filter_map(|path| {
                 let file = get(&path)?;
                 Some((

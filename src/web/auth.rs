@@ -326,8 +326,12 @@ pub async fn signin_submit(
     }
 }
 
-pub async fn signout(session: Session) -> HttpResponse {
+pub async fn signout(pool: web::Data<PgPool>, session: Session) -> HttpResponse {
+    let account = signed_in_account_id(&session);
     session.purge();
+    if let Some(account) = account {
+        crate::web::presence::signed_out(&pool, account).await;
+    }
     see_other("/signin")
 }
 

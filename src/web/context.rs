@@ -162,6 +162,26 @@ pub struct OrgContext {
     pub org: orgs::Organization,
     pub membership: orgs::Membership,
     pub actor: Actor,
+    /// The organization's features, read with the membership.
+    pub features: Vec<crate::services::orgs::FeatureState>,
+    /// What this organization's pages need to report presence, when it is on.
+    pub presence: Option<PresenceClient>,
+}
+
+impl OrgContext {
+    pub fn feature_on(&self, feature: crate::domain::Feature) -> bool {
+        self.features
+            .iter()
+            .any(|f| f.feature == feature && f.enabled)
+    }
+}
+
+/// The heartbeat's address and timing, for the page's script.
+#[derive(Debug, Clone)]
+pub struct PresenceClient {
+    pub org: OrgId,
+    pub away_ms: u128,
+    pub heartbeat_ms: u128,
 }
 
 impl FromRequest for OrgContext {
@@ -179,7 +199,7 @@ impl FromRequest for OrgContext {
             // The account and its membership here come in one statement.
             let (me, found) = SignedIn::load(&req, org_id).await?;
             let account_id = me.account.id;
-            let (membership, org, role_permissions) = found.ok_or(AppError::NotFound)?;
+            let (membership, org, role_permissions, overrides) = found.ok_or(AppError::NotFound)?;
             let role = OrgRole::parse(&membership.role).ok_or_else(|| {
                 AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
             })?;
@@ -189,12 +209,27 @@ impl FromRequest for OrgContext {
                 membership.permissions.as_deref(),
             );
             let actor = Actor::with_permissions(account_id, role, permissions);
-            Ok(Self {
+            let features = crate::services::orgs::feature_states(&org, &overrides);
+            let mut this = Self {
                 actor,
                 me,
                 org,
                 membership,
-            })
+                features,
+                presence: None,
+            };
+            if this.feature_on(crate::domain::Feature::Presence) {
+                let thresholds = req
+                    .app_data::<web::Data<crate::config::Settings>>()
+                    .map(|s| s.presence.thresholds)
+                    .unwrap_or_default();
+                this.presence = Some(PresenceClient {
+                    org: this.org.id,
+                    away_ms: thresholds.away_after.as_millis(),
+                    heartbeat_ms: thresholds.heartbeat.as_millis(),
+                });
+            }
+            Ok(this)
         })
     }
 }
@@ -314,6 +349,8 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// On a team's pages: whether its tabs include Contacts (the module is on).
     pub contacts_tab: bool,
+    /// Set on the pages of an organization with presence on: they report.
+    pub presence: Option<PresenceClient>,
 }
 
 impl Layout {
@@ -330,6 +367,7 @@ impl Layout {
                 .contains_key(FLASH)
                 .then(|| session.remove_as::<Flash>(FLASH).and_then(Result::ok))
                 .flatten(),
+            presence: None,
         }
     }
 
@@ -348,6 +386,7 @@ impl Layout {
                 id: ctx.org.id,
                 name: ctx.org.name.clone(),
             }),
+            presence: ctx.presence.clone(),
             ..Self::signed_in(&ctx.me, section)
         }
     }

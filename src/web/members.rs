@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::db::{self, members as q, PgPool};
-use crate::domain::{policy, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamId};
+use crate::domain::{policy, Feature, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
@@ -215,6 +215,8 @@ pub struct MembersPage<'a> {
     pub may_invite: bool,
     pub sorts: &'a [q::MemberSort],
     pub roles: &'a [OrgRole],
+    /// Presence dots, live through the stream (the Presence feature).
+    pub presence: bool,
 }
 
 #[derive(Template)]
@@ -224,6 +226,7 @@ pub struct MembersTable<'a> {
     pub state: &'a ListState,
     pub list: &'a Listing,
     pub csrf: &'a str,
+    pub presence: bool,
 }
 
 /// The page's rows and total, Owner count, pending invitations and filter
@@ -307,6 +310,7 @@ pub async fn members_index(
     let sees_all = policy::check(&ctx.actor, policy::Action::ViewMembers).is_ok();
     let layout = Layout::in_org(&ctx, "members");
     let csrf = layout.csrf.clone();
+    let presence = ctx.feature_on(Feature::Presence);
     page_or_fragment(
         &req,
         status,
@@ -319,12 +323,14 @@ pub async fn members_index(
             may_invite: ctx.actor.has(crate::domain::Permission::MembersInvite),
             sorts: &q::MemberSort::ALL,
             roles: &OrgRole::ALL,
+            presence,
         },
         || MembersTable {
             org_id: org.0,
             state: &state,
             list: &list,
             csrf: &csrf,
+            presence,
         },
     )
 }
@@ -336,6 +342,7 @@ pub struct RowFragment<'a> {
     pub m: &'a MemberView,
     /// Only pending rows' invitation buttons use it; rows re-rendered alone carry none.
     pub csrf: &'a str,
+    pub presence: bool,
 }
 
 #[derive(Template)]
@@ -433,6 +440,7 @@ pub async fn members_row(
             org_id: ctx.org.id.0,
             m: &form.member,
             csrf: "",
+            presence: ctx.feature_on(Feature::Presence),
         },
     )
 }
@@ -530,6 +538,7 @@ pub async fn members_update(
                         org_id: org.0,
                         m: &view,
                         csrf: "",
+                        presence: ctx.feature_on(Feature::Presence),
                     },
                     "success",
                     &saved,
@@ -576,6 +585,7 @@ pub async fn bench_members(
             state: &state,
             list: &list,
             csrf: "",
+            presence: false,
         },
     )
 }

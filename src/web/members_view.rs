@@ -7,6 +7,7 @@ use crate::domain::policy::{self, Action, Actor, Target};
 use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
 use crate::services::groups::GROUPS_OFF;
 use crate::services::members::{groups_locked, GroupsLocked, TeamRights};
+use crate::web::presence::PresenceDot;
 
 #[derive(Debug, Clone)]
 pub struct Chip {
@@ -35,6 +36,9 @@ pub struct MemberView {
     pub may_revoke: bool,
     /// A pending member's invitation, when the list loaded it.
     pub invitation: Option<crate::web::invitations::view::PendingView>,
+    /// Active members' presence dot (shown when the Presence feature is on);
+    /// pending and archived members have none.
+    pub presence: Option<PresenceDot>,
 }
 
 pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
@@ -101,6 +105,20 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
             .map(|d| d.0),
         may_revoke: target.active && actor.has(Permission::MembersRevoke),
         invitation: None,
+        presence: (row.status == "active").then(|| {
+            let now = chrono::Utc::now();
+            if row.account_id == actor.account_id.0 {
+                // The viewer is on this page: online, whatever the page's own
+                // first heartbeat (which may land after this render) says.
+                return PresenceDot::new(row.id, Some("online"), Some(now), now);
+            }
+            PresenceDot::new(
+                row.id,
+                row.presence_status.as_deref(),
+                row.presence_active_at.or(row.last_seen_at),
+                now,
+            )
+        }),
     }
 }
 

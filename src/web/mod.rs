@@ -20,6 +20,7 @@ pub mod middleware;
 pub mod orgs;
 pub mod password_reset;
 pub mod prefetch;
+pub mod presence;
 pub mod profile;
 pub mod proxy;
 pub mod roles;
@@ -125,5 +126,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(groups::routes)
         .configure(roles::routes)
+        .configure(presence::routes)
         .default_service(web::to(not_found));
 }

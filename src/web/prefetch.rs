@@ -38,6 +38,9 @@ struct Note {
     found: Option<SignedIn>,
     /// The session store could not reach the database.
     unavailable: bool,
+    /// A request the page makes on its own (presence): it must not keep an
+    /// idle session alive.
+    passive: bool,
 }
 
 tokio::task_local! {
@@ -64,6 +67,7 @@ pub async fn scope(
         ask,
         found: None,
         unavailable: false,
+        passive: is_passive(req.path()),
     });
     NOTE.scope(note, async move {
         let res = next.call(req).await;
@@ -75,6 +79,18 @@ pub async fn scope(
         }
     })
     .await
+}
+
+/// Presence heartbeats and streams come from an open page whether or not
+/// anyone uses it: they do not extend the session's idle expiry.
+fn is_passive(path: &str) -> bool {
+    org_in_path(path).is_some()
+        && (path.ends_with("/presence") || path.ends_with("/presence/stream"))
+}
+
+/// Whether this request must leave the session's idle expiry as it is.
+pub fn passive() -> bool {
+    NOTE.try_with(|note| note.borrow().passive).unwrap_or(false)
 }
 
 /// The session store found the database out of reach.
@@ -117,5 +133,13 @@ mod tests {
         assert_eq!(org_in_path("/orgs/"), None);
         assert_eq!(org_in_path("/profile"), None);
         assert_eq!(org_in_path("/orgs/-1/members"), Some(OrgId(-1)));
+    }
+
+    #[test]
+    fn only_presence_requests_are_passive() {
+        assert!(is_passive("/orgs/3/presence"));
+        assert!(is_passive("/orgs/3/presence/stream"));
+        assert!(!is_passive("/orgs/3/members"));
+        assert!(!is_passive("/profile/presence"));
     }
 }

@@ -311,5 +311,6 @@ pub async fn sessions_end_all(pool: web::Data<PgPool>, me: SignedIn) -> AppResul
     })
     .await?;
     me.session.purge();
+    crate::web::presence::signed_out(&pool, account).await;
     Ok(see_other("/signin"))
 }

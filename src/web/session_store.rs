@@ -114,7 +114,12 @@ impl SessionStore for PgSessionStore {
         let live = sessions::Liveness {
             created_after: absolute_cutoff(self.absolute),
             expires_at: expiry(&self.idle),
-            touch_unless_used_after: touch_cutoff(&self.idle),
+            // A presence request never counts as use (see `prefetch::passive`).
+            touch_unless_used_after: if prefetch::passive() {
+                DateTime::<Utc>::UNIX_EPOCH
+            } else {
+                touch_cutoff(&self.idle)
+            },
         };
         // The signed-in account comes in the same statement when the request
         // noted what its lookup will ask for (see `prefetch`).

@@ -17,6 +17,7 @@ mod contacts;
 mod invitations;
 mod joining;
 mod outages;
+mod presence;
 
 /// A chromedriver process on a free port, stopped on drop.
 pub struct Driver {

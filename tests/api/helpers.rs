@@ -115,6 +115,8 @@ pub struct TestApp {
     pub address: String,
     pub pool: PgPool,
     pub client: TestClient,
+    /// The instance's presence fan-out: how many streams it has open.
+    pub presence: Arc<roster::web::presence::Hub>,
     // Last, so it is dropped after the pool's connections are gone.
     pub db: TestDb,
 }
@@ -328,12 +330,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("application builds");
     let pool = app.pool().clone();
+    let presence = app.presence_hub();
     tokio::spawn(app.run_until_stopped());
     let address = format!("http://127.0.0.1:{port}");
     TestApp {
         client: TestClient::new(&address),
         address,
         pool,
+        presence,
         db,
     }
 }

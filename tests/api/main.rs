@@ -13,6 +13,7 @@ mod limits;
 mod members;
 mod ops;
 mod password_reset;
+mod presence;
 mod roles;
 mod routes;
 mod security;

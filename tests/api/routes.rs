@@ -423,6 +423,14 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/{member}/delete",
             [S409, S409, S409, S404, S404, S404, SignIn],
         ),
+        // Any member reports their own presence; an empty heartbeat is refused in place.
+        (
+            "POST",
+            "/orgs/{org}/presence",
+            [S422, S422, S422, S422, S422, S404, SignIn],
+        ),
+        // Any member may listen (those without members.view hear only themselves).
+        ("GET", "/orgs/{org}/presence/stream", member_page),
     ]
 }
 

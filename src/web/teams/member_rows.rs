@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::members::{access, denied, row_view, MemberRowView};
+use super::members::{access, attach_presence, denied, presence_of, row_view, MemberRowView};
 use super::{shape_errors, team_path};
 use crate::db::{
     self,
@@ -64,11 +64,20 @@ async fn find_row(pool: &PgPool, tctx: &TeamContext, member: i64) -> AppResult<M
     if only_own && member != tctx.ctx.membership.id {
         return Err(AppError::NotFound);
     }
-    let row = db::run(pool, move |conn| {
-        db::teams::members::find_member(conn, team, member)?.ok_or(AppError::NotFound)
+    let (org, presence) = (
+        tctx.ctx.org.id,
+        tctx.ctx.feature_on(crate::domain::Feature::Presence),
+    );
+    let (row, shown) = db::run(pool, move |conn| {
+        let row = db::teams::members::find_member(conn, team, member)?.ok_or(AppError::NotFound)?;
+        let shown = presence_of(conn, org, presence, std::slice::from_ref(&row))?;
+        Ok((row, shown))
     })
     .await?;
-    Ok(row_view(tctx, row))
+    let mut views = [row_view(tctx, row)];
+    attach_presence(&mut views, &shown);
+    let [view] = views;
+    Ok(view)
 }
 
 /// The roles the edit form offers: the presets, and `custom` for a member who has one.

@@ -13,6 +13,7 @@ use super::member_rows as rows;
 use super::{shape_errors, team_path, TeamPage};
 use crate::db::{
     self,
+    presence::Shown,
     teams::members::{OrgMemberChoice, TeamMemberRow, ADDABLE_LIMIT},
     teams::Team,
     PgPool,
@@ -20,7 +21,7 @@ use crate::db::{
 use crate::domain::{
     policy::{self, Action, TeamAction},
     team_fields::parse_preset_team_role,
-    MembershipId, PermissionSet, SearchText, TeamRole,
+    Feature, MembershipId, OrgId, PermissionSet, SearchText, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams::{
@@ -30,6 +31,7 @@ use crate::services::teams::{
 use crate::web::context::{flash, Layout, TeamContext};
 use crate::web::forms::FormErrors;
 use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::presence::PresenceDot;
 
 /// The longest "add member" search (the field's `maxlength`).
 const MAX_SEARCH: usize = 100;
@@ -84,6 +86,44 @@ pub struct MemberRowView {
     pub editable: bool,
     /// Why not, when the viewer manages members but not this one (themselves).
     pub denied: Option<&'static str>,
+    /// Active members' presence, when the organization shows it.
+    pub presence: Option<PresenceDot>,
+}
+
+/// The presence of `rows`' members, when the Presence feature is on (one statement).
+pub(super) fn presence_of(
+    conn: &mut diesel::PgConnection,
+    org: OrgId,
+    on: bool,
+    rows: &[TeamMemberRow],
+) -> AppResult<Vec<Shown>> {
+    if !on {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<MembershipId> = rows
+        .iter()
+        .filter(|r| r.status == "active")
+        .map(|r| r.membership_id)
+        .collect();
+    Ok(db::presence::find_for_members(conn, org, &ids)?)
+}
+
+/// Puts each shown member's dot on their row.
+pub(super) fn attach_presence(views: &mut [MemberRowView], shown: &[Shown]) {
+    let now = chrono::Utc::now();
+    for s in shown {
+        if let Some(v) = views
+            .iter_mut()
+            .find(|v| v.row.membership_id.0 == s.membership_id)
+        {
+            v.presence = Some(PresenceDot::new(
+                s.membership_id,
+                s.status.as_deref(),
+                s.last_active_at,
+                now,
+            ));
+        }
+    }
 }
 
 pub(super) fn row_view(tctx: &TeamContext, row: TeamMemberRow) -> MemberRowView {
@@ -106,6 +146,7 @@ pub(super) fn row_view(tctx: &TeamContext, row: TeamMemberRow) -> MemberRowView 
         editable: manages && refusal.is_none(),
         denied: refusal,
         row,
+        presence: None,
     }
 }
 
@@ -127,6 +168,8 @@ pub struct MembersView {
     pub errors: FormErrors,
     /// The add-by-email form: its address and role as typed.
     pub by_email: add_by_email::Input,
+    /// Dots on the rows, live through the organization's presence stream.
+    pub presence: bool,
 }
 
 pub(super) async fn load(
@@ -145,16 +188,20 @@ pub(super) async fn load(
         .map(SearchText::into_string)
         .unwrap_or_default();
     let (org, team, search) = (tctx.ctx.org.id, tctx.team.id, q.clone());
-    let (rows, mut addable) = db::run(pool, move |conn| {
+    let presence = tctx.ctx.feature_on(Feature::Presence);
+    let (rows, shown, mut addable) = db::run(pool, move |conn| {
         let rows = db::teams::members::list_members(conn, team, only)?;
+        let shown = presence_of(conn, org, presence, &rows)?;
         let addable = if can_manage {
             db::teams::members::list_addable(conn, org, team, Some(&search))?
         } else {
             Vec::new()
         };
-        Ok((rows, addable))
+        Ok((rows, shown, addable))
     })
     .await?;
+    let mut rows: Vec<MemberRowView> = rows.into_iter().map(|r| row_view(tctx, r)).collect();
+    attach_presence(&mut rows, &shown);
     let truncated = addable.len() as i64 > ADDABLE_LIMIT;
     addable.truncate(ADDABLE_LIMIT as usize);
     let notice = if tctx.team.is_archived() {
@@ -163,7 +210,7 @@ pub(super) async fn load(
         manage_denied.or(only.map(|_| "You see only your own membership in this team."))
     };
     Ok(MembersView {
-        rows: rows.into_iter().map(|r| row_view(tctx, r)).collect(),
+        rows,
         notice,
         can_manage,
         addable: addable
@@ -188,6 +235,7 @@ pub(super) async fn load(
         roles: TeamRole::PRESETS,
         errors,
         by_email: add_by_email::Input::new(&tctx.ctx.actor),
+        presence,
     })
 }
 
