@@ -239,6 +239,27 @@
   document.addEventListener("htmx:sendError", function (event) { failed(event, "Roster could not be reached. Check your connection."); });
   document.addEventListener("htmx:timeout", function (event) { failed(event, "Roster took too long to answer."); });
 
+  // Times as "3 h ago"; the absolute time stays in the title (hover) and in
+  // the datetime attribute.
+  function relativeTimes() {
+    var now = Date.now();
+    document.querySelectorAll("time[datetime]:not([data-relative])").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var minutes = Math.round((now - at) / 60000);
+      var text = minutes < 1 ? "just now"
+        : minutes < 60 ? minutes + " min ago"
+        : minutes < 48 * 60 ? Math.round(minutes / 60) + " h ago"
+        : minutes < 60 * 24 * 60 ? Math.round(minutes / 1440) + " days ago"
+        : null;
+      if (!text) return;
+      el.setAttribute("data-relative", "");
+      el.textContent = text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", relativeTimes);
+  document.addEventListener("htmx:afterSettle", relativeTimes);
+
   // The profile menu's theme switch: system, dark, light.
   document.addEventListener("DOMContentLoaded", function () {
     var list = document.querySelector(".user-menu .menu-list");
