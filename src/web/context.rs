@@ -308,6 +308,15 @@ pub struct Layout {
     pub current_org: Option<OrgLink>,
     pub section: &'static str,
     pub flash: Option<Flash>,
+    /// Which of the organization's Settings pages the viewer may open: the
+    /// navigation shows no link that would answer 403.
+    pub nav: NavRights,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NavRights {
+    pub settings: bool,
+    pub roles: bool,
 }
 
 impl Layout {
@@ -318,6 +327,7 @@ impl Layout {
             orgs: Vec::new(),
             current_org: None,
             section: "",
+            nav: NavRights::default(),
             // `remove` marks the session changed (a write) even when there is no flash.
             flash: session
                 .contains_key(FLASH)
@@ -336,11 +346,16 @@ impl Layout {
     }
 
     pub fn in_org(ctx: &OrgContext, section: &'static str) -> Self {
+        let may = |action| policy::check(&ctx.actor, action).is_ok();
         Self {
             current_org: Some(OrgLink {
                 id: ctx.org.id,
                 name: ctx.org.name.clone(),
             }),
+            nav: NavRights {
+                settings: may(policy::Action::ViewSettings),
+                roles: may(policy::Action::ManageRoles),
+            },
             ..Self::signed_in(&ctx.me, section)
         }
     }
