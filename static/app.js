@@ -1,17 +1,107 @@
-// Roster's own behaviour on top of htmx: confirmations, toasts, menus.
+// Roster's own behaviour on top of htmx: confirmations, toasts, menus, focus
+// after swaps, feedback while requests run, the theme.
 // No inline scripts anywhere (the CSP forbids them); everything hooks in here.
 (function () {
   "use strict";
 
-  // Ask before destructive actions: <button data-confirm="...">.
-  document.addEventListener("submit", function (event) {
-    var button = event.submitter;
-    var message = (button && button.getAttribute("data-confirm")) || event.target.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-      event.stopImmediatePropagation();
+  // The page knows JavaScript runs: styles that need it (the collapsible
+  // navigation) apply only then, so the page without it keeps every link.
+  document.documentElement.classList.add("js");
+
+  // Dark mode: follows the system unless the profile menu's switch chose one.
+  var THEMES = ["auto", "dark", "light"];
+  function storedTheme() {
+    try { return localStorage.getItem("roster-theme") || "auto"; } catch (e) { return "auto"; }
+  }
+  function applyTheme(theme) {
+    if (theme === "auto") document.documentElement.removeAttribute("data-theme");
+    else document.documentElement.setAttribute("data-theme", theme);
+    var button = document.getElementById("theme-toggle");
+    if (button) button.textContent = "Theme: " + { auto: "system", dark: "dark", light: "light" }[theme];
+  }
+  applyTheme(storedTheme());
+
+  function element(tag, attrs, text) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { el.setAttribute(k, attrs[k]); });
+    if (text) el.textContent = text;
+    return el;
+  }
+
+  // A polite live region: what a swap changed, said without moving focus.
+  function announce(message) {
+    var region = document.getElementById("announcer");
+    if (!region) {
+      region = element("div", { id: "announcer", "class": "visually-hidden", "aria-live": "polite", role: "status" });
+      document.body.appendChild(region);
     }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = message; }, 50);
+  }
+
+  // Ask before destructive and wide-reaching actions, in a real dialog:
+  // <button data-confirm="..."> (or the form's data-confirm, or a message a
+  // form builds in data-confirm-from, see the bulk bar). showModal() keeps
+  // focus inside, Escape cancels, and focus returns to the button.
+  var confirmed = null;
+  function confirmDialog() {
+    var dialog = document.getElementById("confirm-dialog");
+    if (dialog) return dialog;
+    dialog = element("dialog", { id: "confirm-dialog", "class": "confirm-dialog", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-message" });
+    dialog.appendChild(element("h2", { id: "confirm-title" }, "Please confirm"));
+    dialog.appendChild(element("p", { id: "confirm-message" }));
+    var actions = element("form", { method: "dialog", "class": "form-actions" });
+    actions.appendChild(element("button", { value: "cancel", "class": "button", type: "submit" }, "Cancel"));
+    actions.appendChild(element("button", { value: "confirm", "class": "button primary", type: "submit", id: "confirm-ok" }, "Confirm"));
+    dialog.appendChild(actions);
+    document.body.appendChild(dialog);
+    return dialog;
+  }
+  function confirmMessage(form, button) {
+    var message = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    var builder = form.getAttribute("data-confirm-from") && confirmBuilders[form.getAttribute("data-confirm-from")];
+    return builder ? builder(form) : message;
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    if (confirmed === form) { confirmed = null; return; }
+    var message = confirmMessage(form, button);
+    if (!message) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    var dialog = confirmDialog();
+    dialog.querySelector("#confirm-message").textContent = message;
+    var ok = dialog.querySelector("#confirm-ok");
+    ok.textContent = (button && button.getAttribute("data-confirm-label")) || (button && button.textContent.trim()) || "Confirm";
+    ok.className = "button " + (button && button.classList.contains("danger") ? "danger-solid" : "primary");
+    dialog.returnValue = "";
+    dialog.onclose = function () {
+      if (dialog.returnValue === "confirm") {
+        confirmed = form;
+        if (form.requestSubmit) form.requestSubmit(button && button.form === form ? button : undefined);
+        else form.submit();
+      }
+      if (button && document.contains(button)) button.focus();
+    };
+    dialog.showModal();
+    dialog.querySelector("button[value=cancel]").focus();
   }, true);
+
+  // Messages built from what a form will do, named by data-confirm-from.
+  var confirmBuilders = {
+    bulk: function (form) {
+      var count = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+      var action = form.querySelector("#bulk-action");
+      if (!count || !action || !action.value) return null;
+      var field = form.querySelector("[data-bulk=" + action.value + "]");
+      var choice = field && field.selectedOptions[0] ? field.selectedOptions[0].textContent.trim() : "";
+      var who = count === 1 ? "1 member" : count + " members";
+      if (action.value === "set_role") return "Change the organization role of " + who + " to " + choice + "?";
+      if (action.value === "add_team") return "Add " + who + " to the team " + choice + "?";
+      return "Add " + who + " to the group " + choice + "?";
+    }
+  };
 
   // Toasts fade away on their own; errors stay a little longer.
   function expire(toast) {
@@ -46,14 +136,158 @@
     if (cancel) { event.preventDefault(); cancel.click(); }
   });
 
-  // An inline edit form takes the focus when it appears; a restored row gives it back to its pencil.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // Focus after a swap, once the new content has settled (on afterSwap it is
+  // not in place yet): the first invalid field after an error, the first field
+  // of a form that appeared, the pencil (or the row) of a row saved or
+  // cancelled, the table after paging. A search typed into keeps its focus
+  // and is announced instead.
+  var FIELDS = "select:not([disabled]), input:not([type=hidden]):not([disabled]), textarea:not([disabled]), button:not([disabled])";
+  function focusOn(el) {
+    if (!el) return false;
+    if (!el.matches("a[href], button, input, select, textarea, [tabindex]")) el.setAttribute("tabindex", "-1");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+    return document.activeElement === el;
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target || !target.id || (target.id.indexOf("member-") !== 0 && target.id.indexOf("contact-") !== 0)) return;
-    var row = document.getElementById(target.id);
-    if (!row) return;
-    var focus = row.classList.contains("editing") ? row.querySelector("select, input:not([type=hidden])") : row.querySelector(".pencil");
-    if (focus) focus.focus();
+    // The element that sent the request (detail.elt is the settled content).
+    var trigger = event.detail.xhr && event.detail.xhr.rosterElt;
+    if (!target || !document.contains(target)) {
+      target = target && target.id ? document.getElementById(target.id) : null;
+      if (!target) return;
+    }
+    if (target.id === "members-table") {
+      var summary = target.querySelector(".table-summary");
+      if (summary) announce(summary.textContent.replace(/\s+/g, " ").trim());
+      if (trigger && trigger.closest && trigger.closest(".pager")) {
+        focusOn(summary || target);
+        target.scrollIntoView({ block: "start" });
+      }
+      return;
+    }
+    if (target.id === "toasts" || target.id === "bulk-result") return;
+    var invalid = target.querySelector("[aria-invalid=true]") || target.querySelector(".has-error select, .has-error input:not([type=hidden]), .has-error textarea");
+    if (invalid) { focusOn(invalid); invalid.scrollIntoView({ block: "center" }); return; }
+    var alert = target.querySelector(".form-error");
+    var form = target.matches("form") ? target : target.querySelector("form:not(.inline)");
+    if (form && (target.classList.contains("editing") || target.classList.contains("is-editing") || target.matches("form"))) {
+      if (alert) { focusOn(alert); return; }
+      focusOn(form.querySelector(FIELDS));
+      return;
+    }
+    var pencil = target.querySelector(".pencil:not(.is-disabled)");
+    if (target.classList.contains("member-row") || target.classList.contains("role-row") || target.classList.contains("contact-row")) {
+      focusOn(pencil || target);
+      return;
+    }
+    // Whatever else was swapped: never leave focus on a node that is gone.
+    if (!document.activeElement || document.activeElement === document.body) focusOn(target);
+  });
+
+  // Feedback while a request runs: after 150 ms the page shows it is busy
+  // (a bar at the top, aria-busy on the target); the buttons of the form or
+  // the button that sent it are disabled until it ends, so a double click
+  // cannot post twice.
+  var busy = 0, busyTimer = null;
+  function busyButtons(elt) {
+    if (!elt) return [];
+    if (elt.matches("form")) return Array.prototype.slice.call(elt.querySelectorAll("button:not([disabled])"));
+    return elt.matches("button:not([disabled])") ? [elt] : [];
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (event.detail.xhr) event.detail.xhr.rosterElt = elt;
+    var buttons = busyButtons(elt);
+    buttons.forEach(function (b) { b.disabled = true; b.setAttribute("data-busy", ""); });
+    elt.rosterBusy = buttons;
+    busy += 1;
+    if (!busyTimer) busyTimer = setTimeout(function () { document.documentElement.classList.add("is-loading"); }, 150);
+    if (event.detail.target) event.detail.target.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    (elt.rosterBusy || []).forEach(function (b) { b.disabled = false; b.removeAttribute("data-busy"); });
+    elt.rosterBusy = null;
+    busy = Math.max(0, busy - 1);
+    if (!busy) {
+      clearTimeout(busyTimer);
+      busyTimer = null;
+      document.documentElement.classList.remove("is-loading");
+    }
+    if (event.detail.target) event.detail.target.removeAttribute("aria-busy");
+  });
+
+  // A request that never got an answer (network down, timeout): a toast that
+  // says so, with a button that sends it again.
+  function failed(event, message) {
+    var elt = event.detail.elt;
+    var toasts = document.getElementById("toasts");
+    if (!toasts || !elt) return;
+    var toast = element("div", { "class": "toast toast-error", role: "alert" });
+    toast.appendChild(element("span", {}, message + " "));
+    var retry = element("button", { type: "button", "class": "button small toast-retry" }, "Retry");
+    retry.addEventListener("click", function () {
+      toast.remove();
+      if (elt.matches("form") && elt.requestSubmit) { confirmed = elt; elt.requestSubmit(); }
+      else htmx.trigger(elt, elt.matches("form") ? "submit" : "click");
+    });
+    toast.appendChild(retry);
+    toasts.appendChild(toast);
+    retry.focus();
+  }
+  document.addEventListener("htmx:sendError", function (event) { failed(event, "Roster could not be reached. Check your connection."); });
+  document.addEventListener("htmx:timeout", function (event) { failed(event, "Roster took too long to answer."); });
+
+  // Times as "3 h ago"; the absolute time stays in the title (hover) and in
+  // the datetime attribute.
+  function relativeTimes() {
+    var now = Date.now();
+    document.querySelectorAll("time[datetime]:not([data-relative])").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      var minutes = Math.round((now - at) / 60000);
+      var text = minutes < 1 ? "just now"
+        : minutes < 60 ? minutes + " min ago"
+        : minutes < 48 * 60 ? Math.round(minutes / 60) + " h ago"
+        : minutes < 60 * 24 * 60 ? Math.round(minutes / 1440) + " days ago"
+        : null;
+      if (!text) return;
+      el.setAttribute("data-relative", "");
+      el.textContent = text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", relativeTimes);
+  document.addEventListener("htmx:afterSettle", relativeTimes);
+
+  // The profile menu's theme switch: system, dark, light.
+  document.addEventListener("DOMContentLoaded", function () {
+    var list = document.querySelector(".user-menu .menu-list");
+    if (!list) return;
+    var item = element("li");
+    var button = element("button", { type: "button", id: "theme-toggle", "class": "link-button" });
+    item.appendChild(button);
+    list.insertBefore(item, list.lastElementChild);
+    applyTheme(storedTheme());
+    button.addEventListener("click", function () {
+      var next = THEMES[(THEMES.indexOf(storedTheme()) + 1) % THEMES.length];
+      try { localStorage.setItem("roster-theme", next); } catch (e) { /* private mode: this page only */ }
+      applyTheme(next);
+    });
+  });
+
+  // Under 720 px the organization's navigation folds behind a Menu button.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector(".sidenav");
+    var topbar = document.querySelector(".topbar");
+    if (!nav || !topbar) return;
+    nav.id = nav.id || "sidenav";
+    var button = element("button", { type: "button", "class": "button small nav-toggle", "aria-expanded": "false", "aria-controls": nav.id }, "Menu");
+    topbar.insertBefore(button, topbar.firstChild);
+    button.addEventListener("click", function () {
+      var open = nav.classList.toggle("is-open");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
   });
 
   // "Select all" toggles every row checkbox of its table (members, contacts).
@@ -77,17 +311,24 @@
     else { field.select(); }
   });
 
-  // The bulk bar shows only the choices the selected action needs.
+  // The bulk bar shows only the choices the selected action needs, and how
+  // many members are selected.
   function syncBulk() {
     var action = document.getElementById("bulk-action");
     if (!action) return;
     document.querySelectorAll("#bulk-form [data-bulk]").forEach(function (el) {
       el.hidden = el.getAttribute("data-bulk") !== action.value;
+      // A hidden choice is not sent, nor checked as required.
+      el.disabled = el.hidden;
     });
+    var count = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+    var counter = document.getElementById("bulk-count");
+    if (counter) counter.textContent = count === 1 ? "1 selected" : count + " selected";
   }
   document.addEventListener("DOMContentLoaded", syncBulk);
+  document.addEventListener("htmx:afterSettle", syncBulk);
   document.addEventListener("change", function (event) {
-    if (event.target.id === "bulk-action") syncBulk();
+    if (event.target.id === "bulk-action" || event.target.name === "ids" || event.target.id === "select-all") syncBulk();
   });
 
   // A dialog's Cancel (<a data-close="#dialog">) empties the dialog in place;

@@ -351,6 +351,15 @@ pub struct Layout {
     pub contacts_tab: bool,
     /// Set on the pages of an organization with presence on: they report.
     pub presence: Option<PresenceClient>,
+    /// Which of the organization's Settings pages the viewer may open: the
+    /// navigation shows no link that would answer 403.
+    pub nav: NavRights,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NavRights {
+    pub settings: bool,
+    pub roles: bool,
 }
 
 impl Layout {
@@ -362,6 +371,7 @@ impl Layout {
             current_org: None,
             section: "",
             contacts_tab: false,
+            nav: NavRights::default(),
             // `remove` marks the session changed (a write) even when there is no flash.
             flash: session
                 .contains_key(FLASH)
@@ -381,12 +391,17 @@ impl Layout {
     }
 
     pub fn in_org(ctx: &OrgContext, section: &'static str) -> Self {
+        let may = |action| policy::check(&ctx.actor, action).is_ok();
         Self {
             current_org: Some(OrgLink {
                 id: ctx.org.id,
                 name: ctx.org.name.clone(),
             }),
             presence: ctx.presence.clone(),
+            nav: NavRights {
+                settings: may(policy::Action::ViewSettings),
+                roles: may(policy::Action::ManageRoles),
+            },
             ..Self::signed_in(&ctx.me, section)
         }
     }

@@ -27,6 +27,8 @@ pub struct MemberView {
     pub groups: Vec<Chip>,
     pub services: Vec<String>,
     pub last_seen: String,
+    /// `last_seen` as RFC 3339, for `<time datetime>` (the page shows it relative).
+    pub last_seen_at: Option<String>,
     pub is_me: bool,
     pub version: i32,
     /// Why the viewer may not edit this member, if they may not.
@@ -98,6 +100,7 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
             .last_seen_at
             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|| "Never".into()),
+        last_seen_at: row.last_seen_at.map(|t| t.to_rfc3339()),
         is_me: row.account_id == actor.account_id.0,
         version: row.version,
         edit_denied: policy::check(actor, Action::EditMember(target))
@@ -285,5 +288,47 @@ pub fn edit_form(
         teams,
         groups_note,
         error: None,
+    }
+}
+
+impl super::members::Listing {
+    /// Which members page `page` shows, as "51–100 of 10,000".
+    pub fn range(&self, page: impl std::borrow::Borrow<i64>) -> String {
+        let page = *page.borrow();
+        let first = (page - 1) * super::members::PAGE_SIZE + 1;
+        let last = (first + self.rows.len() as i64 - 1).max(first);
+        format!(
+            "{}–{} of {}",
+            thousands(first),
+            thousands(last),
+            thousands(self.total)
+        )
+    }
+}
+
+/// A count as people write it: 10000 as "10,000".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = if n < 0 { "-".to_owned() } else { String::new() };
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn counts_are_written_with_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(10_000), "10,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -53,6 +53,8 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
         ("GET", "/readyz", [S200; 7]),
+        // Served only by the metrics listener (src/web/metrics.rs), never here.
+        ("GET", "/metrics", [S404; 7]),
         ("GET", "/static/{hash}/{path:.*}", [S200; 7]),
         ("GET", "/setup", [S404; 7]),
         ("POST", "/setup", [S404; 7]),

@@ -275,3 +275,30 @@ async fn admins_edit_settings_but_only_owners_change_seats_and_members_see_neith
         1
     );
 }
+
+#[tokio::test]
+async fn the_navigation_links_only_the_settings_pages_the_viewer_may_open() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    app.add_member(org, "max@example.com", "Max", "manager")
+        .await;
+    let manager = app.signed_in_client("max@example.com", PASSWORD).await;
+    let links = [
+        "/settings/general\"",
+        "/settings/features\"",
+        "/settings/plan\"",
+        "/settings/roles\"",
+    ];
+
+    let (_, owners) = app.client.page(&format!("/orgs/{org}/members")).await;
+    let (_, managers) = manager.page(&format!("/orgs/{org}/members")).await;
+
+    for link in links {
+        assert!(owners.contains(link), "the Owner sees {link}");
+        assert!(!managers.contains(link), "a Manager does not see {link}");
+    }
+    for link in links {
+        let path = format!("/orgs/{org}{}", link.trim_end_matches('"'));
+        assert_eq!(manager.get(&path).await.status(), StatusCode::FORBIDDEN);
+    }
+}

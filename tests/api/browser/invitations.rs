@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 
-use super::{fill, screenshot, sign_in_in_browser, text_of, wait_for_path, Driver};
+use super::{click, fill, screenshot, sign_in_in_browser, text_of, wait_for_path, Driver};
 use crate::helpers::{invite_link, SmtpServer, PASSWORD};
 use crate::invitations::app_with_smtp;
 
@@ -20,16 +20,6 @@ async fn row_of(browser: &Client, email: &str) -> fantoccini::elements::Element 
         .for_element(Locator::XPath(&xpath))
         .await
         .unwrap_or_else(|_| panic!("a row for {email}"))
-}
-
-async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} exists"))
-        .click()
-        .await
-        .unwrap();
 }
 
 /// Scrolls the element to the middle of the window, for a screenshot of it.

@@ -1,0 +1,365 @@
+//! The console polished for keyboard, screen reader and phone: axe-core on
+//! every page at 1280 and 390 px in both themes, nothing wider than a phone,
+//! focus after swaps, the confirmation dialog, announcements, dark mode.
+
+use std::time::Duration;
+
+use fantoccini::{key::Key, Client, Locator};
+use serde_json::json;
+
+use super::{axe, click, js, members_page_as_ada, screenshot, shown, text_of, Driver};
+use crate::helpers::spawn_app;
+use crate::members::{first_team, join, seed};
+
+/// The page's width, the window's, and the innermost elements that stick out
+/// of the window outside any scrolling box (to say why).
+const OVERFLOW: &str = r#"
+    const w = window.innerWidth;
+    const clipped = e => {
+        for (let p = e.parentElement; p; p = p.parentElement)
+            if (getComputedStyle(p).overflowX !== 'visible') return true;
+        return false;
+    };
+    const out = [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > w + 1 && !clipped(e)
+            && ![...e.children].some(c => c.getBoundingClientRect().right > w + 1))
+        .slice(0, 5).map(e => e.outerHTML.slice(0, 160));
+    return [document.documentElement.scrollWidth, w, out];"#;
+
+/// Fails unless the page fits the window's width (WCAG 1.4.10, reflow).
+async fn assert_no_sideways_scroll(browser: &Client, page: &str) {
+    let sizes = js(browser, OVERFLOW, vec![]).await;
+    let (scroll, inner) = (sizes[0].as_i64().unwrap(), sizes[1].as_i64().unwrap());
+    assert!(
+        scroll <= inner,
+        "{page} is {scroll} px wide in a {inner} px window: {:#?}",
+        sizes[2]
+    );
+}
+
+async fn set_theme(browser: &Client, theme: &str) {
+    js(
+        browser,
+        "document.documentElement.setAttribute('data-theme', arguments[0]); return null;",
+        vec![json!(theme)],
+    )
+    .await;
+}
+
+/// What `document.activeElement` is, as `tag#id.class`.
+async fn focused(browser: &Client) -> String {
+    let v = js(browser, "const e = document.activeElement; \
+             return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '');",
+            vec![]).await;
+    v.as_str().unwrap().to_owned()
+}
+
+/// Waits until the focused element's description contains `wanted`.
+async fn wait_for_focus(browser: &Client, wanted: &str) -> String {
+    for _ in 0..100 {
+        let now = focused(browser).await;
+        if now.contains(wanted) {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "focus never reached {wanted}; it is on {}",
+        focused(browser).await
+    );
+}
+
+async fn body_background(browser: &Client) -> String {
+    js(
+        browser,
+        "return getComputedStyle(document.body).backgroundColor;",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_owned()
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 30, 2).await;
+    let team = first_team(&app, org).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let pages = [
+        ("home", format!("/orgs/{org}")),
+        ("members", format!("/orgs/{org}/members")),
+        ("teams", format!("/orgs/{org}/teams")),
+        ("team", format!("/orgs/{org}/teams/{team}")),
+        ("settings-general", format!("/orgs/{org}/settings/general")),
+        (
+            "settings-features",
+            format!("/orgs/{org}/settings/features"),
+        ),
+        ("settings-plan", format!("/orgs/{org}/settings/plan")),
+        ("roles", format!("/orgs/{org}/settings/roles")),
+        ("profile", "/profile".to_owned()),
+        ("not-found", format!("/orgs/{org}/teams/999999")),
+    ];
+    for (name, path) in &pages {
+        browser.set_window_size(1280, 900).await.unwrap();
+        browser
+            .goto(&format!("{}{path}", app.address))
+            .await
+            .unwrap();
+        screenshot(&browser, &format!("polish-{name}")).await;
+        set_theme(&browser, "dark").await;
+        screenshot(&browser, &format!("polish-{name}-dark")).await;
+        set_theme(&browser, "light").await;
+        browser.set_window_size(390, 844).await.unwrap();
+        screenshot(&browser, &format!("polish-{name}-390")).await;
+        assert_no_sideways_scroll(&browser, path).await;
+    }
+
+    // At 390 px the navigation folds behind Menu, which opens it.
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    let nav = browser.find(Locator::Css(".sidenav")).await.unwrap();
+    assert!(!nav.is_displayed().await.unwrap());
+    let menu = browser.find(Locator::Css(".nav-toggle")).await.unwrap();
+    assert_eq!(menu.attr("aria-expanded").await.unwrap().unwrap(), "false");
+    menu.click().await.unwrap();
+    assert!(nav.is_displayed().await.unwrap());
+    assert_eq!(menu.attr("aria-expanded").await.unwrap().unwrap(), "true");
+    assert_no_sideways_scroll(&browser, "members with the menu open").await;
+    screenshot(&browser, "polish-members-390-menu").await;
+
+    // 200 % zoom of a 1280 px window is a 640 px one: still no sideways scroll.
+    browser.set_window_size(640, 900).await.unwrap();
+    for (_, path) in &pages {
+        browser
+            .goto(&format!("{}{path}", app.address))
+            .await
+            .unwrap();
+        assert_no_sideways_scroll(&browser, path).await;
+    }
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn by_keyboard_alone_the_inline_edit_opens_saves_and_cancels_and_focus_follows() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let bob = join(&app, org, "bob@example.com", "Bob Builder", "member").await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let row = format!("#member-{bob}");
+    let enter = char::from(Key::Enter).to_string();
+
+    // Enter on the pencil opens the form; focus lands on its first field.
+    let pencil = browser
+        .find(Locator::Css(&format!("{row} .pencil")))
+        .await
+        .unwrap();
+    pencil.send_keys(&enter).await.unwrap();
+    wait_for_focus(&browser, &format!("select#role-{bob}")).await;
+    screenshot(&browser, "polish-inline-edit").await;
+    let height = js(
+        &browser,
+        "return document.querySelector(arguments[0]).getBoundingClientRect().height;",
+        vec![json!(row)],
+    )
+    .await;
+    assert!(
+        height.as_f64().unwrap() < 500.0,
+        "the editor stays compact: {height} px"
+    );
+
+    // Change the role from the keyboard and save with Enter on Save.
+    let select = browser
+        .find(Locator::Css(&format!("select#role-{bob}")))
+        .await
+        .unwrap();
+    select.select_by_value("manager").await.unwrap();
+    browser
+        .find(Locator::Css(&format!("{row} button[type=submit]")))
+        .await
+        .unwrap()
+        .send_keys(&enter)
+        .await
+        .unwrap();
+    // The saved row comes back with focus on its pencil.
+    wait_for_focus(&browser, "a.pencil").await;
+    assert_eq!(
+        text_of(&browser, &format!("{row} td.role")).await,
+        "Manager"
+    );
+
+    // Open again and Escape: the row is back and so is the focus.
+    browser
+        .find(Locator::Css(&format!("{row} .pencil")))
+        .await
+        .unwrap()
+        .send_keys(&enter)
+        .await
+        .unwrap();
+    wait_for_focus(&browser, &format!("select#role-{bob}")).await;
+    browser
+        .find(Locator::Css(&format!("select#role-{bob}")))
+        .await
+        .unwrap()
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .unwrap();
+    wait_for_focus(&browser, "a.pencil").await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM memberships WHERE id = {bob} AND role = 'manager'"
+        ))
+        .await,
+        1
+    );
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bulk_role_change_says_what_it_will_do_in_a_dialog_before_doing_it() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let bob = join(&app, org, "bob@example.com", "Bob", "member").await;
+    let cy = join(&app, org, "cy@example.com", "Cy", "member").await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let admins = "SELECT count(*) FROM memberships WHERE role = 'admin'";
+
+    // Nothing is chosen for them.
+    let role = browser.find(Locator::Css("#bulk-role")).await.unwrap();
+    assert_eq!(role.prop("value").await.unwrap().unwrap(), "");
+    for id in [bob, cy] {
+        click(&browser, &format!("#member-{id} input[name=ids]")).await;
+    }
+    assert_eq!(text_of(&browser, "#bulk-count").await, "2 selected");
+    role.select_by_value("admin").await.unwrap();
+    let apply = browser
+        .find(Locator::Css("#bulk-form button[type=submit]"))
+        .await
+        .unwrap();
+    apply.click().await.unwrap();
+
+    let dialog = shown(&browser, "#confirm-dialog[open]").await;
+    assert_eq!(
+        text_of(&browser, "#confirm-message").await,
+        "Change the organization role of 2 members to Admin?"
+    );
+    assert_eq!(
+        focused(&browser).await,
+        "button.button",
+        "Cancel has the focus"
+    );
+    screenshot(&browser, "polish-bulk-confirm").await;
+
+    // Escape cancels: nothing changes and focus goes back to the button.
+    dialog
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .unwrap();
+    wait_for_focus(&browser, "button.button primary").await;
+    assert!(!dialog.is_displayed().await.unwrap());
+    assert_eq!(app.count(admins).await, 0);
+
+    // Confirmed, it happens.
+    apply.click().await.unwrap();
+    shown(&browser, "#confirm-dialog[open] #confirm-ok")
+        .await
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(app.count_when(admins, 2).await, 2);
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn search_results_are_announced_and_paging_brings_focus_to_the_table() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 120, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+
+    let search = browser.find(Locator::Css("#f-q")).await.unwrap();
+    search.send_keys("ada@").await.unwrap();
+    let mut said = String::new();
+    for _ in 0..100 {
+        said = js(
+            &browser,
+            "const a = document.getElementById('announcer'); return a ? a.textContent : '';",
+            vec![],
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+        if said.starts_with("1 member matching") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(said.starts_with("1 member matching"), "announced: {said:?}");
+    assert_eq!(
+        focused(&browser).await,
+        "input#f-q",
+        "typing keeps its focus"
+    );
+
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    click(&browser, "a[rel=next]").await;
+    wait_for_focus(&browser, "table-summary").await;
+    assert!(text_of(&browser, ".table-summary").await.contains("page 2"));
+    assert_eq!(text_of(&browser, ".pager span").await, "51–100 of 121");
+    // Last seen reads as a relative time, the exact one on hover.
+    let seen = shown(&browser, ".member-row time[data-relative]").await;
+    assert!(seen.text().await.unwrap().ends_with("ago"));
+    assert!(seen.attr("title").await.unwrap().unwrap().ends_with("UTC"));
+    axe::audit(&browser, "members page 2").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn dark_mode_follows_the_system_until_the_profile_menu_switch_picks_one() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let driver = Driver::start().await;
+    // A browser whose system asks for dark pages.
+    let browser = driver.browser_with(&["--force-dark-mode"]).await;
+    super::sign_in_in_browser(&browser, &app.address, "ada@example.com").await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+    let dark = "rgb(20, 23, 28)";
+    let light = "rgb(246, 247, 249)";
+    assert_eq!(body_background(&browser).await, dark, "the system's choice");
+    screenshot(&browser, "polish-members-dark").await;
+
+    let toggle = |browser: &Client| {
+        let browser = browser.clone();
+        async move {
+            let menu = browser.find(Locator::Css(".user-menu")).await.unwrap();
+            if menu.attr("open").await.unwrap().is_none() {
+                click(&browser, ".user-menu summary").await;
+            }
+            let button = browser.find(Locator::Css("#theme-toggle")).await.unwrap();
+            button.click().await.unwrap();
+            button.text().await.unwrap()
+        }
+    };
+    assert_eq!(toggle(&browser).await, "Theme: dark");
+    assert_eq!(toggle(&browser).await, "Theme: light");
+    assert_eq!(body_background(&browser).await, light);
+    // The choice outlives the page.
+    browser.refresh().await.unwrap();
+    assert_eq!(body_background(&browser).await, light);
+    screenshot(&browser, "polish-members-light-chosen").await;
+    assert_eq!(toggle(&browser).await, "Theme: system");
+    assert_eq!(body_background(&browser).await, dark);
+    browser.close().await.unwrap();
+}
