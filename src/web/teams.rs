@@ -3,6 +3,7 @@
 //! live in [`members`].
 
 mod lifecycle;
+mod member_remove;
 mod member_rows;
 mod members;
 mod settings;

@@ -10,6 +10,7 @@ mod edit;
 mod lifecycle;
 mod list;
 mod paging;
+mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
 
