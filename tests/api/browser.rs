@@ -14,6 +14,7 @@ use serde_json::json;
 use crate::helpers::{spawn_app, PASSWORD};
 
 mod invitations;
+mod lifecycle;
 mod outages;
 
 /// A chromedriver process on a free port, stopped on drop.

@@ -7,7 +7,7 @@ mod archived;
 mod bulk;
 mod cost;
 mod edit;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod list;
 mod paging;
 mod team_remove;
