@@ -113,6 +113,29 @@ pub fn hand_over(
     })
 }
 
+/// Two handovers that lock the same members in opposite orders (Bob's
+/// contacts going to Carl while Carl's go to Bob) deadlock, and PostgreSQL
+/// ends one of them: that one changed nothing, and is told so rather than
+/// shown a 500 (`members::lifecycle::two_revokes_handing_contacts_to_each_other_at_once_never_half_write`).
+pub fn collided(e: AppError) -> AppError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let AppError::Unexpected(err) = &e else {
+        return e;
+    };
+    match err.downcast_ref::<Error>() {
+        Some(Error::DatabaseError(kind, info))
+            if matches!(kind, DatabaseErrorKind::SerializationFailure)
+                || info.message().contains("deadlock detected") =>
+        {
+            AppError::Conflict(
+                "Someone changed these members at the same moment, so nothing was changed. Please try again."
+                    .into(),
+            )
+        }
+        _ => e,
+    }
+}
+
 /// The policy's target for a member as locked or listed.
 fn target(account: i64, role: &str, status: &str, last_active_owner: bool) -> AppResult<Target> {
     let role = OrgRole::parse(role)
@@ -268,6 +291,7 @@ pub fn revoke(
         )?;
         Ok(Revoked { name, handed_over })
     })
+    .map_err(collided)
 }
 
 /// What a restore did, or why it could not.

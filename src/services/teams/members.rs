@@ -13,7 +13,7 @@ use crate::domain::{
     AccountId, MembershipId, OrgId, PermissionSet, TeamId, TeamMembershipId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::members::lifecycle::{hand_over, HandedOver, Handover};
+use crate::services::members::lifecycle::{collided, hand_over, HandedOver, Handover};
 
 /// Who acts on a team: the org actor and their permissions in that team.
 #[derive(Debug, Clone, Copy)]
@@ -200,4 +200,5 @@ pub fn remove(
         )?;
         Ok((current, handed))
     })
+    .map_err(collided)
 }

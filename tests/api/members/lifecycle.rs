@@ -783,3 +783,72 @@ async fn a_selection_is_revoked_from_the_bulk_bar_after_its_preview() {
         2
     );
 }
+
+#[tokio::test]
+async fn two_revokes_handing_contacts_to_each_other_at_once_never_half_write() {
+    let s = scene().await;
+    let (app, org, bob, carl, sales) = (&s.app, s.org, s.bob, s.carl, s.sales);
+    contacts(app, org, sales, carl, 2, "Carls").await;
+    app.add_member(org, "admin@example.com", "Ann", "admin")
+        .await;
+    let ann = app.signed_in_client("admin@example.com", PASSWORD).await;
+    let (bob_id, carl_id, field) = (bob.to_string(), carl.to_string(), format!("to_{sales}"));
+    let choice = format!("contacts_{sales}");
+    for round in 0..3 {
+        app.client.page(&format!("/orgs/{org}/members")).await;
+        ann.page(&format!("/orgs/{org}/members")).await;
+        let (revoke_bob, revoke_carl) = (
+            format!("/orgs/{org}/members/{bob}/revoke"),
+            format!("/orgs/{org}/members/{carl}/revoke"),
+        );
+        let to_carl = [
+            (choice.as_str(), "reassign"),
+            (field.as_str(), carl_id.as_str()),
+        ];
+        let to_bob = [
+            (choice.as_str(), "reassign"),
+            (field.as_str(), bob_id.as_str()),
+        ];
+        let (a, b) = tokio::join!(
+            app.client.post_form(&revoke_bob, &to_carl),
+            ann.post_form(&revoke_carl, &to_bob),
+        );
+        let statuses = [a.status(), b.status()];
+        assert!(
+            statuses.iter().all(|s| [
+                StatusCode::SEE_OTHER,
+                StatusCode::CONFLICT,
+                StatusCode::UNPROCESSABLE_ENTITY
+            ]
+            .contains(s)),
+            "round {round}: {statuses:?}"
+        );
+        assert!(
+            statuses.contains(&StatusCode::SEE_OTHER),
+            "round {round}: one of them happens: {statuses:?}"
+        );
+        assert_eq!(
+            s.count("SELECT count(*) FROM contacts c JOIN memberships m ON m.id = c.assignee_membership_id WHERE m.status <> 'active'").await,
+            0,
+            "round {round}: no contact is left with someone archived"
+        );
+        assert_eq!(
+            s.count(&format!("SELECT count(*) FROM memberships WHERE organization_id = {org} AND status = 'archived'")).await,
+            s.count("SELECT count(*) FROM audit_events WHERE action = 'member.revoked'").await,
+            "round {round}: one event per archived member"
+        );
+        // Both back in Sales with two contacts each for the next round.
+        sql(
+            app,
+            format!(
+                "UPDATE memberships SET status = 'active' WHERE organization_id = {org};
+                 DELETE FROM membership_archives; DELETE FROM audit_events;
+                 INSERT INTO team_memberships (organization_id, team_id, membership_id, role)
+                   VALUES ({org}, {sales}, {bob}, 'agent'), ({org}, {sales}, {carl}, 'agent') ON CONFLICT DO NOTHING;
+                 UPDATE contacts SET assignee_membership_id = CASE WHEN name LIKE 'Sales%' THEN {bob} ELSE {carl} END
+                   WHERE team_id = {sales};"
+            ),
+        )
+        .await;
+    }
+}
