@@ -7,9 +7,11 @@ mod archived;
 mod bulk;
 mod cost;
 mod edit;
-pub(crate) mod lifecycle;
+mod lifecycle;
 mod list;
 mod paging;
+mod revoke_rules;
+pub(crate) mod scene;
 mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use super::lifecycle::{put_in_team, scene, sql};
+use super::scene::{put_in_team, scene, sql};
 use super::*;
 
 #[tokio::test]
