@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod members;
 pub mod members_archived;
 pub mod members_bulk;
+pub mod members_delete;
 pub mod members_revoke;
 pub mod members_revoke_bulk;
 pub mod members_view;

@@ -6,6 +6,7 @@ mod add_by_email;
 mod calls;
 mod contacts;
 mod lifecycle;
+mod member_remove;
 mod member_rows;
 mod members;
 mod settings;

@@ -18,6 +18,7 @@ pub mod axe;
 mod contacts;
 mod invitations;
 mod joining;
+mod lifecycle;
 mod outages;
 mod polish;
 mod presence;

@@ -169,6 +169,11 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             [S200, S200, S200, S200, S403, S404, SignIn],
         ),
         (
+            "GET",
+            "/orgs/{org}/teams/{team}/members/{member}/remove",
+            team_view_edit,
+        ),
+        (
             "POST",
             "/orgs/{org}/teams/{team}/members/{member}/remove",
             team_done,

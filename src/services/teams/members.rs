@@ -13,6 +13,7 @@ use crate::domain::{
     AccountId, MembershipId, OrgId, PermissionSet, TeamId, TeamMembershipId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
+use crate::services::members::lifecycle::{collided, hand_over, HandedOver, Handover};
 
 /// Who acts on a team: the org actor and their permissions in that team.
 #[derive(Debug, Clone, Copy)]
@@ -166,23 +167,27 @@ pub fn change_role(
 }
 
 /// Removes someone from this one team (their groups in it go with it); they
-/// stay in the organization and in their other teams. Removing is taking all
-/// of their team access, so the same rule applies: never one's own.
+/// stay in the organization and in their other teams. Their contacts in this
+/// team are unassigned or go to another active member of it, as chosen (a
+/// refused choice changes nothing). Removing is taking all of their team
+/// access, so the same rule applies: never one's own.
 pub fn remove(
     conn: &mut PgConnection,
     access: &TeamAccess,
     org: OrgId,
     team: TeamId,
     member: MembershipId,
-) -> AppResult<TeamMemberRow> {
+    handover: Handover,
+) -> AppResult<(TeamMemberRow, HandedOver)> {
     conn.transaction(|conn| {
-        super::lock_editable(conn, org, team)?;
+        let locked = super::lock_editable(conn, org, team)?;
         let current = find(conn, team, member)?;
         access.allow_grant(
             current.account_id,
             &current.org_role,
             PermissionSet::default(),
         )?;
+        let handed = hand_over(conn, org, (team, &locked.name), member, handover)?;
         db::teams::members::delete_membership(conn, current.team_membership_id)?;
         audit_member(
             conn,
@@ -191,8 +196,9 @@ pub fn remove(
             current.team_membership_id,
             "team.member_removed",
             Some(describe(team, &current)),
-            None,
+            Some(json!({"contacts": handed.json(team, handover)})),
         )?;
-        Ok(current)
+        Ok((current, handed))
     })
+    .map_err(collided)
 }

@@ -28,7 +28,6 @@ pub struct MemberRowFragment<'a> {
     pub org_id: i64,
     pub team: &'a Team,
     pub v: &'a MemberRowView,
-    pub csrf: &'a str,
 }
 
 #[derive(Template)]
@@ -58,7 +57,11 @@ pub struct MemberEditPage<'a> {
 
 /// The member's row, if the viewer may see it: someone without `team.view_all`
 /// sees only their own, and anyone else's is a 404 like an unknown id.
-async fn find_row(pool: &PgPool, tctx: &TeamContext, member: i64) -> AppResult<MemberRowView> {
+pub(super) async fn find_row(
+    pool: &PgPool,
+    tctx: &TeamContext,
+    member: i64,
+) -> AppResult<MemberRowView> {
     let (team, member) = (tctx.team.id, MembershipId(member));
     let only_own = denied(tctx, TeamAction::ViewAll).is_some();
     if only_own && member != tctx.ctx.membership.id {
@@ -136,12 +139,10 @@ pub(super) async fn member_row(
     if !is_htmx(&req) {
         return Ok(see_other(&team_path(&tctx.team)));
     }
-    let csrf = crate::web::csrf::token(&tctx.ctx.me.session);
     crate::web::htmx::render(&MemberRowFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,
         v: &v,
-        csrf: &csrf,
     })
 }
 
@@ -238,12 +239,10 @@ fn member_saved(
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }
-    let csrf = crate::web::csrf::token(&tctx.ctx.me.session);
     let fragment = MemberRowFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,
         v: &v,
-        csrf: &csrf,
     };
     fragment_with_toast(&fragment, "success", &message)
 }

@@ -56,7 +56,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/orgs/{org}/teams/{team}/members/{member}/remove",
-        web::post().to(member_remove),
+        web::get().to(super::member_remove::member_remove_form),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/members/{member}/remove",
+        web::post().to(super::member_remove::member_remove),
     )
     .route(
         "/orgs/{org}/teams/{team}/add-by-email",
@@ -298,7 +302,7 @@ pub(super) async fn members_changed(
     fragment_with_toast(&fragment, "success", message)
 }
 
-// ---- Add ------------------------------------------------------------------
+// ---- Add (removing is in `member_remove`) -----------------------------------
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
@@ -351,28 +355,4 @@ pub async fn member_add(
     view.member = form.member.clone();
     view.role = form.role.clone();
     render_members(&req, &tctx, &view, status)
-}
-
-pub async fn member_remove(
-    req: HttpRequest,
-    pool: web::Data<PgPool>,
-    tctx: TeamContext,
-    path: web::Path<(i64, i64, i64)>,
-) -> AppResult<HttpResponse> {
-    tctx.allow(TeamAction::ManageMembers)?;
-    let (access, org, team, member) = (
-        access(&tctx),
-        tctx.ctx.org.id,
-        tctx.team.id,
-        MembershipId(path.2),
-    );
-    let removed = db::run(&pool, move |conn| {
-        member_service::remove(conn, &access, org, team, member)
-    })
-    .await?;
-    let message = format!(
-        "{} was removed from {}; they stay in the organization and their other teams.",
-        removed.display_name, tctx.team.name
-    );
-    members_changed(&req, &pool, &tctx, &message).await
 }

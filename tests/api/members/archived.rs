@@ -4,7 +4,7 @@
 
 use reqwest::StatusCode;
 
-use super::lifecycle::{dora_invited_by, scene, sql, Scene};
+use super::scene::{dora_invited_by, scene, sql, Scene};
 use super::*;
 
 /// The scene with Bob revoked by Ada, his contacts unassigned.

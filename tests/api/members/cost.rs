@@ -102,3 +102,50 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     assert!(second.contains("page 2 of 2"), "{second}");
     assert_eq!(anchored, 4, "statements for a page read from its anchor");
 }
+
+/// Archives the first `n` seeded members (by name) as a revoke would leave
+/// them: archived, with an archive row.
+async fn make_archived(app: &TestApp, org: i64, n: i64) {
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "WITH picked AS (SELECT id FROM memberships WHERE organization_id = {org}
+                               AND role <> 'owner' AND status <> 'archived' ORDER BY sort_name, id LIMIT {n}),
+                  done AS (UPDATE memberships SET status = 'archived' WHERE id IN (SELECT id FROM picked))
+             INSERT INTO membership_archives (membership_id, organization_id, archived_by_name, held)
+             SELECT id, {org}, 'Ada Lovelace', '{{\"teams\": [{{\"team\": 1, \"name\": \"Gone\", \"role\": \"agent\", \"custom_role_id\": null, \"custom_role_name\": null, \"permissions\": null, \"groups\": []}}]}}'
+             FROM picked"
+        ))
+        .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() {
+    diesel::connection::set_default_instrumentation(count_statements).unwrap();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.outbox_poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 10, 0).await;
+    make_archived(&app, org, 5).await;
+    let path = format!("/orgs/{org}/members/archived");
+    let (few, small) = statements_for(&app, &path).await;
+    assert_eq!(small.matches("class=\"archived-row\"").count(), 5);
+
+    app.query(move |conn| {
+        roster::services::demo::seed_org_sql(conn, roster::domain::OrgId(org), 60, 0, "more")
+            .unwrap();
+    })
+    .await;
+    make_archived(&app, org, 60).await;
+    let (many, large) = statements_for(&app, &path).await;
+    assert_eq!(large.matches("class=\"archived-row\"").count(), 50);
+    assert!(large.contains("Gone · Agent"));
+    assert_eq!(few, many, "statements per page must not grow with the rows");
+    // The session with the account and membership; the page with its total;
+    // its teams, groups and services (none, they left them); its archives.
+    assert_eq!(many, 4, "statements for one page of the Archived tab");
+}

@@ -12,6 +12,9 @@ mod joining_rules;
 mod lifecycle;
 mod list;
 mod paging;
+mod revoke_rules;
+pub(crate) mod scene;
+mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
 

@@ -298,7 +298,7 @@ async fn removing_someone_from_a_team_keeps_their_other_team_and_their_org_membe
 
     let path = format!("/orgs/{org}/teams/{support}");
     let (_, page) = app.client.page(&path).await;
-    assert!(page.contains("data-confirm=\"Remove Bob Stone from Support?"));
+    assert!(page.contains("aria-label=\"Remove Bob Stone from Support\">Remove…</a>"));
     let res = app
         .client
         .htmx_post(&format!("{path}/members/{bob}/remove"), &[])
