@@ -2,6 +2,8 @@
 //! catalogue, organization features and plans, and the authorization policy.
 //! Nothing here touches the database or HTTP.
 
+pub mod audit;
+pub mod audit_story;
 pub mod features;
 pub mod group_fields;
 pub mod ids;

@@ -1,6 +1,7 @@
 //! Use cases. Each public function is one transaction that writes its audit
 //! event alongside the change; handlers call exactly one of them.
 
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod groups;
