@@ -215,7 +215,17 @@ pub fn tell(e: &Event<'_>, names: &Names) -> Story {
     };
     let target_int = e.target_id.and_then(|t| t.parse::<i64>().ok());
     let team_of = |v: &Value| names.team(int(v, "team_id"));
-    let mut changes = diff(b, a, &["membership_id", "account_id", "team_id", "members"]);
+    let mut changes = diff(
+        b,
+        a,
+        &[
+            "membership_id",
+            "team_membership_id",
+            "account_id",
+            "team_id",
+            "members",
+        ],
+    );
     let sentence = match e.action {
         "organization.created" => format!("{actor} created the organization {}", name()),
         "organization.renamed" => format!(

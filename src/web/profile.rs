@@ -24,6 +24,49 @@ pub struct ProfilePage<'a> {
     pub errors: &'a FormErrors,
     pub sessions: &'a [SessionInfo],
     pub current_sid: &'a str,
+    pub activity: &'a Activity,
+}
+
+/// The account's security activity: its own events of no organization, newest first.
+pub struct Activity {
+    pub rows: Vec<crate::web::audit::view::EventView>,
+    /// The query of the Older link.
+    pub older: Option<String>,
+}
+
+const ACTIVITY_PAGE: i64 = 20;
+
+fn load_activity(
+    conn: &mut diesel::PgConnection,
+    account: crate::domain::AccountId,
+    cursor: Option<crate::domain::audit::EventCursor>,
+) -> AppResult<Activity> {
+    use crate::db::audit::log as q;
+    let query = q::LogQuery {
+        cursor,
+        limit: ACTIVITY_PAGE,
+        ..Default::default()
+    };
+    let (rows, more) = q::page(conn, q::Source::Account(account), &query)?;
+    let names = crate::domain::audit_story::Names::default();
+    Ok(Activity {
+        older: rows.last().filter(|_| more).map(|r| {
+            format!(
+                "after={}",
+                crate::domain::audit::cursor_key(r.created_at, r.id)
+            )
+        }),
+        rows: rows
+            .iter()
+            .map(|r| crate::web::audit::view::event_view(r, &names))
+            .collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityParams {
+    pub after: String,
 }
 
 #[derive(Template)]
@@ -62,10 +105,29 @@ async fn load_sessions(
     settings: &Settings,
     me: &SignedIn,
 ) -> AppResult<Vec<SessionInfo>> {
+    Ok(load_sessions_and_activity(pool, settings, me, None, false)
+        .await?
+        .0)
+}
+
+/// The live sessions and, when asked, a page of the security activity: one trip to the pool.
+async fn load_sessions_and_activity(
+    pool: &PgPool,
+    settings: &Settings,
+    me: &SignedIn,
+    cursor: Option<crate::domain::audit::EventCursor>,
+    with_activity: bool,
+) -> AppResult<(Vec<SessionInfo>, Option<Activity>)> {
     let account = me.account.id;
     let cutoff = absolute_cutoff(settings.session_absolute);
     db::run(pool, move |conn| {
-        Ok(db::sessions::list_live_for_account(conn, account, cutoff)?)
+        let sessions = db::sessions::list_live_for_account(conn, account, cutoff)?;
+        let activity = if with_activity {
+            Some(load_activity(conn, account, cursor)?)
+        } else {
+            None
+        };
+        Ok((sessions, activity))
     })
     .await
 }
@@ -77,8 +139,13 @@ async fn render_page(
     name: &str,
     errors: &FormErrors,
     status: StatusCode,
+    cursor: Option<crate::domain::audit::EventCursor>,
 ) -> AppResult<HttpResponse> {
-    let sessions = load_sessions(pool, settings, me).await?;
+    let (sessions, activity) = load_sessions_and_activity(pool, settings, me, cursor, true).await?;
+    let activity = activity.unwrap_or(Activity {
+        rows: Vec::new(),
+        older: None,
+    });
     let sid = current_sid(me);
     crate::web::htmx::render_status(
         status,
@@ -89,6 +156,7 @@ async fn render_page(
             errors,
             sessions: &sessions,
             current_sid: &sid,
+            activity: &activity,
         },
     )
 }
@@ -97,8 +165,11 @@ pub async fn profile_show(
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     me: SignedIn,
+    params: web::Query<ActivityParams>,
 ) -> AppResult<HttpResponse> {
     let name = me.account.display_name.clone();
+    let cursor = crate::domain::audit::parse_cursor_key(&params.after)
+        .map(|(at, id)| crate::domain::audit::EventCursor::Older(at, id));
     render_page(
         &pool,
         &settings,
@@ -106,6 +177,7 @@ pub async fn profile_show(
         &name,
         &FormErrors::default(),
         StatusCode::OK,
+        cursor,
     )
     .await
 }
@@ -149,6 +221,7 @@ pub async fn profile_name(
             &form.display_name,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     };
@@ -236,6 +309,7 @@ pub async fn profile_password(
             &name,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     };
@@ -263,7 +337,7 @@ pub async fn session_end(
 ) -> AppResult<HttpResponse> {
     let (id, account) = (path.into_inner(), me.account.id);
     let ended = db::run(&pool, move |conn| {
-        Ok(db::sessions::delete_by_id_for_account(conn, id, account)?)
+        services::auth::end_sessions(conn, account, Some(id))
     })
     .await?;
     if ended == 0 {
@@ -298,7 +372,7 @@ pub async fn session_end(
 pub async fn sessions_end_all(pool: web::Data<PgPool>, me: SignedIn) -> AppResult<HttpResponse> {
     let account = me.account.id;
     db::run(&pool, move |conn| {
-        Ok(db::sessions::delete_all_for_account(conn, account, None)?)
+        services::auth::end_sessions(conn, account, None)
     })
     .await?;
     me.session.purge();

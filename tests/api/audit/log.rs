@@ -120,16 +120,7 @@ async fn a_role_change_reads_as_a_sentence_with_its_before_and_after() {
 #[tokio::test]
 async fn bad_filters_get_a_clear_message_and_a_422_never_a_500() {
     let (app, org, bob) = owner_and_bob().await;
-    exec(&app, "SELECT 1".into()).await;
-    let other = app
-        .query(|conn| {
-            roster::db::organizations::insert(conn, "Elsewhere")
-                .unwrap()
-                .id
-                .0
-        })
-        .await;
-    let stranger = join(&app, other, "stranger@example.com", "Stranger", "owner").await;
+    let (_, stranger) = super::elsewhere(&app).await;
     let long = "x".repeat(10_000);
     let cases = [
         (

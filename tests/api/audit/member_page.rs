@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 
 use super::{event_ids, exec, pager, seed_events};
 use crate::helpers::PASSWORD;
-use crate::members::{first_team, join, owner_and_bob, seed};
+use crate::members::{first_team, owner_and_bob, seed};
 
 #[tokio::test]
 async fn a_members_page_tells_who_they_are_and_what_happened_to_them() {
@@ -74,15 +74,7 @@ async fn the_timeline_pages_by_keyset_newest_first() {
 #[tokio::test]
 async fn another_organizations_member_is_a_404_and_members_see_only_themselves() {
     let (app, org, bob) = owner_and_bob().await;
-    let other = app
-        .query(|conn| {
-            roster::db::organizations::insert(conn, "Elsewhere")
-                .unwrap()
-                .id
-                .0
-        })
-        .await;
-    let stranger = join(&app, other, "stranger@example.com", "Stranger", "owner").await;
+    let (_, stranger) = super::elsewhere(&app).await;
     let res = app
         .client
         .get(&format!("/orgs/{org}/members/{stranger}"))
@@ -109,16 +101,9 @@ async fn another_organizations_member_is_a_404_and_members_see_only_themselves()
 #[tokio::test]
 async fn a_pending_member_shows_the_invited_address_and_nothing_from_elsewhere() {
     let (app, org, _) = owner_and_bob().await;
-    let other = app
-        .query(|conn| {
-            roster::db::organizations::insert(conn, "Elsewhere")
-                .unwrap()
-                .id
-                .0
-        })
-        .await;
+    let (other, _) = super::elsewhere(&app).await;
     let account = app
-        .add_member(other, "secret@example.com", "Secret Person", "owner")
+        .add_member(other, "secret@example.com", "Secret Person", "member")
         .await;
     exec(&app, format!("UPDATE accounts SET last_seen_at = now() WHERE id = {account};
         INSERT INTO memberships (organization_id, account_id, role, status) VALUES ({org}, {account}, 'member', 'pending')")).await;

@@ -42,6 +42,20 @@ pub async fn seed_events(
     .await;
 }
 
+/// Another organization, "Elsewhere", with Stan as its Owner: (org, Stan's membership).
+pub async fn elsewhere(app: &TestApp) -> (i64, i64) {
+    let other = app
+        .query(|conn| {
+            roster::db::organizations::insert(conn, "Elsewhere")
+                .unwrap()
+                .id
+                .0
+        })
+        .await;
+    let stan = crate::members::join(app, other, "stranger@example.com", "Stranger", "owner").await;
+    (other, stan)
+}
+
 /// The ids of the events a page lists, in order.
 pub fn event_ids(body: &str) -> Vec<i64> {
     body.split("<tr class=\"audit-event\" id=\"event-")
