@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
+mod audit;
 mod invitations;
 mod outages;
 
