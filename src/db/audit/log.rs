@@ -76,21 +76,24 @@ pub struct EventRow {
     pub member_name: Option<String>,
 }
 
-const COLUMNS: &str =
-    "SELECT e.id, e.created_at, e.action, e.target_type, e.target_id, e.member_id, \
-     e.before, e.after, e.ip, aa.display_name AS actor_name, am.id AS actor_member_id, \
-     CASE WHEN tm.status = 'pending' THEN ta.email ELSE ta.display_name END AS member_name";
+const COLUMNS: &str = "SELECT e.id, e.created_at, e.action, e.target_type, e.target_id, e.member_id, \
+     e.before, e.after, e.ip, aa.display_name AS actor_name, aa.member AS actor_member_id, \
+     tm.name AS member_name";
 
-/// The names around an event: its actor (and their membership here) and the member it is about.
-const JOINS: &str = " LEFT JOIN accounts aa ON aa.id = e.actor_account_id \
-     LEFT JOIN memberships am ON am.account_id = e.actor_account_id AND am.organization_id = e.organization_id \
-     LEFT JOIN memberships tm ON tm.id = e.member_id AND tm.organization_id = e.organization_id \
-     LEFT JOIN accounts ta ON ta.id = tm.account_id";
+/// The names around an event: its actor (and their membership here) and the
+/// member it is about. Each is a lateral lookup by primary key for the page's
+/// rows only (`LIMIT 1` keeps PostgreSQL from flattening it into a join that
+/// hashes every member of the organization).
+const JOINS: &str = " LEFT JOIN LATERAL (SELECT a.display_name, a.email, m.id AS member FROM accounts a \
+     LEFT JOIN memberships m ON m.account_id = a.id AND m.organization_id = e.organization_id \
+     WHERE a.id = e.actor_account_id LIMIT 1) aa ON true \
+     LEFT JOIN LATERAL (SELECT CASE WHEN m.status = 'pending' THEN a.email ELSE a.display_name END AS name \
+     FROM memberships m JOIN accounts a ON a.id = m.account_id \
+     WHERE m.id = e.member_id AND m.organization_id = e.organization_id LIMIT 1) tm ON true";
 
 /// What a page's text filter reads: the summary's words as stored.
-const HAYSTACK: &str = "lower(concat_ws(' ', aa.display_name, aa.email, \
-     CASE WHEN tm.status = 'pending' THEN ta.email ELSE ta.display_name END, \
-     e.before::text, e.after::text))";
+const HAYSTACK: &str =
+    "lower(concat_ws(' ', aa.display_name, aa.email, tm.name, e.before::text, e.after::text))";
 
 /// `(created_at, id)` against the cursor, newest-first order, in `alias`'s columns.
 fn keyset<'a>(q: Statement<'a>, alias: &'static str, cursor: Option<EventCursor>) -> Statement<'a> {
