@@ -76,7 +76,8 @@ pub struct EventRow {
     pub member_name: Option<String>,
 }
 
-const COLUMNS: &str = "SELECT e.id, e.created_at, e.action, e.target_type, e.target_id, e.member_id, \
+const COLUMNS: &str =
+    "SELECT e.id, e.created_at, e.action, e.target_type, e.target_id, e.member_id, \
      e.before, e.after, e.ip, aa.display_name AS actor_name, aa.member AS actor_member_id, \
      tm.name AS member_name";
 
