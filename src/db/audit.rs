@@ -3,8 +3,10 @@
 use diesel::prelude::*;
 use serde_json::Value;
 
-use super::schema::audit_events;
+use super::schema::{audit_events, organizations};
 use crate::domain::{AccountId, OrgId};
+
+pub mod log;
 
 /// One audit event, built by services and written with [`insert`].
 #[derive(Debug, Clone)]
@@ -91,4 +93,62 @@ pub fn count_by_action(conn: &mut PgConnection, org: OrgId, action: &str) -> Que
         .filter(audit_events::action.eq(action))
         .count()
         .get_result(conn)
+}
+
+/// How many days the organization keeps its events; `None` keeps them forever.
+pub fn retention_of(conn: &mut PgConnection, org: OrgId) -> QueryResult<Option<i32>> {
+    organizations::table
+        .find(org.0)
+        .select(organizations::audit_retention_days)
+        .first(conn)
+}
+
+/// Sets the retention, returning what it was (the row locked until the transaction ends).
+pub fn set_retention(
+    conn: &mut PgConnection,
+    org: OrgId,
+    days: Option<i32>,
+) -> QueryResult<Option<i32>> {
+    let was: Option<i32> = organizations::table
+        .find(org.0)
+        .select(organizations::audit_retention_days)
+        .for_update()
+        .first(conn)?;
+    diesel::update(organizations::table.find(org.0))
+        .set(organizations::audit_retention_days.eq(days))
+        .execute(conn)?;
+    Ok(was)
+}
+
+/// The organizations that keep events for a limited time, with their days.
+pub fn retentions(conn: &mut PgConnection) -> QueryResult<Vec<(i64, i32)>> {
+    organizations::table
+        .filter(organizations::audit_retention_days.is_not_null())
+        .select((
+            organizations::id,
+            organizations::audit_retention_days.assume_not_null(),
+        ))
+        .order(organizations::id)
+        .load(conn)
+}
+
+/// Deletes up to `batch` of the organization's events older than `before`
+/// (oldest first, by the organization's time index); how many went.
+pub fn delete_older_than(
+    conn: &mut PgConnection,
+    org: OrgId,
+    before: chrono::DateTime<chrono::Utc>,
+    batch: i64,
+) -> QueryResult<usize> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    super::sql::Statement::prepared(
+        "DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE organization_id = ",
+    )
+    .bind::<BigInt, _>(org.0)
+    .sql(" AND created_at < ")
+    .bind::<Timestamptz, _>(before)
+    .sql(" ORDER BY created_at, id LIMIT ")
+    .bind::<BigInt, _>(batch)
+    .sql(")")
+    .execute(conn)
 }

@@ -215,6 +215,14 @@ pub fn lock_team_member(
         .optional()
 }
 
+/// The org membership behind a team membership, for the audit event's `membership_id`.
+pub fn membership_of(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<i64> {
+    team_memberships::table
+        .find(id)
+        .select(team_memberships::membership_id)
+        .first(conn)
+}
+
 pub fn is_member(
     conn: &mut PgConnection,
     group: GroupId,

@@ -19,6 +19,8 @@ use super::sql::Statement;
 
 use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
 
+pub mod profile;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MemberSort {
     #[default]

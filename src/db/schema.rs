@@ -19,6 +19,7 @@ diesel::table! {
         plan -> Text,
         seats_purchased -> Int4,
         created_at -> Timestamptz,
+        audit_retention_days -> Nullable<Int4>,
     }
 }
 
@@ -75,6 +76,8 @@ diesel::table! {
         after -> Nullable<Jsonb>,
         ip -> Nullable<Text>,
         created_at -> Timestamptz,
+        action_group -> Text,
+        member_id -> Nullable<Int8>,
     }
 }
 

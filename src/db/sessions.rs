@@ -116,6 +116,37 @@ pub fn insert(conn: &mut PgConnection, row: SessionRow<'_>) -> QueryResult<usize
         .execute(conn)
 }
 
+/// Whether the account has signed in from this user agent before: a session
+/// of it still stored, or the sign-in recorded in its security activity.
+pub fn browser_seen(
+    conn: &mut PgConnection,
+    account: AccountId,
+    user_agent: &str,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Seen {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        seen: bool,
+    }
+    let row: Seen = super::sql::Statement::prepared(
+        "SELECT EXISTS (SELECT 1 FROM sessions WHERE account_id = ",
+    )
+    .bind::<BigInt, _>(account.0)
+    .sql(" AND user_agent = ")
+    .bind::<Text, _>(user_agent.to_owned())
+    .sql(
+        ") OR EXISTS (SELECT 1 FROM audit_events WHERE organization_id IS NULL \
+         AND target_type = 'account' AND target_id = ",
+    )
+    .bind::<Text, _>(account.0.to_string())
+    .sql(" AND action = 'account.signed_in_new_browser' AND after ->> 'user_agent' = ")
+    .bind::<Text, _>(user_agent.to_owned())
+    .sql(") AS seen")
+    .get_result(conn)?;
+    Ok(row.seen)
+}
+
 pub fn update(conn: &mut PgConnection, row: SessionRow<'_>) -> QueryResult<usize> {
     diesel::update(sessions::table.filter(sessions::key_hash.eq(row.key_hash)))
         .set((

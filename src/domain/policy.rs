@@ -92,6 +92,15 @@ pub enum Action {
     },
     /// See every member (without it, the members page shows only yourself).
     ViewMembers,
+    /// Read the organization's audit log and export it.
+    ViewAudit,
+    /// Read a member's timeline: one's own, or anyone's with the audit log.
+    ViewTimeline {
+        own: bool,
+    },
+    /// Change how long the audit log keeps events (a purge is a deletion of
+    /// evidence: it takes both the log and the organization's settings).
+    ChangeAuditRetention,
     /// Open a member's edit form at all.
     EditMember(Target),
     /// Give a member an org role (built-in), with the permissions it carries.
@@ -247,6 +256,30 @@ pub fn check(actor: &Actor, action: Action) -> Result<(), Denied> {
             P::MembersView,
             "You can see only your own membership.",
         ),
+        Action::ViewAudit => need(
+            actor,
+            P::AuditView,
+            "Only those who may see the audit log can open it.",
+        ),
+        Action::ViewTimeline { own } => {
+            if own {
+                Ok(())
+            } else {
+                need(
+                    actor,
+                    P::AuditView,
+                    "Only those who may see the audit log see other members' timelines.",
+                )
+            }
+        }
+        Action::ChangeAuditRetention => {
+            check(actor, Action::ViewAudit)?;
+            need(
+                actor,
+                P::OrgSettings,
+                "Only Owners and Admins can change how long the audit log keeps events.",
+            )
+        }
         Action::EditMember(target) => {
             need(
                 actor,
@@ -545,6 +578,37 @@ mod tests {
             assert_eq!(check(&a, ManageRoles).is_ok(), roles, "{role:?} roles");
             assert_eq!(check(&a, ViewMembers).is_ok(), members, "{role:?} members");
             assert_eq!(check(&a, CreateTeam).is_ok(), teams, "{role:?} teams");
+        }
+    }
+
+    #[test]
+    fn the_audit_log_takes_audit_view_and_its_retention_also_org_settings() {
+        use crate::domain::Permission as P;
+        // (permissions held, may view, may change retention)
+        let table = [
+            (OrgRole::Owner.permissions(), true, true),
+            (OrgRole::Admin.permissions(), true, true),
+            (OrgRole::Manager.permissions(), false, false),
+            (OrgRole::Member.permissions(), false, false),
+            (PermissionSet::of(&[P::AuditView]), true, false),
+            (PermissionSet::of(&[P::OrgSettings]), false, false),
+            (
+                PermissionSet::of(&[P::AuditView, P::OrgSettings]),
+                true,
+                true,
+            ),
+        ];
+        for (held, view, retention) in table {
+            let a = Actor::with_permissions(AccountId(1), OrgRole::Member, held);
+            assert_eq!(check(&a, Action::ViewAudit).is_ok(), view, "{held:?} view");
+            let timeline = check(&a, Action::ViewTimeline { own: false }).is_ok();
+            assert_eq!(timeline, view, "{held:?} timeline");
+            assert!(check(&a, Action::ViewTimeline { own: true }).is_ok());
+            assert_eq!(
+                check(&a, Action::ChangeAuditRetention).is_ok(),
+                retention,
+                "{held:?} retention"
+            );
         }
     }
 

@@ -68,6 +68,28 @@ pub fn rename_account(
     Ok(())
 }
 
+/// An event of the account's own, in no organization: its security activity.
+fn account_event(
+    conn: &mut PgConnection,
+    account: AccountId,
+    action: &'static str,
+    after: serde_json::Value,
+) -> AppResult<()> {
+    db::audit::insert(
+        conn,
+        NewEvent {
+            organization_id: None,
+            actor: Some(account),
+            action,
+            target_type: "account",
+            target_id: Some(account.to_string()),
+            before: None,
+            after: Some(after),
+        },
+    )?;
+    Ok(())
+}
+
 /// Sets a new password hash, ends every other session of the account and
 /// expires its open reset links (one mailed before the change must not undo it).
 pub fn change_password(
@@ -79,8 +101,60 @@ pub fn change_password(
     conn.transaction(|conn| {
         db::accounts::update_password_hash(conn, account, new_hash)?;
         db::password_resets::expire_open_of_account(conn, account)?;
-        Ok(db::sessions::delete_all_for_account(
-            conn, account, keep_sid,
-        )?)
+        let ended = db::sessions::delete_all_for_account(conn, account, keep_sid)?;
+        account_event(
+            conn,
+            account,
+            "account.password_changed",
+            json!({ "sessions_ended": ended }),
+        )?;
+        Ok(ended)
+    })
+}
+
+/// Ends one session of the account (`Some(id)`) or all of them; how many ended.
+pub fn end_sessions(
+    conn: &mut PgConnection,
+    account: AccountId,
+    only: Option<i64>,
+) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let ended = match only {
+            Some(id) => db::sessions::delete_by_id_for_account(conn, id, account)?,
+            None => db::sessions::delete_all_for_account(conn, account, None)?,
+        };
+        if ended > 0 {
+            account_event(
+                conn,
+                account,
+                "account.sessions_ended",
+                json!({ "sessions_ended": ended, "all": only.is_none() }),
+            )?;
+        }
+        Ok(ended)
+    })
+}
+
+/// Writes a signed-in session's row; the first sign-in from a browser (a user
+/// agent no live session of the account has, and no earlier sign-in recorded)
+/// is recorded with it, in the same transaction.
+pub fn record_session(conn: &mut PgConnection, row: db::sessions::SessionRow<'_>) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let Some(account) = row.account_id else {
+            db::sessions::insert(conn, row)?;
+            return Ok(());
+        };
+        let user_agent = row.user_agent.to_owned();
+        let seen = db::sessions::browser_seen(conn, account, &user_agent)?;
+        db::sessions::insert(conn, row)?;
+        if !seen {
+            account_event(
+                conn,
+                account,
+                "account.signed_in_new_browser",
+                json!({ "user_agent": user_agent }),
+            )?;
+        }
+        Ok(())
     })
 }

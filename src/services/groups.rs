@@ -321,6 +321,7 @@ pub fn add_member(
             )));
         }
         db::groups::add_member(conn, id, member)?;
+        let membership = db::groups::membership_of(conn, member)?;
         record(
             conn,
             org.id,
@@ -328,7 +329,7 @@ pub fn add_member(
             "group.member_added",
             ("group", id.to_string()),
             None,
-            Some(json!({"team_membership_id": member, "email": person.email})),
+            Some(json!({"team_membership_id": member, "membership_id": membership, "email": person.email})),
         )?;
         Ok(person)
     })
@@ -351,13 +352,14 @@ pub fn remove_member(
         if db::groups::remove_member(conn, id, member)? == 0 {
             return Err(AppError::NotFound);
         }
+        let membership = db::groups::membership_of(conn, member)?;
         record(
             conn,
             org.id,
             actor,
             "group.member_removed",
             ("group", id.to_string()),
-            Some(json!({"team_membership_id": member, "email": person.email})),
+            Some(json!({"team_membership_id": member, "membership_id": membership, "email": person.email})),
             None,
         )?;
         Ok(person)

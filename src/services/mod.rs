@@ -2,6 +2,7 @@
 //! event alongside the change; handlers call exactly one of them.
 
 pub mod api_tokens;
+pub mod audit;
 pub mod auth;
 pub mod calls;
 pub mod contacts;

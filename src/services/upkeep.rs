@@ -1,9 +1,10 @@
 //! The upkeep job, a task in the same binary: one run does the invitation
 //! upkeep ([`super::invitations::upkeep`]) and then purges what is spent, so
 //! that no table grows with traffic alone: sessions past their idle expiry or
-//! absolute lifetime, and rate-limit windows (sign-in budgets among them) that
-//! are over. Purges go in batches, each
-//! its own statement, so none holds locks on a large table for long.
+//! absolute lifetime, rate-limit windows (sign-in budgets among them) that
+//! are over, and audit events past their organization's retention
+//! ([`super::audit::purge_all`]). Purges go in batches, each its own
+//! statement, so none holds locks on a large table for long.
 
 use std::time::Duration;
 
@@ -85,6 +86,11 @@ pub fn spawn(pool: PgPool, settings: &Settings) -> tokio::task::JoinHandle<()> {
                 Ok(purged) if purged != Purged::default() => tracing::info!(?purged, "purged"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "purge"),
+            }
+            match db::run(&pool, |conn| super::audit::purge_all(conn, Utc::now())).await {
+                Ok(0) => {}
+                Ok(events) => tracing::info!(events, "purged audit events past retention"),
+                Err(e) => tracing::error!(error = ?e, "audit purge"),
             }
         }
     })

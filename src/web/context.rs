@@ -360,6 +360,7 @@ pub struct Layout {
 pub struct NavRights {
     pub settings: bool,
     pub roles: bool,
+    pub audit: bool,
 }
 
 impl Layout {
@@ -401,6 +402,7 @@ impl Layout {
             nav: NavRights {
                 settings: may(policy::Action::ViewSettings),
                 roles: may(policy::Action::ManageRoles),
+                audit: may(policy::Action::ViewAudit),
             },
             ..Self::signed_in(&ctx.me, section)
         }

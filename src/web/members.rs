@@ -26,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orgs/{org}/members/bulk", web::post().to(members_bulk))
         .route(
             "/orgs/{org}/members/{member}",
+            web::get().to(crate::web::member_page::members_show),
+        )
+        .route(
+            "/orgs/{org}/members/{member}",
             web::post().to(members_update),
         )
         .route(

@@ -2,6 +2,7 @@
 //! per area of pages. `routes` is the whole URL map.
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod csrf;
@@ -9,6 +10,7 @@ pub mod forms;
 pub mod groups;
 pub mod htmx;
 pub mod invitations;
+pub mod member_page;
 pub mod members;
 pub mod members_archived;
 pub mod members_bulk;
@@ -128,5 +130,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(groups::routes)
         .configure(roles::routes)
         .configure(presence::routes)
+        .configure(audit::routes)
         .default_service(web::to(not_found));
 }

@@ -26,6 +26,49 @@ pub struct ProfilePage<'a> {
     pub current_sid: &'a str,
     /// The account's public ID, with a Copy button: how a manager adds them.
     pub account_id: &'a str,
+    pub activity: &'a Activity,
+}
+
+/// The account's security activity: its own events of no organization, newest first.
+pub struct Activity {
+    pub rows: Vec<crate::web::audit::view::EventView>,
+    /// The query of the Older link.
+    pub older: Option<String>,
+}
+
+const ACTIVITY_PAGE: i64 = 20;
+
+fn load_activity(
+    conn: &mut diesel::PgConnection,
+    account: crate::domain::AccountId,
+    cursor: Option<crate::domain::audit::EventCursor>,
+) -> AppResult<Activity> {
+    use crate::db::audit::log as q;
+    let query = q::LogQuery {
+        cursor,
+        limit: ACTIVITY_PAGE,
+        ..Default::default()
+    };
+    let (rows, more) = q::page(conn, q::Source::Account(account), &query)?;
+    let names = crate::domain::audit_story::Names::default();
+    Ok(Activity {
+        older: rows.last().filter(|_| more).map(|r| {
+            format!(
+                "after={}",
+                crate::domain::audit::cursor_key(r.created_at, r.id)
+            )
+        }),
+        rows: rows
+            .iter()
+            .map(|r| crate::web::audit::view::event_view(r, &names))
+            .collect(),
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivityParams {
+    pub after: String,
 }
 
 #[derive(Template)]
@@ -64,10 +107,29 @@ async fn load_sessions(
     settings: &Settings,
     me: &SignedIn,
 ) -> AppResult<Vec<SessionInfo>> {
+    Ok(load_sessions_and_activity(pool, settings, me, None, false)
+        .await?
+        .0)
+}
+
+/// The live sessions and, when asked, a page of the security activity: one trip to the pool.
+async fn load_sessions_and_activity(
+    pool: &PgPool,
+    settings: &Settings,
+    me: &SignedIn,
+    cursor: Option<crate::domain::audit::EventCursor>,
+    with_activity: bool,
+) -> AppResult<(Vec<SessionInfo>, Option<Activity>)> {
     let account = me.account.id;
     let cutoff = absolute_cutoff(settings.session_absolute);
     db::run(pool, move |conn| {
-        Ok(db::sessions::list_live_for_account(conn, account, cutoff)?)
+        let sessions = db::sessions::list_live_for_account(conn, account, cutoff)?;
+        let activity = if with_activity {
+            Some(load_activity(conn, account, cursor)?)
+        } else {
+            None
+        };
+        Ok((sessions, activity))
     })
     .await
 }
@@ -79,12 +141,14 @@ async fn render_page(
     name: &str,
     errors: &FormErrors,
     status: StatusCode,
+    cursor: Option<crate::domain::audit::EventCursor>,
 ) -> AppResult<HttpResponse> {
     let account = me.account.id;
     let cutoff = absolute_cutoff(settings.session_absolute);
-    let (sessions, account_id) = db::run(pool, move |conn| {
+    let (sessions, account_id, activity) = db::run(pool, move |conn| {
         let sessions = db::sessions::list_live_for_account(conn, account, cutoff)?;
-        Ok((sessions, db::accounts::public_id_of(conn, account)?))
+        let account_id = db::accounts::public_id_of(conn, account)?;
+        Ok((sessions, account_id, load_activity(conn, account, cursor)?))
     })
     .await?;
     let sid = current_sid(me);
@@ -98,6 +162,7 @@ async fn render_page(
             sessions: &sessions,
             current_sid: &sid,
             account_id: &account_id,
+            activity: &activity,
         },
     )
 }
@@ -106,8 +171,11 @@ pub async fn profile_show(
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     me: SignedIn,
+    params: web::Query<ActivityParams>,
 ) -> AppResult<HttpResponse> {
     let name = me.account.display_name.clone();
+    let cursor = crate::domain::audit::parse_cursor_key(&params.after)
+        .map(|(at, id)| crate::domain::audit::EventCursor::Older(at, id));
     render_page(
         &pool,
         &settings,
@@ -115,6 +183,7 @@ pub async fn profile_show(
         &name,
         &FormErrors::default(),
         StatusCode::OK,
+        cursor,
     )
     .await
 }
@@ -158,6 +227,7 @@ pub async fn profile_name(
             &form.display_name,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     };
@@ -245,6 +315,7 @@ pub async fn profile_password(
             &name,
             &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     };
@@ -272,7 +343,7 @@ pub async fn session_end(
 ) -> AppResult<HttpResponse> {
     let (id, account) = (path.into_inner(), me.account.id);
     let ended = db::run(&pool, move |conn| {
-        Ok(db::sessions::delete_by_id_for_account(conn, id, account)?)
+        services::auth::end_sessions(conn, account, Some(id))
     })
     .await?;
     if ended == 0 {
@@ -307,7 +378,7 @@ pub async fn session_end(
 pub async fn sessions_end_all(pool: web::Data<PgPool>, me: SignedIn) -> AppResult<HttpResponse> {
     let account = me.account.id;
     db::run(&pool, move |conn| {
-        Ok(db::sessions::delete_all_for_account(conn, account, None)?)
+        services::auth::end_sessions(conn, account, None)
     })
     .await?;
     me.session.purge();

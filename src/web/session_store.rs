@@ -95,7 +95,15 @@ async fn blocking<T: Send + 'static>(
     pool: &PgPool,
     f: impl FnOnce(&mut diesel::PgConnection) -> diesel::QueryResult<T> + Send + 'static,
 ) -> anyhow::Result<T> {
-    db::run(pool, move |conn| Ok(f(conn)?)).await.map_err(|e| {
+    in_service(pool, move |conn| Ok(f(conn)?)).await
+}
+
+/// Runs a service call for the store; an outage is noted for the next requests.
+async fn in_service<T: Send + 'static>(
+    pool: &PgPool,
+    f: impl FnOnce(&mut diesel::PgConnection) -> crate::error::AppResult<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    db::run(pool, f).await.map_err(|e| {
         if matches!(e, crate::error::AppError::Unavailable { .. }) {
             prefetch::note_unavailable();
         }
@@ -152,8 +160,8 @@ impl SessionStore for PgSessionStore {
         let hash = hash_key(key.as_ref());
         let derived = derive(&state).map_err(|e| SaveError::Serialization(e.into()))?;
         let expires_at = expiry(ttl);
-        blocking(&self.pool, move |conn| {
-            sessions::insert(
+        in_service(&self.pool, move |conn| {
+            crate::services::auth::record_session(
                 conn,
                 sessions::SessionRow {
                     key_hash: &hash,

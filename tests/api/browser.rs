@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::helpers::{spawn_app, PASSWORD};
 
+mod audit;
 pub mod axe;
 mod contacts;
 mod invitations;

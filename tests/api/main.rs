@@ -2,6 +2,7 @@
 //! database per test, and (in `browser`) headless Chromium.
 
 mod attacks;
+mod audit;
 mod auth;
 mod browser;
 mod calls;

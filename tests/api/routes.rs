@@ -379,6 +379,24 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/{member}",
             [S303, S303, S303, S404, S404, S404, SignIn],
         ),
+        // Bob's page: those who see every member; the others see only their own.
+        (
+            "GET",
+            "/orgs/{org}/members/{member}",
+            [S200, S200, S200, S404, S404, S404, SignIn],
+        ),
+        ("GET", "/orgs/{org}/settings/audit", settings_view),
+        (
+            "GET",
+            "/orgs/{org}/settings/audit/export.csv",
+            settings_view,
+        ),
+        // An empty form keeps events forever.
+        (
+            "POST",
+            "/orgs/{org}/settings/audit/retention",
+            [S303, S303, S403, S403, S403, S404, SignIn],
+        ),
         (
             "GET",
             "/orgs/{org}/members/{member}/row",
@@ -555,7 +573,7 @@ async fn reset_world(app: &TestApp, org: i64) {
         use diesel::connection::SimpleConnection;
         conn.batch_execute(&format!(
             r#"
-            UPDATE organizations SET name = 'Acme', plan = 'free', seats_purchased = 20 WHERE id = {org};
+            UPDATE organizations SET name = 'Acme', plan = 'free', seats_purchased = 20, audit_retention_days = NULL WHERE id = {org};
             UPDATE memberships m SET role = CASE a.email WHEN 'ada@example.com' THEN 'owner' WHEN 'admin@example.com' THEN 'admin'
                    WHEN 'manager@example.com' THEN 'manager' ELSE 'member' END,
                    status = 'active', custom_role_id = NULL, permissions = NULL

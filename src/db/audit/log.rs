@@ -1,0 +1,391 @@
+//! Reading the audit log: pages of events newest first, by keyset on
+//! (created_at, id), narrowed by actor, member, action group, time range and
+//! text; a member's timeline; an account's own events. One function,
+//! [`render`], turns a [`LogQuery`] into its statement, and the golden test
+//! (`tests::rendered_sql_matches_the_golden_file`) keeps the representative
+//! plans' SQL in `src/db/audit/golden.sql`. Every narrowing is a range of one
+//! of migration 000017's indexes (organization first, time last).
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Array, BigInt, Jsonb, Nullable, Text, Timestamptz},
+};
+
+use super::super::sql::Statement;
+use crate::domain::audit::{ActionGroup, EventCursor};
+use crate::domain::audit_story::Names;
+use crate::domain::{AccountId, MembershipId, OrgId};
+
+/// Whose events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Every event of the organization.
+    Org(OrgId),
+    /// A member's timeline: what they did (as the account) and what was done to them.
+    Timeline(OrgId, AccountId, MembershipId),
+    /// An account's own events, of no organization.
+    Account(AccountId),
+}
+
+/// A page (or an export batch) of events, as asked. Values are validated.
+#[derive(Debug, Clone, Default)]
+pub struct LogQuery {
+    pub actor: Option<AccountId>,
+    pub member: Option<MembershipId>,
+    pub group: Option<ActionGroup>,
+    pub from: Option<DateTime<Utc>>,
+    /// Events strictly before this instant.
+    pub until: Option<DateTime<Utc>>,
+    /// Lower-cased words to find in the event's summary: its actor, the member
+    /// it is about, its recorded values, or its action's label (`text_actions`).
+    pub text: Option<String>,
+    pub text_actions: Vec<String>,
+    pub cursor: Option<EventCursor>,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    #[diesel(sql_type = Text)]
+    pub target_type: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub target_id: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub member_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub before: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    pub after: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ip: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub actor_name: Option<String>,
+    /// The actor's membership in this organization, to link to their page.
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub actor_member_id: Option<i64>,
+    /// The member the event is about, as the organization may see them: a
+    /// pending member by the address they were invited at (issue 12).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub member_name: Option<String>,
+}
+
+const COLUMNS: &str =
+    "SELECT e.id, e.created_at, e.action, e.target_type, e.target_id, e.member_id, \
+     e.before, e.after, e.ip, aa.display_name AS actor_name, aa.member AS actor_member_id, \
+     tm.name AS member_name";
+
+/// The names around an event: its actor (and their membership here) and the
+/// member it is about. Each is a lateral lookup by primary key for the page's
+/// rows only (`LIMIT 1` keeps PostgreSQL from flattening it into a join that
+/// hashes every member of the organization).
+const JOINS: &str = " LEFT JOIN LATERAL (SELECT a.display_name, a.email, m.id AS member FROM accounts a \
+     LEFT JOIN memberships m ON m.account_id = a.id AND m.organization_id = e.organization_id \
+     WHERE a.id = e.actor_account_id LIMIT 1) aa ON true \
+     LEFT JOIN LATERAL (SELECT CASE WHEN m.status = 'pending' THEN a.email ELSE a.display_name END AS name \
+     FROM memberships m JOIN accounts a ON a.id = m.account_id \
+     WHERE m.id = e.member_id AND m.organization_id = e.organization_id LIMIT 1) tm ON true";
+
+/// What a page's text filter reads: the summary's words as stored.
+const HAYSTACK: &str =
+    "lower(concat_ws(' ', aa.display_name, aa.email, tm.name, e.before::text, e.after::text))";
+
+/// `(created_at, id)` against the cursor, newest-first order, in `alias`'s columns.
+fn keyset<'a>(q: Statement<'a>, alias: &'static str, cursor: Option<EventCursor>) -> Statement<'a> {
+    match cursor {
+        None => q,
+        Some(EventCursor::Older(at, id)) => q
+            .sql(format!(" AND ({alias}.created_at, {alias}.id) < ("))
+            .bind::<Timestamptz, _>(at)
+            .sql(", ")
+            .bind::<BigInt, _>(id)
+            .sql(")"),
+        Some(EventCursor::Newer(at, id)) => q
+            .sql(format!(" AND ({alias}.created_at, {alias}.id) > ("))
+            .bind::<Timestamptz, _>(at)
+            .sql(", ")
+            .bind::<BigInt, _>(id)
+            .sql(")"),
+    }
+}
+
+fn order(cursor: Option<EventCursor>, alias: &'static str) -> String {
+    match cursor {
+        Some(EventCursor::Newer(..)) => format!(" ORDER BY {alias}.created_at, {alias}.id"),
+        _ => format!(" ORDER BY {alias}.created_at DESC, {alias}.id DESC"),
+    }
+}
+
+/// The statement of a page: `limit` rows in the cursor's direction (oldest
+/// first when reading Previous; [`page`] turns them around).
+pub fn render(source: Source, q: &LogQuery) -> Statement<'static> {
+    let mut s = Statement::unprepared(COLUMNS);
+    s = match source {
+        Source::Org(org) => s
+            .sql(" FROM audit_events e")
+            .sql(JOINS)
+            .sql(" WHERE e.organization_id = ")
+            .bind::<BigInt, _>(org.0),
+        // Two index ranges, each read only as far as the page needs, merged.
+        Source::Timeline(org, account, member) => {
+            let part = |s: Statement<'static>, column: &'static str, value: i64| {
+                let s = s
+                    .sql(" (SELECT * FROM audit_events x WHERE x.organization_id = ")
+                    .bind::<BigInt, _>(org.0)
+                    .sql(format!(" AND x.{column} = "))
+                    .bind::<BigInt, _>(value);
+                keyset(s, "x", q.cursor)
+                    .sql(order(q.cursor, "x"))
+                    .sql(" LIMIT ")
+                    .bind::<BigInt, _>(q.limit)
+                    .sql(")")
+            };
+            let s = part(s.sql(" FROM ("), "actor_account_id", account.0).sql(" UNION");
+            part(s, "member_id", member.0)
+                .sql(") e")
+                .sql(JOINS)
+                .sql(" WHERE true")
+        }
+        Source::Account(account) => s
+            .sql(" FROM audit_events e")
+            .sql(JOINS)
+            .sql(
+                " WHERE e.organization_id IS NULL AND e.target_type = 'account' AND e.target_id = ",
+            )
+            .bind::<Text, _>(account.0.to_string()),
+    };
+    if let Some(actor) = q.actor {
+        s = s
+            .sql(" AND e.actor_account_id = ")
+            .bind::<BigInt, _>(actor.0);
+    }
+    if let Some(member) = q.member {
+        s = s.sql(" AND e.member_id = ").bind::<BigInt, _>(member.0);
+    }
+    if let Some(group) = q.group {
+        s = s.sql(" AND e.action_group = ").bind::<Text, _>(group.key());
+    }
+    if let Some(from) = q.from {
+        s = s.sql(" AND e.created_at >= ").bind::<Timestamptz, _>(from);
+    }
+    if let Some(until) = q.until {
+        s = s.sql(" AND e.created_at < ").bind::<Timestamptz, _>(until);
+    }
+    if let Some(text) = &q.text {
+        s = s
+            .sql(format!(" AND (strpos({HAYSTACK}, "))
+            .bind::<Text, _>(text.clone())
+            .sql(") > 0 OR e.action = ANY(")
+            .bind::<Array<Text>, _>(q.text_actions.clone())
+            .sql("))");
+    }
+    keyset(s, "e", q.cursor)
+        .sql(order(q.cursor, "e"))
+        .sql(" LIMIT ")
+        .bind::<BigInt, _>(q.limit)
+}
+
+/// A page of events, newest first, with whether more lie beyond it in the
+/// direction it was read (`limit` is the page's size; one more row is read to know).
+pub fn page(
+    conn: &mut PgConnection,
+    source: Source,
+    q: &LogQuery,
+) -> QueryResult<(Vec<EventRow>, bool)> {
+    let size = q.limit;
+    let asked = LogQuery {
+        limit: size + 1,
+        ..q.clone()
+    };
+    let mut rows: Vec<EventRow> = render(source, &asked).load(conn)?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    if matches!(q.cursor, Some(EventCursor::Newer(..))) {
+        rows.reverse();
+    }
+    Ok((rows, more))
+}
+
+/// A member of the organization named in a filter: by membership id or email.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct FilterMember {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub account_id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+}
+
+/// The organization's member `raw` names (a membership id or an email
+/// address); anything else, another organization's included, is `None`.
+pub fn find_filter_member(
+    conn: &mut PgConnection,
+    org: OrgId,
+    raw: &str,
+) -> QueryResult<Option<FilterMember>> {
+    let q = Statement::prepared(
+        "SELECT m.id, m.account_id, \
+         CASE WHEN m.status = 'pending' THEN a.email ELSE a.display_name END AS name \
+         FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.organization_id = ",
+    )
+    .bind::<BigInt, _>(org.0);
+    let q = match raw.parse::<i64>() {
+        Ok(id) => q.sql(" AND m.id = ").bind::<BigInt, _>(id),
+        Err(_) => q
+            .sql(" AND lower(a.email) = lower(")
+            .bind::<Text, _>(raw.to_owned())
+            .sql(")"),
+    };
+    q.get_result(conn).optional()
+}
+
+#[derive(QueryableByName)]
+struct NameRow {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// Today's names of the organization's teams, groups, custom roles and
+/// services, for telling its events: one statement.
+pub fn names(conn: &mut PgConnection, org: OrgId) -> QueryResult<Names> {
+    let mut q =
+        Statement::prepared("SELECT 'team' AS kind, id, name FROM teams WHERE organization_id = ")
+            .bind::<BigInt, _>(org.0);
+    for part in [
+        " UNION ALL SELECT 'group', id, name FROM groups WHERE organization_id = ",
+        " UNION ALL SELECT 'role', id, name FROM custom_roles WHERE organization_id = ",
+        " UNION ALL SELECT 'service', id, name FROM services WHERE organization_id = ",
+    ] {
+        q = q.sql(part).bind::<BigInt, _>(org.0);
+    }
+    let rows: Vec<NameRow> = q.load(conn)?;
+    let mut names = Names::default();
+    for r in rows {
+        let map = match r.kind.as_str() {
+            "team" => &mut names.teams,
+            "group" => &mut names.groups,
+            "role" => &mut names.roles,
+            _ => &mut names.services,
+        };
+        map.insert(r.id, r.name);
+    }
+    Ok(names)
+}
+
+/// Who last did one of `actions` to the member, and when: the latest of each.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct Milestone {
+    #[diesel(sql_type = Text)]
+    pub action: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub actor_name: Option<String>,
+}
+
+pub fn milestones(
+    conn: &mut PgConnection,
+    org: OrgId,
+    member: MembershipId,
+    actions: &[&str],
+) -> QueryResult<Vec<Milestone>> {
+    Statement::prepared(
+        "SELECT DISTINCT ON (e.action) e.action, e.created_at, a.display_name AS actor_name \
+         FROM audit_events e LEFT JOIN accounts a ON a.id = e.actor_account_id \
+         WHERE e.organization_id = ",
+    )
+    .bind::<BigInt, _>(org.0)
+    .sql(" AND e.member_id = ")
+    .bind::<BigInt, _>(member.0)
+    .sql(" AND e.action = ANY(")
+    .bind::<Array<Text>, _>(actions.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
+    .sql(") ORDER BY e.action, e.created_at DESC, e.id DESC")
+    .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::audit::EventCursor;
+
+    fn sql(source: Source, q: &LogQuery) -> String {
+        diesel::debug_query::<diesel::pg::Pg, _>(&render(source, q))
+            .to_string()
+            .split(" -- binds:")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn rendered_sql_matches_the_golden_file() {
+        let at = DateTime::<Utc>::from_timestamp(1_780_000_000, 0).unwrap();
+        let org = OrgId(1);
+        let plans = [
+            (
+                "page 1",
+                Source::Org(org),
+                LogQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            ),
+            (
+                "every filter, next page",
+                Source::Org(org),
+                LogQuery {
+                    actor: Some(AccountId(2)),
+                    member: Some(MembershipId(3)),
+                    group: Some(ActionGroup::Membership),
+                    from: Some(at),
+                    until: Some(at),
+                    text: Some("bob".into()),
+                    text_actions: vec!["member.updated".into()],
+                    cursor: Some(EventCursor::Older(at, 9)),
+                    limit: 50,
+                },
+            ),
+            (
+                "timeline, previous page",
+                Source::Timeline(org, AccountId(2), MembershipId(3)),
+                LogQuery {
+                    cursor: Some(EventCursor::Newer(at, 9)),
+                    limit: 20,
+                    ..Default::default()
+                },
+            ),
+            (
+                "security activity",
+                Source::Account(AccountId(2)),
+                LogQuery {
+                    limit: 20,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let rendered: String = plans
+            .iter()
+            .map(|(name, source, q)| format!("-- {name}\n{};\n\n", sql(*source, q)))
+            .collect();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/audit/golden.sql");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(path, &rendered).unwrap();
+        }
+        let golden = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            golden, rendered,
+            "the audit log's SQL changed; review it and rerun with UPDATE_GOLDEN=1"
+        );
+    }
+}
