@@ -151,7 +151,9 @@ pub enum Submission {
 /// A body that is refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
-    /// Not JSON, not an object, a call of the wrong shape, or unknown fields: 400.
+    /// Not JSON at all: 400.
+    NotJson(String),
+    /// JSON, but not an object, a call of the wrong shape, or unknown fields: 400.
     Malformed(String),
     /// More than [`BATCH_MAX`] calls: 413.
     TooManyCalls(usize),
@@ -171,10 +173,16 @@ const SHAPE: &str =
 /// gets its own result.
 pub fn parse_body(body: &[u8]) -> Result<Submission, BodyError> {
     let text = std::str::from_utf8(body)
-        .map_err(|_| BodyError::Malformed("The body is not UTF-8 text.".into()))?;
+        .map_err(|_| BodyError::NotJson("The body is not UTF-8 text.".into()))?;
     let top: std::collections::HashMap<String, &RawValue> =
         serde_json::from_str(text).map_err(|e| {
-            BodyError::Malformed(format!("The body is not a JSON object: {e}. {SHAPE}"))
+            // Only on the way out: is it JSON at all, or JSON of another shape?
+            match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Err(syntax) => BodyError::NotJson(format!("The body is not valid JSON: {syntax}.")),
+                Ok(_) => {
+                    BodyError::Malformed(format!("The body is not a JSON object: {e}. {SHAPE}"))
+                }
+            }
         })?;
     if !top.contains_key("calls") {
         let call: CallInput = serde_json::from_str(text)
@@ -237,8 +245,13 @@ mod tests {
 
     #[test]
     fn the_body_is_refused_whole_when_it_is_not_json_or_has_unknown_fields() {
+        for body in ["{", "{\"a\": }", ""] {
+            assert!(
+                matches!(parse_body(body.as_bytes()), Err(BodyError::NotJson(_))),
+                "{body}"
+            );
+        }
         for body in [
-            "{",
             "[]",
             "42",
             "\"calls\"",
@@ -262,7 +275,7 @@ mod tests {
         assert!(matches!(parse(&wrong), Err(BodyError::Malformed(_))));
         assert!(matches!(
             parse_body(&[0xff, 0xfe]),
-            Err(BodyError::Malformed(_))
+            Err(BodyError::NotJson(_))
         ));
     }
 

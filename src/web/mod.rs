@@ -121,5 +121,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(groups::routes)
         .configure(roles::routes)
+        .configure(crate::api::routes)
         .default_service(web::to(not_found));
 }

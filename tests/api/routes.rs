@@ -291,6 +291,8 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/members/{member}/invitation/link",
             [S404, S404, S404, S404, S404, S404, SignIn],
         ),
+        // The API reads no session: without a bearer token everyone is refused.
+        ("POST", "/api/v1/workflows/{workflow_id}/calls", [S401; 7]),
         // A made-up token: the same clear page for everyone, signed in or not.
         ("GET", "/invite/{token}", [S404; 7]),
         ("POST", "/invite/{token}", [S404; 7]),
@@ -319,10 +321,18 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     ]
 }
 
-/// Every `.route("…", web::method()…)` in src/web, except the bench-only ones.
+/// Every `.route("…", web::method()…)` in src/web, and in src/api under its
+/// `/api/v1` scope, except the bench-only ones.
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    for (dir, prefix) in [("src/web", ""), ("src/api", "/api/v1")] {
+        routes_in(dir, prefix, &mut found);
+    }
+    found
+}
+
+fn routes_in(dir: &str, prefix: &str, found: &mut BTreeSet<(String, String)>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files = vec![dir];
     while let Some(path) = files.pop() {
         if path.is_dir() {
@@ -348,11 +358,10 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 continue;
             };
             if !path.starts_with("/bench/") {
-                found.insert((method.to_uppercase(), path.to_owned()));
+                found.insert((method.to_uppercase(), format!("{prefix}{path}")));
             }
         }
     }
-    found
 }
 
 #[test]
@@ -478,6 +487,7 @@ fn concrete(path: &str, world: &World, asset: &str, bob_in_team: i64) -> String 
         .replace("{role}", "401")
         .replace("{member}", &world.bob.to_string())
         .replace("{feature}", "groups")
+        .replace("{workflow_id}", "wf_walk")
         .replace("{id}", "999999")
         .replace("{hash}/{path:.*}", asset)
 }
