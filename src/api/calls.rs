@@ -14,18 +14,17 @@ use actix_web::{http::header, http::StatusCode, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::auth::ApiActor;
-use super::problem::{ApiResult, FieldError, Problem, ProblemType};
+use super::json::MAX_BODY_BYTES;
+use super::problem::{ApiResult, FieldError, Problem, ProblemBody, ProblemType};
 use crate::db::{self, calls::Call, PgPool};
 use crate::domain::{
-    call_input::{self, BodyError, Submission, BATCH_MAX},
+    call_input::{self, BodyError, CallInput, Submission, BATCH_MAX},
     Permission,
 };
 use crate::services::calls::{self as call_service, Detail, ItemOutcome, Status};
-
-/// The most a request body may hold, as for every API endpoint.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -39,19 +38,38 @@ pub struct WorkflowPath {
     pub workflow_id: String,
 }
 
+/// Several calls in one request, stored in one transaction.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CallBatch {
+    /// 1 to 1,000 calls.
+    pub calls: Vec<CallInput>,
+}
+
+/// The body: one call, or a batch. (Read by `domain::call_input::parse_body`,
+/// which judges each call of a batch on its own; these types describe it.)
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum CallsBody {
+    One(CallInput),
+    Batch(CallBatch),
+}
+
 /// A stored call, as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CallJson {
     pub id: i64,
     pub external_id: String,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
     /// `inbound` or `outbound`.
+    #[schema(value_type = String)]
     pub direction: &'static str,
     pub from_number: String,
     pub to_number: String,
     /// The org member id of the agent, or null when unassigned.
     pub agent_member_id: Option<i64>,
+    #[schema(value_type = Object)]
     pub metadata: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
@@ -74,9 +92,10 @@ impl From<Call> for CallJson {
 }
 
 /// The answer to one call.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OneResult {
     /// `stored` or `duplicate`.
+    #[schema(value_type = String)]
     pub status: &'static str,
     pub call: CallJson,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -84,11 +103,12 @@ pub struct OneResult {
 }
 
 /// What became of one call of a batch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ItemResult {
     /// The call's place in the batch, from 0.
     pub index: usize,
     /// `stored`, `duplicate` or `refused`.
+    #[schema(value_type = String)]
     pub status: &'static str,
     /// The stored call's id, or the existing one's for a duplicate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -103,7 +123,7 @@ pub struct ItemResult {
 }
 
 /// The answer to a batch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BatchResult {
     pub stored: usize,
     pub duplicates: usize,
@@ -225,6 +245,29 @@ fn batch_response(outcomes: Vec<ItemOutcome>) -> HttpResponse {
     })
 }
 
+/// The answer of a 200: a duplicate single call, or a batch.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CallsAnswer {
+    One(OneResult),
+    Batch(BatchResult),
+}
+
+/// Streams calls to the team the workflow ID names.
+#[utoipa::path(
+    post,
+    path = "/api/v1/workflows/{workflow_id}/calls",
+    tag = "calls",
+    params(("workflow_id" = String, Path, description = "The team's workflow ID (Settings of the team); it routes, the token authenticates")),
+    request_body(content = CallsBody, content_type = "application/json",
+        description = "One call, or {\"calls\": [...]} with 1 to 1,000 calls; at most 1 MiB"),
+    responses(
+        (status = 201, description = "The call was stored", body = OneResult),
+        (status = 200, description = "One call the team had already (the call stored first), or a batch's results in order", body = CallsAnswer),
+        (status = "4XX", description = "A problem: 401 token, 403 scope, 404 workflow ID, 409 archived team, 413 too large, 422 a refused call", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn calls_ingest(
     req: HttpRequest,
     pool: web::Data<PgPool>,

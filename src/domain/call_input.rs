@@ -17,25 +17,41 @@ use super::{EmailAddress, Invalid, MembershipId};
 pub const BATCH_MAX: usize = 1_000;
 
 /// One call as sent. Times are RFC 3339 strings and checked here, so a date
-/// that is not one gets a field error rather than a parser's message.
-#[derive(Debug, Deserialize)]
+/// that is not one gets a field error rather than a parser's message. The
+/// OpenAPI document describes the endpoint's body from this type.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallInput {
+    /// Your own id of the call, 1 to 200 characters, unique per team: sending
+    /// it again stores nothing and answers with the call stored first.
+    #[schema(example = "call-0001")]
     pub external_id: String,
+    /// When the call started, RFC 3339 with an offset.
+    #[schema(example = "2026-12-07T09:30:00Z")]
     pub started_at: String,
+    /// 0 to 604800 (a week).
+    #[schema(minimum = 0, maximum = 604800)]
     pub duration_seconds: i64,
     /// `inbound` or `outbound`.
+    #[schema(example = "inbound")]
     pub direction: String,
+    /// At most 40 characters.
     #[serde(default)]
     pub from_number: Option<String>,
+    /// At most 40 characters.
     #[serde(default)]
     pub to_number: Option<String>,
-    /// The agent's org member id; or give `agent_email`, not both.
+    /// The agent's org member id; or give `agent_email`, not both. Someone who
+    /// is not an active member of the team leaves the call unassigned, with a
+    /// warning in the answer.
     #[serde(default)]
     pub agent_member_id: Option<i64>,
+    /// The agent's email address, in any case.
     #[serde(default)]
     pub agent_email: Option<String>,
+    /// Anything else about the call: a JSON object of at most 16 KiB.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
 }
 

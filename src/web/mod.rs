@@ -1,6 +1,8 @@
 //! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
 //! per area of pages. `routes` is the whole URL map.
 
+pub mod api_docs;
+pub mod api_tokens;
 pub mod assets;
 pub mod auth;
 pub mod context;
@@ -121,6 +123,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(teams::routes)
         .configure(groups::routes)
         .configure(roles::routes)
+        .configure(api_tokens::routes)
         .configure(crate::api::routes)
         .default_service(web::to(not_found));
 }
