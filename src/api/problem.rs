@@ -9,6 +9,7 @@ use actix_web::{
     HttpResponse, ResponseError,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::AppError;
 
@@ -71,7 +72,7 @@ impl ProblemType {
 
 /// One field's complaint: `field` is a JSON pointer-ish path such as
 /// `emails/3` or `name`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -86,15 +87,19 @@ impl FieldError {
     }
 }
 
-/// What a problem response's body holds.
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem: what went wrong, in words, with a stable `type`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemBody {
+    /// Stable per kind of problem, e.g. /api/v1/problems/validation.
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     pub type_: String,
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// For invalid input: what is wrong with each field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
 }
 

@@ -17,25 +17,41 @@ use super::{EmailAddress, Invalid, MembershipId};
 pub const BATCH_MAX: usize = 1_000;
 
 /// One call as sent. Times are RFC 3339 strings and checked here, so a date
-/// that is not one gets a field error rather than a parser's message.
-#[derive(Debug, Deserialize)]
+/// that is not one gets a field error rather than a parser's message. The
+/// OpenAPI document describes the endpoint's body from this type.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallInput {
+    /// Your own id of the call, 1 to 200 characters, unique per team: sending
+    /// it again stores nothing and answers with the call stored first.
+    #[schema(example = "call-0001")]
     pub external_id: String,
+    /// When the call started, RFC 3339 with an offset.
+    #[schema(example = "2026-12-07T09:30:00Z")]
     pub started_at: String,
+    /// 0 to 604800 (a week).
+    #[schema(minimum = 0, maximum = 604800)]
     pub duration_seconds: i64,
     /// `inbound` or `outbound`.
+    #[schema(example = "inbound")]
     pub direction: String,
+    /// At most 40 characters.
     #[serde(default)]
     pub from_number: Option<String>,
+    /// At most 40 characters.
     #[serde(default)]
     pub to_number: Option<String>,
-    /// The agent's org member id; or give `agent_email`, not both.
+    /// The agent's org member id; or give `agent_email`, not both. Someone who
+    /// is not an active member of the team leaves the call unassigned, with a
+    /// warning in the answer.
     #[serde(default)]
     pub agent_member_id: Option<i64>,
+    /// The agent's email address, in any case.
     #[serde(default)]
     pub agent_email: Option<String>,
+    /// Anything else about the call: a JSON object of at most 16 KiB.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
@@ -151,7 +167,9 @@ pub enum Submission {
 /// A body that is refused as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyError {
-    /// Not JSON, not an object, a call of the wrong shape, or unknown fields: 400.
+    /// Not JSON at all: 400.
+    NotJson(String),
+    /// JSON, but not an object, a call of the wrong shape, or unknown fields: 400.
     Malformed(String),
     /// More than [`BATCH_MAX`] calls: 413.
     TooManyCalls(usize),
@@ -171,10 +189,16 @@ const SHAPE: &str =
 /// gets its own result.
 pub fn parse_body(body: &[u8]) -> Result<Submission, BodyError> {
     let text = std::str::from_utf8(body)
-        .map_err(|_| BodyError::Malformed("The body is not UTF-8 text.".into()))?;
+        .map_err(|_| BodyError::NotJson("The body is not UTF-8 text.".into()))?;
     let top: std::collections::HashMap<String, &RawValue> =
         serde_json::from_str(text).map_err(|e| {
-            BodyError::Malformed(format!("The body is not a JSON object: {e}. {SHAPE}"))
+            // Only on the way out: is it JSON at all, or JSON of another shape?
+            match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+                Err(syntax) => BodyError::NotJson(format!("The body is not valid JSON: {syntax}.")),
+                Ok(_) => {
+                    BodyError::Malformed(format!("The body is not a JSON object: {e}. {SHAPE}"))
+                }
+            }
         })?;
     if !top.contains_key("calls") {
         let call: CallInput = serde_json::from_str(text)
@@ -237,8 +261,13 @@ mod tests {
 
     #[test]
     fn the_body_is_refused_whole_when_it_is_not_json_or_has_unknown_fields() {
+        for body in ["{", "{\"a\": }", ""] {
+            assert!(
+                matches!(parse_body(body.as_bytes()), Err(BodyError::NotJson(_))),
+                "{body}"
+            );
+        }
         for body in [
-            "{",
             "[]",
             "42",
             "\"calls\"",
@@ -262,7 +291,7 @@ mod tests {
         assert!(matches!(parse(&wrong), Err(BodyError::Malformed(_))));
         assert!(matches!(
             parse_body(&[0xff, 0xfe]),
-            Err(BodyError::Malformed(_))
+            Err(BodyError::NotJson(_))
         ));
     }
 

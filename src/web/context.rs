@@ -361,6 +361,7 @@ pub struct NavRights {
     pub settings: bool,
     pub roles: bool,
     pub audit: bool,
+    pub api: bool,
 }
 
 impl Layout {
@@ -403,6 +404,7 @@ impl Layout {
                 settings: may(policy::Action::ViewSettings),
                 roles: may(policy::Action::ManageRoles),
                 audit: may(policy::Action::ViewAudit),
+                api: may(policy::Action::ManageApiTokens),
             },
             ..Self::signed_in(&ctx.me, section)
         }

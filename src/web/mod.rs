@@ -1,6 +1,8 @@
 //! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
 //! per area of pages. `routes` is the whole URL map.
 
+pub mod api_docs;
+pub mod api_tokens;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -131,5 +133,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(roles::routes)
         .configure(presence::routes)
         .configure(audit::routes)
+        .configure(api_tokens::routes)
+        .configure(crate::api::routes)
         .default_service(web::to(not_found));
 }

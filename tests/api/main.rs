@@ -1,6 +1,7 @@
 //! Integration tests: the real application on a random port, a fresh PostgreSQL
 //! database per test, and (in `browser`) headless Chromium.
 
+mod api;
 mod attacks;
 mod audit;
 mod auth;

@@ -76,7 +76,8 @@ async fn the_roles_page_shows_the_built_in_roles_as_a_permission_grid() {
     ] {
         assert!(body.contains(column), "{column}");
     }
-    // Owner 14 + Admin 12 + Manager 6 + Member 0, Team manager 7 + Supervisor 2 + Agent 0.
+    // Owner 14 + Admin 12 + Manager 6 + Member 0, Team manager 7 + Supervisor 2 + Agent 0
+    // (workflows.ingest is held by Owners and Admins).
     assert_eq!(body.matches("✓").count(), 41);
     assert!(body.contains("aria-current=\"page\">Roles</a>"));
     assert!(body.contains("No custom organization roles yet."));

@@ -142,6 +142,19 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/settings/roles/{role}/delete",
             [S303, S303, S403, S403, S403, S404, SignIn],
         ),
+        ("GET", "/orgs/{org}/settings/api-tokens", settings_view),
+        // An empty form: no name, no scopes.
+        (
+            "POST",
+            "/orgs/{org}/settings/api-tokens",
+            [S422, S422, S403, S403, S403, S404, SignIn],
+        ),
+        (
+            "POST",
+            "/orgs/{org}/settings/api-tokens/{token}/revoke",
+            [S303, S303, S403, S403, S403, S404, SignIn],
+        ),
+        ("GET", "/orgs/{org}/settings/api", settings_view),
         ("GET", "/orgs/{org}/teams", member_page),
         (
             "POST",
@@ -459,10 +472,38 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     ]
 }
 
-/// Every `.route("…", web::method()…)` in src/web, except the bench-only ones.
+/// API routes: (method, path, expected [without a token, with a token of the
+/// organization holding every scope, with another organization's token]).
+fn api_table() -> Vec<(&'static str, &'static str, [u16; 3])> {
+    vec![
+        ("GET", "/api/v1/openapi.json", [200, 200, 200]),
+        ("GET", "/api/v1/problems/{slug}", [200, 200, 200]),
+        // Another organization's token lists its own organization.
+        ("GET", "/api/v1/members", [401, 200, 200]),
+        ("GET", "/api/v1/members/{member}", [401, 200, 404]),
+        // An empty change changes nothing.
+        ("PATCH", "/api/v1/members/{member}", [401, 200, 404]),
+        // `{}` is no call: refused before the workflow ID is looked up, so the
+        // answer says nothing of whose it is.
+        (
+            "POST",
+            "/api/v1/workflows/{workflow_id}/calls",
+            [401, 400, 400],
+        ),
+    ]
+}
+
+/// Every `.route("…", web::method()…)` in src/web and (under /api/v1) in
+/// src/api, except the bench-only ones.
 fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = routes_under("src/web", "");
+    found.extend(routes_under("src/api", "/api/v1"));
+    found
+}
+
+fn routes_under(folder: &str, prefix: &str) -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut files = vec![dir];
     while let Some(path) = files.pop() {
         if path.is_dir() {
@@ -488,7 +529,7 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 continue;
             };
             if !path.starts_with("/bench/") {
-                found.insert((method.to_uppercase(), path.to_owned()));
+                found.insert((method.to_uppercase(), format!("{prefix}{path}")));
             }
         }
     }
@@ -501,6 +542,11 @@ fn every_route_in_the_source_has_an_entry_in_the_walk() {
     let table: BTreeSet<(String, String)> = table()
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .chain(
+            api_table()
+                .iter()
+                .map(|(m, p, _)| (m.to_string(), p.to_string())),
+        )
         .collect();
     let missing: Vec<_> = source.difference(&table).collect();
     let stale: Vec<_> = table.difference(&source).collect();
@@ -601,6 +647,10 @@ async fn reset_world(app: &TestApp, org: i64) {
               WHERE m.organization_id = {org} AND a.email = 'bob@example.com'
               ON CONFLICT (id) DO UPDATE SET name = 'Walk contact', email = '', phone = '', note = '',
                 assignee_membership_id = EXCLUDED.assignee_membership_id;
+            INSERT INTO api_tokens (id, organization_id, name, token_hash, scopes, role, created_by_account_id)
+              SELECT 501, {org}, 'Walk token', sha256('walk'::bytea), '{{members.view}}', 'owner', a.id
+              FROM accounts a WHERE a.email = 'ada@example.com'
+              ON CONFLICT (id) DO UPDATE SET revoked_at = NULL;
             DELETE FROM rate_limits;
             DELETE FROM membership_archives;
             "#
@@ -623,6 +673,7 @@ fn concrete(path: &str, world: &World, asset: &str, bob_in_team: i64) -> String 
         .replace("{service}", "301")
         .replace("{role}", "401")
         .replace("{contact}", "501")
+        .replace("{token}", "501")
         .replace("{member}", &world.bob.to_string())
         .replace("{feature}", "groups")
         .replace("{id}", "999999")
@@ -674,6 +725,108 @@ async fn every_route_answers_every_kind_of_visitor_as_the_policy_says() {
                 failures.push(format!(
                     "{method} {path} as {}: got {got:?}, want {want:?}",
                     ACTORS[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} unexpected answers:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Turns on the API for an organization and gives it a token with `scopes`; its secret.
+async fn api_token(app: &TestApp, org: i64, owner: &str, scopes: &[&str]) -> String {
+    let secret = roster::domain::api_tokens::TokenSecret::generate();
+    let (hash, owner, scopes) = (
+        secret.hash(),
+        owner.to_owned(),
+        scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "UPDATE organizations SET plan = 'pro' WHERE id = {org};
+             INSERT INTO organization_features (organization_id, feature, enabled)
+             VALUES ({org}, 'api_access', true), ({org}, 'user_management', true)
+             ON CONFLICT (organization_id, feature) DO UPDATE SET enabled = true;"
+        ))
+        .unwrap();
+        let creator = roster::db::accounts::find_by_email(conn, &owner)
+            .unwrap()
+            .unwrap()
+            .id;
+        roster::db::api_tokens::insert(
+            conn,
+            roster::db::api_tokens::NewToken {
+                org: roster::domain::OrgId(org),
+                name: "walk",
+                hash: &hash,
+                scopes,
+                role: "owner",
+                creator,
+                expires_at: None,
+            },
+        )
+        .unwrap();
+    })
+    .await;
+    secret.expose().to_owned()
+}
+
+#[tokio::test]
+async fn every_api_route_answers_with_a_token_and_without() {
+    let app = spawn_app().await;
+    let world = build_world(&app).await;
+    let every: Vec<&str> = roster::domain::Permission::ALL
+        .iter()
+        .map(|p| p.key())
+        .collect();
+    let ours = api_token(&app, world.org, "ada@example.com", &every).await;
+    let other = app
+        .count("SELECT organization_id FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE a.email = 'out@example.com'")
+        .await;
+    let theirs = api_token(&app, other, "out@example.com", &every).await;
+    let http = reqwest::Client::new();
+    let mut failures = Vec::new();
+    for (method, path, wants) in api_table() {
+        for (token, want) in [None, Some(&ours), Some(&theirs)].into_iter().zip(wants) {
+            reset_world(&app, world.org).await;
+            // `reset_world` puts the plan back to free; the API needs Pro.
+            let org = world.org;
+            app.query(move |conn| {
+                use diesel::connection::SimpleConnection;
+                conn.batch_execute(&format!(
+                    "UPDATE organizations SET plan = 'pro' WHERE id = {org}"
+                ))
+                .unwrap();
+            })
+            .await;
+            let url = format!(
+                "{}{}",
+                app.address,
+                path.replace("{member}", &world.bob.to_string())
+                    .replace("{slug}", "not-found")
+                    .replace("{workflow_id}", "wf_walk")
+            );
+            let mut req = http.request(method.parse().unwrap(), &url);
+            if method != "GET" {
+                req = req.json(&serde_json::json!({}));
+            }
+            if let Some(token) = token {
+                req = req.bearer_auth(token);
+            }
+            let got = req.send().await.unwrap().status().as_u16();
+            if got != want {
+                failures.push(format!(
+                    "{method} {path} {}: got {got}, want {want}",
+                    match token {
+                        None => "without a token",
+                        Some(t) if t == &ours => "with the organization's token",
+                        Some(_) => "with another organization's token",
+                    }
                 ));
             }
         }

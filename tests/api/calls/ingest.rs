@@ -3,12 +3,14 @@
 //! team's active members only, and the team found by its current workflow ID
 //! within the caller's organization only.
 
-use reqwest::StatusCode;
 use roster::error::AppError;
 use roster::services::calls::Status;
 use serde_json::json;
 
-use super::{call, call_by, globex_with_gus, member_id, org_with_team, send, send_as, workflow_of};
+use super::{
+    call, call_by, globex_with_gus, member_id, org_with_team, send, send_as, team_settings_post,
+    workflow_of,
+};
 use crate::helpers::{spawn_app, TestApp};
 use crate::teams::add_to_team;
 
@@ -136,14 +138,7 @@ async fn another_organizations_workflow_id_and_a_regenerated_one_find_no_team() 
     let theirs = send(&app, other, &workflow, call("x", 1)).await;
     assert!(matches!(theirs, Err(AppError::NotFound)), "{theirs:?}");
 
-    let res = app
-        .client
-        .post_form(
-            &format!("/orgs/{org}/teams/{team}/settings/workflow-id"),
-            &[],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    team_settings_post(&app, org, team, "settings/workflow-id").await;
     let old = send(&app, org, &workflow, call("y", 2)).await;
     assert!(matches!(old, Err(AppError::NotFound)), "{old:?}");
     let new = workflow_of(&app, team).await;
@@ -157,11 +152,7 @@ async fn an_archived_team_keeps_its_calls_and_refuses_new_ones_with_a_conflict()
     let app = spawn_app().await;
     let (org, team, workflow) = org_with_team(&app).await;
     send(&app, org, &workflow, call("kept", 1)).await.unwrap();
-    let res = app
-        .client
-        .post_form(&format!("/orgs/{org}/teams/{team}/archive"), &[])
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    team_settings_post(&app, org, team, "archive").await;
 
     let refused = send(
         &app,

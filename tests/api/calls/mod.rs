@@ -1,7 +1,9 @@
 //! Calls streamed to a team by its workflow ID: storing them (idempotent by
 //! external id, a result per call of a batch, agents resolved within the team)
-//! in `ingest`, and the team's Calls tab in `tab`.
+//! in `ingest`, the endpoint with a real HTTP client and tokens in `http`, and
+//! the team's Calls tab in `tab`.
 
+mod http;
 mod ingest;
 mod tab;
 
@@ -93,4 +95,53 @@ pub async fn globex_with_gus(app: &TestApp) -> (i64, i64) {
 
 pub async fn member_id(app: &TestApp, org: i64, email: &str) -> i64 {
     membership_of(app, org, email).await
+}
+
+/// Turns the API on for `org` (Pro plan, API access) and gives it a token made
+/// by `creator` with `scopes`; its secret.
+pub async fn api_token(app: &TestApp, org: i64, creator: &str, scopes: &[&str]) -> String {
+    let secret = roster::domain::api_tokens::TokenSecret::generate();
+    let (hash, creator, scopes) = (
+        secret.hash(),
+        creator.to_owned(),
+        scopes.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    app.query(move |conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute(&format!(
+            "UPDATE organizations SET plan = 'pro' WHERE id = {org};
+             INSERT INTO organization_features (organization_id, feature, enabled)
+             VALUES ({org}, 'api_access', true)
+             ON CONFLICT (organization_id, feature) DO UPDATE SET enabled = true;"
+        ))
+        .unwrap();
+        let creator = roster::db::accounts::find_by_email(conn, &creator)
+            .unwrap()
+            .unwrap()
+            .id;
+        roster::db::api_tokens::insert(
+            conn,
+            roster::db::api_tokens::NewToken {
+                org: OrgId(org),
+                name: "ingest",
+                hash: &hash,
+                scopes,
+                role: "owner",
+                creator,
+                expires_at: None,
+            },
+        )
+        .unwrap();
+    })
+    .await;
+    secret.expose().to_owned()
+}
+
+/// Ada regenerates the team's workflow ID, or archives the team, through its Settings tab.
+pub async fn team_settings_post(app: &TestApp, org: i64, team: i64, action: &str) {
+    let res = app
+        .client
+        .post_form(&format!("/orgs/{org}/teams/{team}/{action}"), &[])
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::SEE_OTHER, "{action}");
 }

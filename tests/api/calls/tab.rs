@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{call_by, globex_with_gus, member_id, org_with_team, send};
+use super::{call_by, globex_with_gus, member_id, org_with_team, send, team_settings_post};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
 use crate::teams::{add_to_team, exec};
 
@@ -189,11 +189,7 @@ async fn the_empty_tab_shows_the_workflow_id_and_a_curl_command_to_its_managers(
 async fn an_archived_teams_calls_stay_visible_and_read_only() {
     let app = spawn_app().await;
     let (org, team, _al, _bo) = team_with_calls(&app).await;
-    let res = app
-        .client
-        .post_form(&format!("/orgs/{org}/teams/{team}/archive"), &[])
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    team_settings_post(&app, org, team, "archive").await;
 
     let (status, body) = app
         .client
