@@ -4,10 +4,13 @@
 //! The OpenAPI document is generated from these modules' types ([`openapi`]).
 
 pub mod auth;
+pub mod groups;
+pub mod invitations;
 pub mod json;
 pub mod members;
 pub mod openapi;
 pub mod problem;
+pub mod teams;
 pub mod types;
 
 use actix_web::web;
@@ -32,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::openapi_json))
             .route("/problems/{slug}", web::get().to(openapi::problem_type))
             .configure(members::routes)
+            .configure(teams::routes)
+            .configure(invitations::routes)
+            .configure(groups::routes)
             .default_service(web::to(not_found)),
     );
 }

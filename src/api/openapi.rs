@@ -10,7 +10,7 @@ use utoipa::{
 };
 
 use super::problem::{ApiResult, FieldError, Problem, ProblemBody, ProblemType};
-use super::{members, types};
+use super::{groups, invitations, members, teams, types};
 
 struct BearerAuth;
 
@@ -45,6 +45,23 @@ impl Modify for BearerAuth {
         members::members_list,
         members::members_get,
         members::members_update,
+        teams::teams_list,
+        teams::teams_create,
+        teams::teams_get,
+        teams::teams_update,
+        teams::team_members_add,
+        teams::team_members_remove,
+        invitations::invitations_list,
+        invitations::invitations_create,
+        invitations::invitations_bulk,
+        invitations::invitations_resend,
+        invitations::invitations_revoke,
+        groups::groups_list,
+        groups::groups_create,
+        groups::services_list,
+        groups::services_create,
+        groups::group_service_attach,
+        groups::group_service_detach,
     ),
     components(schemas(ProblemBody, FieldError, types::ApiOrgRole, types::ApiStatus, types::ApiTeamRole)),
     modifiers(&BearerAuth),
