@@ -37,3 +37,24 @@ ensure_postgres() {
   echo "PostgreSQL did not start" >&2
   return 1
 }
+
+# schemathesis (PyPI) in a virtual environment under target/, for the API's
+# contract run (scripts/schemathesis); installed once, then reused.
+ST_VENV=target/schemathesis-venv
+ensure_schemathesis() {
+  if [ -x "$ST_VENV/bin/st" ]; then return 0; fi
+  ensure_debian pip3 python3-pip
+  if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    ensure_debian_pkg python3-venv
+  fi
+  echo "==> installing schemathesis into $ST_VENV"
+  python3 -m venv "$ST_VENV"
+  "$ST_VENV/bin/pip" install -q 'schemathesis>=4,<5'
+}
+
+# A Debian package by name, when it is not installed yet.
+ensure_debian_pkg() {
+  dpkg -s "$1" >/dev/null 2>&1 && return 0
+  if [ -z "${ROSTER_APT_UPDATED:-}" ]; then as_root apt-get update -qq; export ROSTER_APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null
+}

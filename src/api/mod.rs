@@ -5,10 +5,13 @@
 
 pub mod auth;
 pub mod calls;
+pub mod groups;
+pub mod invitations;
 pub mod json;
 pub mod members;
 pub mod openapi;
 pub mod problem;
+pub mod teams;
 pub mod types;
 
 use actix_web::web;
@@ -34,6 +37,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/problems/{slug}", web::get().to(openapi::problem_type))
             .configure(members::routes)
             .configure(calls::routes)
+            .configure(teams::routes)
+            .configure(invitations::routes)
+            .configure(groups::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -10,7 +10,7 @@ use utoipa::{
 };
 
 use super::problem::{ApiResult, FieldError, Problem, ProblemBody, ProblemType};
-use super::{calls, members, types};
+use super::{calls, groups, invitations, members, teams, types};
 
 struct BearerAuth;
 
@@ -47,6 +47,23 @@ impl Modify for BearerAuth {
         members::members_get,
         members::members_update,
         calls::calls_ingest,
+        teams::teams_list,
+        teams::teams_create,
+        teams::teams_get,
+        teams::teams_update,
+        teams::team_members_add,
+        teams::team_members_remove,
+        invitations::invitations_list,
+        invitations::invitations_create,
+        invitations::invitations_bulk,
+        invitations::invitations_resend,
+        invitations::invitations_revoke,
+        groups::groups_list,
+        groups::groups_create,
+        groups::services_list,
+        groups::services_create,
+        groups::group_service_attach,
+        groups::group_service_detach,
     ),
     components(schemas(ProblemBody, FieldError, types::ApiOrgRole, types::ApiStatus, types::ApiTeamRole)),
     modifiers(&BearerAuth),

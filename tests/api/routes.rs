@@ -490,6 +490,42 @@ fn api_table() -> Vec<(&'static str, &'static str, [u16; 3])> {
             "/api/v1/workflows/{workflow_id}/calls",
             [401, 400, 400],
         ),
+        ("GET", "/api/v1/teams", [401, 200, 200]),
+        // An empty body lacks the required fields: refused before anything is looked up.
+        ("POST", "/api/v1/teams", [401, 400, 400]),
+        ("GET", "/api/v1/teams/{team}", [401, 200, 404]),
+        ("PATCH", "/api/v1/teams/{team}", [401, 200, 404]),
+        ("POST", "/api/v1/teams/{team}/members", [401, 400, 400]),
+        (
+            "DELETE",
+            "/api/v1/teams/{team}/members/{member}",
+            [401, 204, 404],
+        ),
+        ("GET", "/api/v1/teams/{team}/groups", [401, 200, 404]),
+        ("POST", "/api/v1/teams/{team}/groups", [401, 400, 400]),
+        ("GET", "/api/v1/teams/{team}/services", [401, 200, 404]),
+        ("POST", "/api/v1/teams/{team}/services", [401, 400, 400]),
+        // The walk's group already provides the walk's service: as on the page, a conflict.
+        (
+            "PUT",
+            "/api/v1/teams/{team}/groups/{group}/services/{service}",
+            [401, 409, 404],
+        ),
+        (
+            "DELETE",
+            "/api/v1/teams/{team}/groups/{group}/services/{service}",
+            [401, 204, 404],
+        ),
+        ("GET", "/api/v1/invitations", [401, 200, 200]),
+        ("POST", "/api/v1/invitations", [401, 400, 400]),
+        ("POST", "/api/v1/invitations/bulk", [401, 400, 400]),
+        // Bob is active: there is no open invitation to resend or revoke.
+        (
+            "POST",
+            "/api/v1/invitations/{member}/resend",
+            [401, 404, 404],
+        ),
+        ("DELETE", "/api/v1/invitations/{member}", [401, 404, 404]),
     ]
 }
 
@@ -808,6 +844,9 @@ async fn every_api_route_answers_with_a_token_and_without() {
                 "{}{}",
                 app.address,
                 path.replace("{member}", &world.bob.to_string())
+                    .replace("{team}", "101")
+                    .replace("{group}", "201")
+                    .replace("{service}", "301")
                     .replace("{slug}", "not-found")
                     .replace("{workflow_id}", "wf_walk")
             );

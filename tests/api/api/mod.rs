@@ -8,6 +8,7 @@ mod auth;
 mod contract;
 mod input;
 mod members;
+mod teams;
 mod tokens;
 
 use std::sync::Arc;
@@ -211,6 +212,15 @@ impl ApiClient {
     pub async fn get(&self, path: &str) -> Answer {
         let req = self.http.get(self.url(path));
         self.send(req, "GET", &format!("/api/v1{path}")).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        let req = self.http.delete(self.url(path));
+        self.send(req, "DELETE", &format!("/api/v1{path}")).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.json(Method::POST, path, body).await
     }
 
     pub async fn json(&self, method: Method, path: &str, body: &Value) -> Answer {
