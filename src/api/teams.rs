@@ -321,7 +321,7 @@ pub async fn team_members_add(
 #[utoipa::path(delete, path = "/api/v1/teams/{team}/members/{member}", tag = "teams",
     params(("team" = i64, Path, description = "The team's id"),
            ("member" = i64, Path, description = "The org membership id")),
-    responses((status = 204, description = "Removed from the team; still in the organization"),
+    responses((status = 204, description = "Removed from the team; still in the organization; their contacts in the team are unassigned"),
               (status = "4XX", description = "A problem", body = ProblemBody, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn team_members_remove(
@@ -333,7 +333,15 @@ pub async fn team_members_remove(
     let team = load(&pool, &api, team).await?;
     let (access, org) = (access(&api), api.org);
     db::run(&pool, move |conn| {
-        crate::services::teams::members::remove(conn, &access, org, team.id, MembershipId(member))
+        // As on the page without a choice: their contacts in this team are unassigned.
+        crate::services::teams::members::remove(
+            conn,
+            &access,
+            org,
+            team.id,
+            MembershipId(member),
+            crate::services::members::lifecycle::Handover::Unassign,
+        )
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
