@@ -58,6 +58,9 @@ pub struct Profile {
     pub every_team: bool,
     pub teams: Vec<TeamPlace>,
     pub invitation: Option<PendingView>,
+    /// Their live presence dot, when the organization has Presence on (never
+    /// for a pending member: what they do elsewhere is not this org's).
+    pub dot: Option<crate::web::presence::PresenceDot>,
     pub may_see_log: bool,
 }
 
@@ -184,6 +187,7 @@ fn load(
     actor: &Actor,
     member: MembershipId,
     cursor: Option<EventCursor>,
+    presence_on: bool,
 ) -> AppResult<(Profile, Timeline)> {
     let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
     let own = row.account_id == actor.account_id.0;
@@ -195,6 +199,21 @@ fn load(
     roles.extend(db::roles::list_for_org(conn, org, Scope::Team)?);
     let held = q::team_roles_of_account(conn, org, crate::domain::AccountId(row.account_id))?;
     let contacts = q::profile::contacts_per_team(conn, org, member)?;
+    let dot = if presence_on && row.status == "active" {
+        let now = chrono::Utc::now();
+        db::presence::find_for_members(conn, org, &[member])?
+            .first()
+            .map(|s| {
+                crate::web::presence::PresenceDot::new(
+                    s.membership_id,
+                    s.status.as_deref(),
+                    s.last_active_at,
+                    now,
+                )
+            })
+    } else {
+        None
+    };
     let actions = [
         "invitation.created",
         "member.added",
@@ -264,6 +283,7 @@ fn load(
         every_team,
         teams: team_places(&row, &held, &roles, &contacts),
         invitation,
+        dot,
         may_see_log: policy::check(actor, Action::ViewAudit).is_ok(),
         m: member_view(&row, actor, owners),
     };
@@ -300,8 +320,11 @@ pub async fn members_show(
         .map(MembershipId)
         .ok_or(AppError::NotFound)?;
     let (org, actor, cursor) = (ctx.org.id, ctx.actor, cursor(&params));
-    let (profile, timeline) =
-        db::run(&pool, move |conn| load(conn, org, &actor, member, cursor)).await?;
+    let presence_on = ctx.presence.is_some();
+    let (profile, timeline) = db::run(&pool, move |conn| {
+        load(conn, org, &actor, member, cursor, presence_on)
+    })
+    .await?;
     page_or_fragment(
         &req,
         StatusCode::OK,
