@@ -145,6 +145,7 @@ pub struct Grants {
     #[serde(default)]
     pub teams: Vec<InviteTeam>,
     /// Organization permissions instead of the role's.
+    #[serde(default)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -156,6 +157,7 @@ pub struct NewInvitation {
     pub role: ApiOrgRole,
     #[serde(default)]
     pub teams: Vec<InviteTeam>,
+    #[serde(default)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -253,6 +255,7 @@ pub struct BulkInvitation {
     pub role: ApiOrgRole,
     #[serde(default)]
     pub teams: Vec<InviteTeam>,
+    #[serde(default)]
     pub permissions: Option<Vec<String>>,
 }
 

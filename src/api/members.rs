@@ -275,6 +275,7 @@ pub async fn members_get(
 pub struct TeamAssignment {
     pub team_id: i64,
     /// team_manager, supervisor, agent or custom:{role id}; null leaves the team.
+    #[serde(default)]
     pub role: Option<String>,
 }
 
@@ -283,8 +284,10 @@ pub struct TeamAssignment {
 #[serde(deny_unknown_fields)]
 pub struct MemberUpdate {
     /// The `version` you read: refused with 409 if someone saved the member since.
+    #[serde(default)]
     pub version: Option<i32>,
     /// owner, admin, manager, member, or custom:{role id}.
+    #[serde(default)]
     pub role: Option<String>,
     /// The member's own organization permission set; null clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -294,6 +297,7 @@ pub struct MemberUpdate {
     #[serde(default)]
     pub teams: Vec<TeamAssignment>,
     /// Exactly these groups (ids; at most 500).
+    #[serde(default)]
     pub groups: Option<Vec<i64>>,
 }
 

@@ -180,11 +180,16 @@ pub async fn teams_create(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamUpdate {
+    #[serde(default)]
     pub name: Option<String>,
+    #[serde(default)]
     pub description: Option<String>,
+    #[serde(default)]
     pub calibration: Option<bool>,
+    #[serde(default)]
     pub self_review: Option<bool>,
     /// 0 to 100.
+    #[serde(default)]
     pub goal_threshold: Option<i64>,
 }
 
