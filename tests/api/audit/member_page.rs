@@ -33,7 +33,7 @@ async fn a_members_page_tells_who_they_are_and_what_happened_to_them() {
         "Ada Lovelace changed Bob&#39;s role from Member to Manager and their teams",
         "Edit access",
         "Events about them in the audit log",
-        "id=\"presence-",
+        "sse-swap=\"presence-",
     ] {
         let alt = want.replace("&#39;", "&#x27;");
         assert!(body.contains(want) || body.contains(&alt), "{want}");

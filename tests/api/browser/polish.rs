@@ -315,8 +315,9 @@ async fn search_results_are_announced_and_paging_brings_focus_to_the_table() {
     wait_for_focus(&browser, "table-summary").await;
     assert!(text_of(&browser, ".table-summary").await.contains("page 2"));
     assert_eq!(text_of(&browser, ".pager span").await, "51–100 of 121");
-    // Last seen reads as a relative time, the exact one on hover.
-    let seen = shown(&browser, ".member-row time[data-relative]").await;
+    // Last seen reads as a relative time, the exact one on hover: with
+    // Presence on (the default) in the row's dot.
+    let seen = shown(&browser, ".member-row .presence").await;
     assert!(seen.text().await.unwrap().ends_with("ago"));
     assert!(seen.attr("title").await.unwrap().unwrap().ends_with("UTC"));
     axe::audit(&browser, "members page 2").await;
