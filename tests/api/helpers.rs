@@ -131,6 +131,9 @@ pub fn test_settings(db: &TestDb, port: u16) -> Settings {
     // The worker looks once at start; email tests poll often (`fast_outbox`), others
     // stay quiet so that statement counts see only their own requests.
     settings.outbox_poll = Duration::from_secs(3600);
+    // Likewise the presence ticker: presence tests that watch thresholds
+    // crossed set their own tick.
+    settings.presence.tick = Duration::from_secs(3600);
     settings.outbox_retry_base = Duration::from_millis(200);
     settings.mail_dir = std::env::temp_dir().join(format!("roster-mail-{}", db.name));
     settings
