@@ -9,6 +9,7 @@ pub mod groups;
 pub mod invitations;
 pub mod json;
 pub mod members;
+pub mod members_lifecycle;
 pub mod openapi;
 pub mod problem;
 pub mod teams;
@@ -36,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/openapi.json", web::get().to(openapi::openapi_json))
             .route("/problems/{slug}", web::get().to(openapi::problem_type))
             .configure(members::routes)
+            .configure(members_lifecycle::routes)
             .configure(calls::routes)
             .configure(teams::routes)
             .configure(invitations::routes)

@@ -10,7 +10,7 @@ use utoipa::{
 };
 
 use super::problem::{ApiResult, FieldError, Problem, ProblemBody, ProblemType};
-use super::{calls, groups, invitations, members, teams, types};
+use super::{calls, groups, invitations, members, members_lifecycle, teams, types};
 
 struct BearerAuth;
 
@@ -46,6 +46,8 @@ impl Modify for BearerAuth {
         members::members_list,
         members::members_get,
         members::members_update,
+        members_lifecycle::members_revoke,
+        members_lifecycle::members_restore,
         calls::calls_ingest,
         teams::teams_list,
         teams::teams_create,

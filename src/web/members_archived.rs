@@ -324,9 +324,7 @@ pub async fn members_restore(
         }
         Restore::NoSeat { name, purchased } => {
             let notice = Notice {
-                message: format!(
-                    "All {purchased} seats are in use, so {name} cannot be restored. Free a seat, or buy more under Plan & seats."
-                ),
+                message: svc::no_seat_message(&name, purchased),
                 seats_link: true,
             };
             if crate::web::htmx::is_htmx(&req) {

@@ -483,6 +483,11 @@ fn api_table() -> Vec<(&'static str, &'static str, [u16; 3])> {
         ("GET", "/api/v1/members/{member}", [401, 200, 404]),
         // An empty change changes nothing.
         ("PATCH", "/api/v1/members/{member}", [401, 200, 404]),
+        // Bob is revoked, his walk contact unassigned; another organization's
+        // token finds no Bob.
+        ("POST", "/api/v1/members/{member}/revoke", [401, 200, 404]),
+        // Bob is active: there is nothing to restore.
+        ("POST", "/api/v1/members/{member}/restore", [401, 409, 404]),
         // `{}` is no call: refused before the workflow ID is looked up, so the
         // answer says nothing of whose it is.
         (

@@ -11,7 +11,7 @@
 use diesel::{Connection, PgConnection};
 
 mod archived;
-pub use archived::{delete, restore, Deleted, Restore};
+pub use archived::{delete, no_seat_message, restore, Deleted, Restore};
 use serde_json::{json, Value};
 
 use crate::db::{
@@ -51,10 +51,13 @@ impl Handovers {
 /// What one team's handover did: the contacts that moved, and to whom.
 #[derive(Debug, Clone)]
 pub struct HandedOver {
+    pub team_id: TeamId,
     pub team: String,
     pub contacts: usize,
     /// The new assignee's name; `None` when unassigned.
     pub to: Option<String>,
+    /// The new assignee's membership; `None` when unassigned.
+    pub to_member: Option<MembershipId>,
 }
 
 impl HandedOver {
@@ -109,8 +112,10 @@ pub fn hand_over(
     };
     let contacts = off::hand_over_contacts(conn, team, member, to.as_ref().map(|t| t.0))?;
     Ok(HandedOver {
+        team_id: team,
         team: team_name.to_owned(),
         contacts,
+        to_member: to.as_ref().map(|t| t.0),
         to: to.map(|t| t.1),
     })
 }

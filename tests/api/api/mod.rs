@@ -1,12 +1,14 @@
 //! The JSON API under /api/v1 and Settings → API tokens: tokens made through
 //! the page (`tokens`), who a request is (`auth`), the members endpoints
-//! (`members`), teams (`teams`), invitations (`invitations`), groups and
-//! services (`groups`) and bad input (`input`). Every response a test reads goes
-//! through [`ApiClient`], which checks it against the served OpenAPI document.
+//! (`members`), revoking and restoring members (`lifecycle`), teams
+//! (`teams`), invitations (`invitations`), groups and services (`groups`)
+//! and bad input (`input`). Every response a test reads goes through
+//! [`ApiClient`], which checks it against the served OpenAPI document.
 
 mod auth;
 mod contract;
 mod input;
+mod lifecycle;
 mod members;
 mod teams;
 mod tokens;

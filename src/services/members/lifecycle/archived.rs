@@ -28,6 +28,13 @@ pub enum Restore {
     NoSeat { name: String, purchased: i32 },
 }
 
+/// Why a restore found no free seat, and the way on.
+pub fn no_seat_message(name: &str, purchased: i32) -> String {
+    format!(
+        "All {purchased} seats are in use, so {name} cannot be restored. Free a seat, or buy more under Plan & seats."
+    )
+}
+
 /// Brings an archived member back: active again, with their org role and
 /// own permissions (kept on the membership) and their teams, team roles and
 /// groups as they were; whatever was deleted meanwhile is skipped and named.
