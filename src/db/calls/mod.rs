@@ -93,6 +93,12 @@ pub struct Stored {
 /// had, is skipped (`ON CONFLICT DO NOTHING`) and not returned; the caller reads
 /// those with [`find_by_external_ids`]. Skipping costs an index probe, where a
 /// stored call costs that plus the row and its indexes.
+///
+/// Rows go in by external id (then by place in the batch, so the first of a
+/// repeated id is the one kept): concurrent batches sharing ids not yet
+/// committed then wait on each other's unique-index entries in one order,
+/// where the batch's own order let two of them deadlock (a 500, found by
+/// `BENCH_ONLY=calls` with 20% repeated ids at 16 connections).
 pub fn insert_batch(
     conn: &mut PgConnection,
     org: OrgId,
@@ -128,7 +134,7 @@ pub fn insert_batch(
     .bind::<Array<Jsonb>, _>(batch.metadata)
     .sql(
         ") WITH ORDINALITY AS u(external_id, started_at, duration_seconds, direction, \
-         from_number, to_number, agent, metadata, n) ORDER BY u.n \
+         from_number, to_number, agent, metadata, n) ORDER BY u.external_id, u.n \
          ON CONFLICT (team_id, external_id) DO NOTHING RETURNING id, external_id, created_at",
     )
     .load(conn)

@@ -377,3 +377,30 @@ async fn bad_input_of_every_named_kind_gets_a_clear_4xx_and_stores_nothing() {
     assert_eq!(problem["type"], "/api/v1/problems/unauthorized");
     assert_eq!(stored(&app).await, 0, "nothing half-written");
 }
+
+#[tokio::test]
+async fn batches_racing_with_the_same_new_ids_in_opposite_orders_store_each_once_and_never_fail() {
+    let app = spawn_app().await;
+    let (_, _, workflow, token) = ingest_setup(&app).await;
+    // Rounds of two batches sent at once, holding the same 400 new external
+    // ids, one forwards and one backwards: each inserting in its own order
+    // could hold what the other needs.
+    for round in 0..4 {
+        let ids: Vec<String> = (0..400).map(|i| format!("r{round}-{i:03}")).collect();
+        let forwards: Vec<Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| call(id, (i % 60) as u32))
+            .collect();
+        let backwards: Vec<Value> = forwards.iter().rev().cloned().collect();
+        let (forwards, backwards) = (json!({ "calls": forwards }), json!({ "calls": backwards }));
+        let (a, b) = tokio::join!(
+            post(&app, &token, &workflow, &forwards),
+            post(&app, &token, &workflow, &backwards),
+        );
+        for (status, body) in [a, b] {
+            assert_eq!(status, StatusCode::OK, "round {round}: {body}");
+        }
+        assert_eq!(stored(&app).await, 400 * (round + 1), "round {round}");
+    }
+}
