@@ -190,19 +190,6 @@ fn parse_grants(
     (role.into(), teams, permissions)
 }
 
-fn links(req: &HttpRequest) -> ApiResult<(Settings, svc::LinkSettings)> {
-    let settings = req
-        .app_data::<web::Data<Settings>>()
-        .map(|s| s.get_ref().clone())
-        .ok_or_else(|| {
-            Problem::from(crate::error::AppError::unexpected(anyhow::anyhow!(
-                "no settings"
-            )))
-        })?;
-    let links = crate::web::invitations::links(&settings);
-    Ok((settings, links))
-}
-
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "invitations",
     request_body(content = NewInvitation, content_type = "application/json"),
     responses((status = 201, description = "The invited (pending) member", body = Member),
@@ -212,6 +199,7 @@ pub async fn invitations_create(
     req: HttpRequest,
     api: ApiActor,
     pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
     body: web::Json<NewInvitation>,
 ) -> ApiResult<HttpResponse> {
     api.require(Permission::MembersInvite)?;
@@ -234,7 +222,7 @@ pub async fn invitations_create(
         teams,
         permissions,
     };
-    let (settings, links) = links(&req)?;
+    let links = crate::web::invitations::links(&settings);
     let (org, actor) = (api.org, api.actor);
     let buckets = limits::invites(&settings.limits, org, actor.account_id, &client_ip(&req));
     let member = db::run(&pool, move |conn| {
@@ -285,6 +273,7 @@ pub async fn invitations_bulk(
     req: HttpRequest,
     api: ApiActor,
     pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
     body: web::Json<BulkInvitation>,
 ) -> ApiResult<HttpResponse> {
     api.require(Permission::MembersInvite)?;
@@ -318,7 +307,7 @@ pub async fn invitations_bulk(
         teams,
         permissions,
     };
-    let (settings, links) = links(&req)?;
+    let links = crate::web::invitations::links(&settings);
     let (org, actor) = (api.org, api.actor);
     let buckets = limits::invites(&settings.limits, org, actor.account_id, &client_ip(&req));
     let plan = db::run(&pool, move |conn| {
@@ -350,10 +339,11 @@ pub async fn invitations_resend(
     req: HttpRequest,
     api: ApiActor,
     pool: web::Data<PgPool>,
+    settings: web::Data<Settings>,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     api.require(Permission::MembersInvite)?;
-    let (settings, links) = links(&req)?;
+    let links = crate::web::invitations::links(&settings);
     let (org, actor, member) = (api.org, api.actor, MembershipId(path.into_inner()));
     let buckets = limits::resends(&settings.limits, org, actor.account_id, &client_ip(&req));
     db::run(&pool, move |conn| {
