@@ -316,6 +316,11 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
             "/orgs/{org}/teams/{team}/contacts/{contact}/delete",
             team_done,
         ),
+        (
+            "GET",
+            "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
+            [S200, S200, S200, S200, S404, S404, SignIn],
+        ),
         // An empty choice unassigns.
         (
             "POST",

@@ -78,7 +78,13 @@ async fn a_team_manager_adds_edits_assigns_and_bulk_unassigns_contacts_in_place(
     click(&browser, &format!("#contact-{kim} button[type=submit]")).await;
     until(&browser, &format!("document.querySelector('#contact-{kim} .note-text') && document.querySelector('#contact-{kim} .note-text').textContent.includes('Prefers email.')")).await;
 
-    // Assign from the row.
+    // Assign from the row: its form opens in place.
+    click(&browser, &format!("#contact-{kim} .assign-open")).await;
+    until(
+        &browser,
+        &format!("document.querySelector('#assign-{kim}')"),
+    )
+    .await;
     browser
         .find(Locator::Css(&format!("#assign-{kim}")))
         .await

@@ -21,9 +21,25 @@ async fn a_team_manager_assigns_reassigns_and_unassigns_a_contact() {
     assert_eq!(c.assignee_of(kim).await, agnes);
     let (_, page) = c.tim.page(&c.contacts()).await;
     assert!(page.contains("Kim Lee: Assigned to Agnes Agent."));
-    assert!(page.contains(&format!(
+    let cell = assignee_cell(&page, kim);
+    assert!(cell.contains("Agnes Agent") && cell.contains("Reassign Kim Lee"));
+    assert!(
+        !cell.contains("<option"),
+        "the list carries no member menu per row: {cell}"
+    );
+
+    // The row's form, asked for, opens in place with the team's members.
+    let form = c.tim.htmx_get(&assign).await.text().await.unwrap();
+    assert!(form.contains(&format!(
         "<option value=\"{agnes}\" selected>Agnes Agent</option>"
     )));
+    assert!(form.contains(&format!("<option value=\"{bert}\">Bert Agent</option>")));
+    let (status, page) = c.tim.page(&assign).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Assign the contact “Kim Lee”")
+            && page.contains("Assigned to Agnes Agent now.")
+    );
 
     // Reassign, with htmx: the row comes back with the new choice and a toast.
     let res = c
@@ -32,9 +48,7 @@ async fn a_team_manager_assigns_reassigns_and_unassigns_a_contact() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let row = res.text().await.unwrap();
-    assert!(row.contains(&format!(
-        "<option value=\"{bert}\" selected>Bert Agent</option>"
-    )));
+    assert!(assignee_cell(&row, kim).contains("Bert Agent"));
     assert!(row.contains("Kim Lee: Assigned to Bert Agent."));
     assert_eq!(c.assignee_of(kim).await, bert);
 
@@ -375,4 +389,13 @@ async fn an_assignment_waits_for_an_archive_of_its_assignee_and_then_refuses() {
     )
     .await;
     assert_eq!(c.assignee_of(kim).await, 0);
+}
+
+/// The "Assigned to" cell of a contact's row.
+fn assignee_cell(body: &str, contact: i64) -> String {
+    let row = &body[body
+        .find(&format!("id=\"contact-{contact}\""))
+        .expect("the row")..];
+    let cell = &row[row.find("class=\"contact-assignee\"").expect("its cell")..];
+    cell[..cell.find("</td>").expect("the cell's end")].to_owned()
 }

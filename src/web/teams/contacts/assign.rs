@@ -4,9 +4,9 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use validator::Validate;
 
-use super::state::{parse_assign_to, AssignForm, ListState};
-use super::view::{list_html, render_list, worker, BulkLine, BulkView, Shown};
-use super::{load, on, row_done, ContactPath};
+use super::state::{parse_assign_to, AssignForm, ListQuery, ListState};
+use super::view::{list_html, render_assign, render_list, worker, BulkLine, BulkView, Shown};
+use super::{load, load_one, on, only_row, row_done, ContactPath};
 use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
@@ -27,6 +27,22 @@ fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {
         }
         (Some(AssignOutcome::Unchanged), None) => (true, "Already unassigned; unchanged.".into()),
     }
+}
+
+/// The form that picks a contact's assignee among the team's members: opened
+/// in its row for htmx, on its own page otherwise.
+pub async fn contacts_assign_form(
+    req: HttpRequest,
+    pool: web::Data<PgPool>,
+    tctx: TeamContext,
+    path: web::Path<ContactPath>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    on(&tctx)?;
+    let state = ListState::parse(&query);
+    let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
+    allow_change(&tctx, TeamAction::AssignContacts)?;
+    render_assign(&req, &tctx, &state, &view, only_row(&view)?)
 }
 
 pub async fn contacts_assign(

@@ -65,6 +65,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
+        web::get().to(assign::contacts_assign_form),
+    )
+    .route(
+        "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
         web::post().to(assign::contacts_assign),
     );
 }
@@ -94,7 +98,11 @@ async fn load(pool: &PgPool, tctx: &TeamContext, state: &ListState) -> AppResult
 }
 
 /// One contact the viewer may see, and the team's members when they may assign it.
-async fn load_one(pool: &PgPool, tctx: &TeamContext, id: ContactId) -> AppResult<ContactsView> {
+pub(super) async fn load_one(
+    pool: &PgPool,
+    tctx: &TeamContext,
+    id: ContactId,
+) -> AppResult<ContactsView> {
     let (w, org, team) = (worker(tctx), tctx.ctx.org.id, tctx.team.id);
     db::run(pool, move |conn| {
         let (row, members) = svc::load_one(conn, &w, org, team, id)?;
@@ -120,7 +128,7 @@ fn allow_edit(tctx: &TeamContext, c: &db::contacts::ContactRow) -> AppResult<()>
     )
 }
 
-fn only_row(view: &ContactsView) -> AppResult<&db::contacts::ContactRow> {
+pub(super) fn only_row(view: &ContactsView) -> AppResult<&db::contacts::ContactRow> {
     view.page.rows.first().ok_or(AppError::NotFound)
 }
 

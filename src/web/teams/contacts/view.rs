@@ -142,6 +142,23 @@ pub struct RowFragment<'a> {
     pub view: &'a ContactsView,
     pub ctl: Ctl,
     pub c: &'a ContactRow,
+    /// Its assign form is open (fetched when the manager asks for it, so a
+    /// page does not carry the team's whole member list once per row).
+    pub assigning: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/teams/contact_assign.html")]
+pub struct AssignPage<'a> {
+    pub layout: Layout,
+    pub org_id: i64,
+    pub team: &'a Team,
+    pub tab: &'a str,
+    pub csrf: String,
+    pub state: &'a ListState,
+    pub view: &'a ContactsView,
+    pub c: &'a ContactRow,
+    pub inline: bool,
 }
 
 #[derive(Template)]
@@ -302,7 +319,37 @@ pub fn row_html<'a>(
         view,
         ctl: Ctl::new(tctx),
         c,
+        assigning: false,
     }
+}
+
+/// The contact's assign form: open in its row for htmx, a page otherwise.
+pub fn render_assign(
+    req: &HttpRequest,
+    tctx: &TeamContext,
+    state: &ListState,
+    view: &ContactsView,
+    c: &ContactRow,
+) -> AppResult<HttpResponse> {
+    page_or_fragment(
+        req,
+        StatusCode::OK,
+        || AssignPage {
+            layout: Layout::in_team(tctx),
+            org_id: tctx.ctx.org.id.0,
+            team: &tctx.team,
+            tab: "contacts",
+            csrf: csrf(tctx),
+            state,
+            view,
+            c,
+            inline: false,
+        },
+        || RowFragment {
+            assigning: true,
+            ..row_html(tctx, state, view, c)
+        },
+    )
 }
 
 /// The edit form: inline in the row for htmx, a page otherwise.
