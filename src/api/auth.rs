@@ -85,6 +85,7 @@ fn api_enabled(org: &Organization, toggled: Option<bool>) -> bool {
 fn authenticate(
     conn: &mut diesel::PgConnection,
     settings: &Settings,
+    leases: &limits::Leases,
     secret: &TokenSecret,
     ip: &str,
 ) -> ApiResult<ApiActor> {
@@ -109,7 +110,7 @@ fn authenticate(
              in Settings → Features (Pro plan).",
         ));
     }
-    limits::hit(conn, &[limits::api_requests(&settings.limits, token.id)], 1)?;
+    leases.hit(conn, &limits::api_requests(&settings.limits, token.id))?;
     match token.last_used_at {
         None => conn.transaction(|conn| -> ApiResult<()> {
             if api_tokens::mark_first_use(conn, token.id, ip)? {
@@ -168,17 +169,18 @@ impl FromRequest for ApiActor {
         let ip = client_ip(req);
         let pool = req.app_data::<web::Data<PgPool>>().cloned();
         let settings = req.app_data::<web::Data<Settings>>().cloned();
+        let leases = req.app_data::<web::Data<limits::Leases>>().cloned();
         Box::pin(async move {
             let secret = secret?;
-            let (Some(pool), Some(settings)) = (pool, settings) else {
+            let (Some(pool), Some(settings), Some(leases)) = (pool, settings, leases) else {
                 return Err(crate::error::AppError::unexpected(anyhow::anyhow!(
-                    "no database pool or settings configured"
+                    "no database pool, settings or rate-limit leases configured"
                 ))
                 .into());
             };
             // A lost connection goes back to `db::run` as such, so the pool drops it.
             db::run(&pool, move |conn| {
-                match authenticate(conn, &settings, &secret, &ip) {
+                match authenticate(conn, &settings, &leases, &secret, &ip) {
                     Err(p) if p.kind == ProblemType::Unavailable => {
                         Err(crate::error::AppError::no_database())
                     }

@@ -44,6 +44,41 @@ pub fn try_add(
     Ok(row.map(|r| r.hits))
 }
 
+#[derive(QueryableByName)]
+struct Window {
+    #[diesel(sql_type = Timestamptz)]
+    window_started_at: DateTime<Utc>,
+}
+
+/// Like [`try_add`], answering when the window that took the hits began
+/// (`None` when they did not fit).
+pub fn try_reserve(
+    conn: &mut PgConnection,
+    key: &str,
+    n: i32,
+    limit: i32,
+    window_start: DateTime<Utc>,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    if n > limit {
+        return Ok(None);
+    }
+    let row: Option<Window> = diesel::sql_query(
+        "INSERT INTO rate_limits AS r (key, hits, window_started_at) VALUES ($1, $2, now())
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN r.window_started_at > $3 THEN r.hits + $2 ELSE $2 END,
+             window_started_at = CASE WHEN r.window_started_at > $3 THEN r.window_started_at ELSE now() END
+         WHERE r.window_started_at <= $3 OR r.hits + $2 <= $4
+         RETURNING window_started_at",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(n)
+    .bind::<Timestamptz, _>(window_start)
+    .bind::<Integer, _>(limit)
+    .get_result(conn)
+    .optional()?;
+    Ok(row.map(|r| r.window_started_at))
+}
+
 /// When the current window of `key` began.
 pub fn window_started_at(conn: &mut PgConnection, key: &str) -> QueryResult<Option<DateTime<Utc>>> {
     rate_limits::table

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{api, api_org, api_org_with, enable_api, exec, make_token, ApiClient};
-use crate::helpers::TestClient;
+use crate::helpers::{spawn_instance, TestClient};
 
 #[tokio::test]
 async fn a_request_without_a_usable_bearer_token_gets_401_with_a_bearer_challenge() {
@@ -167,6 +167,96 @@ async fn a_token_past_its_rate_limit_gets_429_with_retry_after() {
     assert!((1..=60).contains(&retry), "{retry}");
     let fresh = client.with_token(Some(&other)).get("/members").await;
     assert_eq!(fresh.status, StatusCode::OK, "the limit is per token");
+}
+
+/// The status of `GET /api/v1/members` with `secret` on the instance at `base`.
+async fn members_status(http: &reqwest::Client, base: &str, secret: &str) -> StatusCode {
+    http.get(format!("{base}/api/v1/members"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn counted_hits(app: &crate::helpers::TestApp) -> i64 {
+    app.count("SELECT coalesce(sum(hits), 0) FROM rate_limits WHERE key LIKE 'api:token:%'")
+        .await
+}
+
+#[tokio::test]
+async fn a_tokens_requests_are_counted_in_reservations_and_fifty_at_once_under_forty_let_forty_through(
+) {
+    // A limit of 200 reserves 4 hits at a time.
+    let (app, org) = api_org_with(|s| s.limits.api_per_token_per_minute = 200).await;
+    let secret = make_token(&app, org, &["members.view"]).await;
+    let http = reqwest::Client::new();
+
+    assert_eq!(
+        members_status(&http, &app.address, &secret).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        counted_hits(&app).await,
+        4,
+        "the first request reserves four hits"
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            members_status(&http, &app.address, &secret).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        counted_hits(&app).await,
+        4,
+        "three more spend the reservation"
+    );
+    assert_eq!(
+        members_status(&http, &app.address, &secret).await,
+        StatusCode::OK
+    );
+    assert_eq!(counted_hits(&app).await, 8, "the fifth reserves again");
+
+    // At the limit the last hits go one by one: fifty at once, forty pass.
+    let (app, org) = api_org_with(|s| s.limits.api_per_token_per_minute = 40).await;
+    let secret = make_token(&app, org, &["members.view"]).await;
+    let answers = futures_util::future::join_all(
+        (0..50).map(|_| members_status(&http, &app.address, &secret)),
+    )
+    .await;
+    let passed = answers.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((passed, refused), (40, 10));
+    assert_eq!(counted_hits(&app).await, 40);
+}
+
+#[tokio::test]
+async fn two_instances_spending_one_tokens_limit_never_let_it_past_the_limit() {
+    let limit = 200;
+    let (app, org) = api_org_with(|s| s.limits.api_per_token_per_minute = limit).await;
+    let secret = make_token(&app, org, &["members.view"]).await;
+    let other = spawn_instance(&app, |s| s.limits.api_per_token_per_minute = limit).await;
+    let http = reqwest::Client::new();
+
+    let mut passed = 0;
+    for i in 0..260 {
+        let base = if i % 2 == 0 { &app.address } else { &other };
+        match members_status(&http, base, &secret).await {
+            StatusCode::OK => passed += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("request {i} answered {other}"),
+        }
+    }
+    // Each instance may lose what it reserved and did not spend (4 hits).
+    assert!(
+        (192..=200).contains(&passed),
+        "{passed} requests passed a limit of {limit}"
+    );
+    assert!(counted_hits(&app).await <= i64::from(limit));
 }
 
 #[tokio::test]
