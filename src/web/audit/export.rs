@@ -64,42 +64,75 @@ fn write_rows(rows: &[q::EventRow], names: &Names, header: bool) -> std::io::Res
             json(&row.after),
             row.ip.clone().unwrap_or_default(),
         ];
-        out.write_record(fields.iter().map(|f| defused(f).into_owned()))?;
+        for field in &fields {
+            out.write_field(defused(field).as_bytes())?;
+        }
+        out.write_record(None::<&[u8]>)?;
     }
     out.into_inner().map_err(|e| e.into_error())
 }
 
 type Chunk = Result<Bytes, std::io::Error>;
 
-/// Reads every batch of `query` into `tx` until the log ends or the client leaves.
+/// Reads every batch of `query` into `tx` until the log ends or the client
+/// leaves. Two threads take turns as in a pipeline: one reads the next batch
+/// from the database while this one writes the last one as CSV.
 fn pump(
     pool: PgPool,
     org: crate::domain::OrgId,
-    mut query: q::LogQuery,
+    query: q::LogQuery,
     names: Names,
     tx: tokio::sync::mpsc::Sender<Chunk>,
 ) {
-    let mut header = true;
-    let result = (|| -> anyhow::Result<()> {
-        let mut conn = pool.get()?;
-        loop {
-            let (rows, more) = q::page(&mut conn, q::Source::Org(org), &query)?;
-            let chunk = write_rows(&rows, &names, header)?;
-            header = false;
-            if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
-                return Ok(());
-            }
-            match rows.last() {
-                Some(last) if more => {
-                    query.cursor = Some(EventCursor::Older(last.created_at, last.id))
+    let (batches, read) = std::sync::mpsc::sync_channel::<Vec<q::EventRow>>(1);
+    let result = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || read_batches(pool, org, query, batches));
+        let written = (|| -> anyhow::Result<()> {
+            let mut header = true;
+            // The reader hangs up after the last batch (or when it failed).
+            for rows in read.iter() {
+                let chunk = write_rows(&rows, &names, header)?;
+                header = false;
+                if tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+                    // The client left: dropping `read` stops the reader.
+                    return Ok(());
                 }
-                _ => return Ok(()),
             }
-        }
-    })();
+            Ok(())
+        })();
+        drop(read);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the export's reader panicked")));
+        written.and(read)
+    });
     if let Err(e) = result {
         tracing::error!(error = ?e, "audit export stopped");
         let _ = tx.blocking_send(Err(std::io::Error::other("the export stopped")));
+    }
+}
+
+/// Sends the batches of `query`, oldest last, until the log ends or nobody reads.
+fn read_batches(
+    pool: PgPool,
+    org: crate::domain::OrgId,
+    mut query: q::LogQuery,
+    batches: std::sync::mpsc::SyncSender<Vec<q::EventRow>>,
+) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    loop {
+        let (rows, more) = q::page(&mut conn, q::Source::Org(org), &query)?;
+        let next = match rows.last() {
+            Some(last) if more => Some(EventCursor::Older(last.created_at, last.id)),
+            _ => None,
+        };
+        if batches.send(rows).is_err() {
+            return Ok(());
+        }
+        match next {
+            Some(cursor) => query.cursor = Some(cursor),
+            None => return Ok(()),
+        }
     }
 }
 
