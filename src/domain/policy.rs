@@ -29,6 +29,9 @@ pub struct Actor {
     /// permission for a member, its scopes for an API token (so a token's
     /// `teams.manage` does not bring team permissions it was not given).
     ceiling: PermissionSet,
+    /// An API token of the organization, not a member's session: it belongs
+    /// to the organization and keeps working when its creator leaves.
+    token: bool,
 }
 
 impl Actor {
@@ -45,6 +48,7 @@ impl Actor {
             role,
             permissions,
             ceiling: PermissionSet::all(),
+            token: false,
         }
     }
     /// An API token: it acts with the rank its creator had when it was made,
@@ -55,7 +59,12 @@ impl Actor {
             role,
             permissions: scopes,
             ceiling: scopes,
+            token: true,
         }
+    }
+    /// An API token rather than a member's session.
+    pub fn is_token(&self) -> bool {
+        self.token
     }
     pub fn has(&self, perm: Permission) -> bool {
         self.permissions.contains(perm) && self.ceiling.contains(perm)

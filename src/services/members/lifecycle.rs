@@ -226,8 +226,12 @@ pub struct Revoked {
 }
 
 /// Whether the actor is still an active member here (they may have been
-/// revoked since their request was let in).
+/// revoked since their request was let in). An API token is the
+/// organization's: it acts whether or not its creator is still a member.
 fn still_active(conn: &mut PgConnection, org: OrgId, actor: &Actor) -> AppResult<()> {
+    if actor.is_token() {
+        return Ok(());
+    }
     match db::invitations::membership_of(conn, org, actor.account_id)? {
         Some((_, status)) if status == MembershipStatus::Active.as_str() => Ok(()),
         _ => Err(AppError::NotFound),

@@ -405,3 +405,46 @@ async fn a_token_without_the_revoke_scope_may_neither_revoke_nor_restore() {
     );
     assert_eq!(s.bob_state().await, (5, 2, 1, 1, 0), "Bob is untouched");
 }
+
+#[tokio::test]
+async fn a_token_whose_creator_was_revoked_still_revokes_for_the_organization() {
+    let s = scene().await;
+    enable_api(&s.app, s.org).await;
+    // Ann, an Admin, makes the token; then she is revoked herself.
+    let ann = join(&s.app, s.org, "ann@example.com", "Ann", "admin").await;
+    let ann_client = s.app.signed_in_client("ann@example.com", PASSWORD).await;
+    let client = api(
+        &s.app,
+        &make_token_as(&ann_client, s.org, "offboarding", REVOKE_SCOPES).await,
+    )
+    .await;
+    let res = client
+        .post(&format!("/members/{ann}/revoke"), &json!({}))
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::FORBIDDEN,
+        "nobody revokes themselves: {}",
+        res.body
+    );
+    let res = s
+        .app
+        .client
+        .post_form(&format!("/orgs/{}/members/{ann}/revoke", s.org), &[])
+        .await;
+    assert!(
+        res.status().is_redirection() || res.status().is_success(),
+        "{}",
+        res.status()
+    );
+    let archived =
+        format!("SELECT count(*) FROM memberships WHERE id = {ann} AND status = 'archived'");
+    assert_eq!(s.app.count(&archived).await, 1);
+
+    let res = client
+        .post(&format!("/members/{}/revoke", s.bob), &json!({}))
+        .await;
+
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["member"]["status"], "archived");
+}
