@@ -195,6 +195,7 @@ fn run(
     let setup_done = web::Data::new(mw::SetupDone::default());
     let search_counts = web::Data::new(db::members::SearchCounts::default());
     let leases = web::Data::new(crate::services::limits::Leases::default());
+    let menus = web::Data::new(crate::services::contacts::Menus::default());
     let settings = web::Data::new(settings);
     let anonymous_tokens = web::Data::new(csrf::AnonymousTokens::new(&key, secure));
     let hashing = web::Data::new(crate::services::passwords::Hashing::new(
@@ -232,6 +233,7 @@ fn run(
             .app_data(setup_done.clone())
             .app_data(search_counts.clone())
             .app_data(leases.clone())
+            .app_data(menus.clone())
             .app_data(settings.clone())
             .app_data(anonymous_tokens.clone())
             .app_data(hashing.clone())

@@ -4,6 +4,9 @@
 //! team (refusing an archived one) and the contacts it touches, asks the policy
 //! about each contact as it is, and writes its audit events.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
 
@@ -12,7 +15,7 @@ use crate::db::{
     audit::NewEvent,
     contacts::{Anchor, Contact, ContactFilter, ContactRow, Page},
     organizations::Organization,
-    teams::members::TeamMemberRow,
+    teams::members::MemberChoice,
 };
 use crate::domain::{
     contact_fields::ContactDetails,
@@ -95,15 +98,59 @@ fn open(conn: &mut PgConnection, org: &Organization, team: TeamId) -> AppResult<
 
 /// What the Contacts tab shows: a page of the contacts the worker may see, and
 /// the team's members to filter by and assign to (for those who may see or
-/// assign others' contacts). Two statements whatever the team's size.
+/// assign others' contacts). At most three statements whatever the team's
+/// size or its number of contacts.
 #[derive(Debug, Clone, Default)]
 pub struct ContactsView {
     pub page: Page,
-    pub members: Vec<TeamMemberRow>,
+    pub members: Arc<Vec<MemberChoice>>,
+}
+
+/// The team members the tab's menus offer, read once per team and kept
+/// while the team's roster version is unchanged.
+///
+/// **Invariant:** the version (`db::teams::members::roster_version`) moves
+/// with every change to what `member_choices` answers, because the triggers
+/// of migration 000022 (`team_roster_changed`) add a row for each: a member
+/// joining or leaving the team, a membership's status or invited address, an
+/// account's name or email. Choices kept with a version are never older than
+/// it (the version is read first), so equal versions mean current choices.
+/// Proved by `contacts::menus::the_menus_follow_every_change_to_the_teams_roster`.
+/// A new column in the menus needs its change covered by those triggers.
+#[derive(Debug, Default)]
+pub struct Menus {
+    kept: Mutex<HashMap<TeamId, ((i64, i64), Arc<Vec<MemberChoice>>)>>,
+}
+
+impl Menus {
+    /// The team's choices as of now: kept ones when the version is unchanged.
+    pub fn of(&self, conn: &mut PgConnection, team: TeamId) -> AppResult<Arc<Vec<MemberChoice>>> {
+        let version = db::teams::members::roster_version(conn, team)?;
+        if let Some((v, choices)) = self.lock().get(&team) {
+            if *v == version {
+                return Ok(choices.clone());
+            }
+        }
+        let choices = Arc::new(db::teams::members::member_choices(conn, team)?);
+        let mut kept = self.lock();
+        // A server keeps the menus of the teams in use; a thousand is plenty.
+        if kept.len() >= 1_000 {
+            kept.clear();
+        }
+        kept.insert(team, (version, choices.clone()));
+        Ok(choices)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<TeamId, ((i64, i64), Arc<Vec<MemberChoice>>)>> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 pub fn load(
     conn: &mut PgConnection,
+    menus: &Menus,
     w: &Worker,
     org: OrgId,
     team: TeamId,
@@ -113,9 +160,9 @@ pub fn load(
     let filter = w.narrow(filter);
     let page = db::contacts::list_page(conn, org, team, &filter, anchor, PAGE_SIZE)?;
     let members = if w.may(TeamAction::ViewAllContacts) || w.may(TeamAction::AssignContacts) {
-        db::teams::members::list_members(conn, team, None)?
+        menus.of(conn, team)?
     } else {
-        Vec::new()
+        Arc::default()
     };
     Ok(ContactsView { page, members })
 }
@@ -124,18 +171,19 @@ pub fn load(
 /// when they may assign it.
 pub fn load_one(
     conn: &mut PgConnection,
+    menus: &Menus,
     w: &Worker,
     org: OrgId,
     team: TeamId,
     id: ContactId,
-) -> AppResult<(ContactRow, Vec<TeamMemberRow>)> {
+) -> AppResult<(ContactRow, Arc<Vec<MemberChoice>>)> {
     let row = db::contacts::find_row(conn, org, team, id)?
         .filter(|row| w.sees(row.assignee_membership_id))
         .ok_or(AppError::NotFound)?;
     let members = if w.may(TeamAction::AssignContacts) {
-        db::teams::members::list_members(conn, team, None)?
+        menus.of(conn, team)?
     } else {
-        Vec::new()
+        Arc::default()
     };
     Ok((row, members))
 }

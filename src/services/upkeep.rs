@@ -25,6 +25,8 @@ const PURGE_BATCH: i64 = 5_000;
 pub struct Purged {
     pub sessions: usize,
     pub rate_limits: usize,
+    /// Team roster changes older than a day (each team's newest kept).
+    pub roster_changes: usize,
 }
 
 /// Deletes, as of `now`, the sessions no longer live (idle past expiry, or
@@ -44,6 +46,13 @@ pub fn purge_spent(
         })?,
         rate_limits: in_batches(|| {
             db::rate_limits::delete_older_than(conn, windows_before, PURGE_BATCH)
+        })?,
+        roster_changes: in_batches(|| {
+            db::teams::members::purge_roster_changes(
+                conn,
+                now - chrono::Duration::days(1),
+                PURGE_BATCH,
+            )
         })?,
     })
 }

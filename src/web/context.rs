@@ -247,6 +247,8 @@ pub struct TeamContext {
     pub permissions: PermissionSet,
     /// Whether the organization has the Contacts module on (its tab shows).
     pub contacts_on: bool,
+    /// The Contacts tab's member menus this server keeps.
+    pub menus: web::Data<crate::services::contacts::Menus>,
 }
 
 impl TeamContext {
@@ -303,12 +305,19 @@ impl FromRequest for TeamContext {
                     None => PermissionSet::default(),
                 }
             };
+            let menus = req
+                .app_data::<web::Data<crate::services::contacts::Menus>>()
+                .cloned()
+                .ok_or_else(|| {
+                    AppError::unexpected(anyhow::anyhow!("no contacts menus configured"))
+                })?;
             let this = Self {
                 team_membership: membership.map(|(tm, _)| tm),
                 ctx,
                 team,
                 permissions,
                 contacts_on,
+                menus,
             };
             let is_member = this.team_membership.is_some();
             if !this.may(TeamAction::View { is_member }) {

@@ -100,6 +100,86 @@ pub fn list_members(
         .collect())
 }
 
+/// A member of the team as a menu offers them: by name, or (pending) by the
+/// address they were invited by.
+#[derive(Debug, Clone, Queryable)]
+pub struct MemberChoice {
+    pub membership_id: MembershipId,
+    pub display_name: String,
+    pub email: String,
+    pub status: String,
+    invited_as: Option<String>,
+}
+
+/// The team's active and pending members by name, for menus.
+pub fn member_choices(conn: &mut PgConnection, team: TeamId) -> QueryResult<Vec<MemberChoice>> {
+    let rows: Vec<MemberChoice> = team_memberships::table
+        .inner_join(memberships::table.inner_join(accounts::table))
+        .filter(team_memberships::team_id.eq(team))
+        .filter(memberships::status.ne("archived"))
+        .order((memberships::sort_name, memberships::id))
+        .select((
+            memberships::id,
+            accounts::display_name,
+            accounts::email,
+            memberships::status,
+            memberships::invited_as,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|mut m| {
+            known_by_invitation(
+                &m.status,
+                &mut m.invited_as,
+                &mut m.email,
+                &mut m.display_name,
+            );
+            m
+        })
+        .collect())
+}
+
+#[derive(QueryableByName)]
+struct RosterVersion {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    newest: i64,
+}
+
+/// Where the team's roster stands: how many change rows it has and the newest
+/// one's id (migration 000022 adds a row for every change to what
+/// [`member_choices`] answers). Equal versions, equal choices.
+pub fn roster_version(conn: &mut PgConnection, team: TeamId) -> QueryResult<(i64, i64)> {
+    let v: RosterVersion = diesel::sql_query(
+        "SELECT count(*) AS n, coalesce(max(id), 0) AS newest
+         FROM team_roster_changes WHERE team_id = $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(team.0)
+    .get_result(conn)?;
+    Ok((v.n, v.newest))
+}
+
+/// Forgets roster changes older than `before`, keeping each team's newest;
+/// at most `limit` of them, and returns how many.
+pub fn purge_roster_changes(
+    conn: &mut PgConnection,
+    before: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM team_roster_changes WHERE id IN (
+             SELECT c.id FROM team_roster_changes c
+             WHERE c.changed_at < $1
+               AND c.id < (SELECT max(id) FROM team_roster_changes n WHERE n.team_id = c.team_id)
+             LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .execute(conn)
+}
+
 pub fn count_members(conn: &mut PgConnection, team: TeamId) -> QueryResult<i64> {
     team_memberships::table
         .inner_join(memberships::table)

@@ -218,7 +218,10 @@ async fn the_upkeep_purges_dead_sessions_and_spent_rate_limits_and_signin_budget
                ('signin:email:old@example.com', 3, now() - interval '25 hours'),
                ('signin:email:recent@example.com', 3, now() - interval '10 minutes'),
                ('reset:ip:10.0.0.1', 5, now() - interval '2 hours'),
-               ('reset:ip:10.0.0.2', 5, now() - interval '10 minutes');",
+               ('reset:ip:10.0.0.2', 5, now() - interval '10 minutes');
+             INSERT INTO team_roster_changes (team_id, changed_at)
+             SELECT 4242, now() - interval '2 days' FROM generate_series(1, 3);
+             INSERT INTO team_roster_changes (team_id, changed_at) VALUES (4343, now() - interval '2 days');",
         )
         .unwrap();
     })
@@ -236,7 +239,14 @@ async fn the_upkeep_purges_dead_sessions_and_spent_rate_limits_and_signin_budget
         roster::services::upkeep::Purged {
             sessions: 31,
             rate_limits: 2,
+            roster_changes: 2,
         }
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM team_roster_changes WHERE team_id IN (4242, 4343)")
+            .await,
+        2,
+        "each team's newest roster change stays, however old"
     );
     assert_eq!(
         app.count("SELECT count(*) FROM sessions").await,

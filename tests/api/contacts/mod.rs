@@ -7,6 +7,7 @@ mod access;
 mod assign;
 mod cost;
 mod crud;
+mod menus;
 mod paging;
 
 use reqwest::StatusCode;

@@ -91,8 +91,9 @@ fn on(tctx: &TeamContext) -> AppResult<()> {
 async fn load(pool: &PgPool, tctx: &TeamContext, state: &ListState) -> AppResult<ContactsView> {
     let (w, org, team) = (worker(tctx), tctx.ctx.org.id, tctx.team.id);
     let (filter, anchor) = (state.filter(), state.anchor);
+    let menus = tctx.menus.clone();
     db::run(pool, move |conn| {
-        svc::load(conn, &w, org, team, &filter, anchor)
+        svc::load(conn, &menus, &w, org, team, &filter, anchor)
     })
     .await
 }
@@ -104,8 +105,9 @@ pub(super) async fn load_one(
     id: ContactId,
 ) -> AppResult<ContactsView> {
     let (w, org, team) = (worker(tctx), tctx.ctx.org.id, tctx.team.id);
+    let menus = tctx.menus.clone();
     db::run(pool, move |conn| {
-        let (row, members) = svc::load_one(conn, &w, org, team, id)?;
+        let (row, members) = svc::load_one(conn, &menus, &w, org, team, id)?;
         let mut view = ContactsView {
             members,
             ..ContactsView::default()
