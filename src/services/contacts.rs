@@ -119,8 +119,11 @@ pub struct ContactsView {
 /// A new column in the menus needs its change covered by those triggers.
 #[derive(Debug, Default)]
 pub struct Menus {
-    kept: Mutex<HashMap<TeamId, ((i64, i64), Arc<Vec<MemberChoice>>)>>,
+    kept: Mutex<HashMap<TeamId, Kept>>,
 }
+
+/// A team's roster version and the choices read with it.
+type Kept = ((i64, i64), Arc<Vec<MemberChoice>>);
 
 impl Menus {
     /// The team's choices as of now: kept ones when the version is unchanged.
@@ -141,9 +144,7 @@ impl Menus {
         Ok(choices)
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<TeamId, ((i64, i64), Arc<Vec<MemberChoice>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TeamId, Kept>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
