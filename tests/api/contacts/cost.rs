@@ -77,3 +77,34 @@ async fn the_contacts_tab_runs_the_same_number_of_statements_for_5_or_5000_conta
     assert_eq!(row_ids(&body).len(), 50);
     assert!(mine <= many[0], "{mine}");
 }
+
+/// Entries a trigram index holds queued outside its tree (which every search
+/// reads through in full).
+async fn pending_entries(app: &crate::helpers::TestApp, index: &str) -> i64 {
+    exec(app, "CREATE EXTENSION IF NOT EXISTS pgstattuple".into()).await;
+    app.count(&format!(
+        "SELECT pending_tuples::bigint FROM pgstatginindex('{index}')"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn the_searches_trigram_indexes_queue_nothing_for_a_search_to_read_through() {
+    let c = Cast::new().await;
+    c.insert_many(500, "Queued", None).await;
+    for n in 0..20 {
+        c.app
+            .add_member(
+                c.org,
+                &format!("m{n}@example.com"),
+                &format!("Member {n}"),
+                "member",
+            )
+            .await;
+    }
+
+    assert_eq!(pending_entries(&c.app, "contacts_search_idx").await, 0);
+    assert_eq!(pending_entries(&c.app, "memberships_search_idx").await, 0);
+    let (_, page) = c.tim.page(&format!("{}?q=queued+042", c.contacts())).await;
+    assert!(page.contains("Queued 042"), "the search still finds them");
+}
