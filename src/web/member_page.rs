@@ -214,15 +214,7 @@ fn load(
     } else {
         None
     };
-    let actions = [
-        "invitation.created",
-        "member.added",
-        "invitation.accepted",
-        "member.archived",
-        "member.revoked",
-        "member.restored",
-    ];
-    let milestones = log_q::milestones(conn, org, member, &actions)?;
+    let milestones = log_q::milestones(conn, org, member)?;
     let invitation = if pending {
         let details = q::profile::open_invitation(conn, org, member)?;
         pending_views(

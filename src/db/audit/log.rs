@@ -294,11 +294,25 @@ pub struct Milestone {
     pub actor_name: Option<String>,
 }
 
+/// The actions [`milestones`] answers, in the order a status line tells them.
+/// The partial index `audit_events_member_milestones_idx` (migration 000024)
+/// holds exactly these; `MILESTONES_SQL` repeats them for its query.
+pub const MILESTONES: [&str; 6] = [
+    "invitation.created",
+    "member.added",
+    "invitation.accepted",
+    "member.archived",
+    "member.revoked",
+    "member.restored",
+];
+const MILESTONES_SQL: &str = "('invitation.created', 'member.added', 'invitation.accepted', \
+     'member.archived', 'member.revoked', 'member.restored')";
+
+/// The latest event of each of [`MILESTONES`] about the member, with who did it.
 pub fn milestones(
     conn: &mut PgConnection,
     org: OrgId,
     member: MembershipId,
-    actions: &[&str],
 ) -> QueryResult<Vec<Milestone>> {
     Statement::prepared(
         "SELECT DISTINCT ON (e.action) e.action, e.created_at, a.display_name AS actor_name \
@@ -308,15 +322,32 @@ pub fn milestones(
     .bind::<BigInt, _>(org.0)
     .sql(" AND e.member_id = ")
     .bind::<BigInt, _>(member.0)
-    .sql(" AND e.action = ANY(")
-    .bind::<Array<Text>, _>(actions.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>())
-    .sql(") ORDER BY e.action, e.created_at DESC, e.id DESC")
+    .sql(" AND e.action IN ")
+    .sql(MILESTONES_SQL)
+    .sql(" ORDER BY e.action, e.created_at DESC, e.id DESC")
     .load(conn)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_milestones_query_names_exactly_the_indexed_actions() {
+        let listed: Vec<String> = MILESTONES_SQL
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(',')
+            .map(|a| a.trim().trim_matches('\'').to_owned())
+            .collect();
+        assert_eq!(listed, MILESTONES);
+        let migration =
+            include_str!("../../../migrations/2026-12-07-000024_audit_milestones_index/up.sql");
+        let indexed = migration.split("WHERE action IN").nth(1).unwrap();
+        for action in MILESTONES {
+            assert!(indexed.contains(&format!("'{action}'")), "{action}");
+        }
+        assert_eq!(indexed.matches('\'').count(), 2 * MILESTONES.len());
+    }
     use crate::domain::audit::EventCursor;
 
     fn sql(source: Source, q: &LogQuery) -> String {
