@@ -495,11 +495,19 @@
   function syncMatching() {
     var offer = document.getElementById("select-matching-offer");
     var matching = document.getElementById("select-matching");
+    var apply = document.querySelector("#bulk-form button[type=submit]");
+    if (apply && apply.hasAttribute("data-label") && !(matching && matching.checked)) {
+      apply.textContent = apply.getAttribute("data-label");
+    }
     if (!offer || !matching) return;
     var boxes = document.querySelectorAll("#members-table input[name=ids][form=bulk-form]");
     var all = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
     offer.classList.toggle("is-offered", all);
     if (!all) matching.checked = false;
+    if (apply) {
+      if (!apply.hasAttribute("data-label")) apply.setAttribute("data-label", apply.textContent);
+      apply.textContent = matching.checked ? "Apply to all " + matching.getAttribute("data-total") : apply.getAttribute("data-label");
+    }
     var counter = document.getElementById("bulk-count");
     if (!counter) return;
     var count = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;

@@ -262,6 +262,10 @@ async fn selecting_every_row_offers_all_members_matching_and_the_results_say_wha
         .select_by_value("manager")
         .await
         .unwrap();
+    assert_eq!(
+        text_of(&browser, "#bulk-form button[type=submit]").await,
+        "Apply to all 61"
+    );
     click(&browser, "#bulk-form button[type=submit]").await;
     shown(&browser, "#confirm-dialog[open]").await;
     assert_eq!(
@@ -295,6 +299,10 @@ async fn selecting_every_row_offers_all_members_matching_and_the_results_say_wha
         .await
         .unwrap();
     assert!(!matching.is_selected().await.unwrap());
+    assert_eq!(
+        text_of(&browser, "#bulk-form button[type=submit]").await,
+        "Apply to selected"
+    );
     assert!(!offer_shown(&browser).await);
     browser.close().await.unwrap();
 }
