@@ -92,13 +92,21 @@
   var confirmBuilders = {
     bulk: function (form) {
       var count = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+      // "Select all N matching" (see the invite/bulk section at the end).
+      var matching = document.querySelector("#select-matching:checked");
       var action = form.querySelector("#bulk-action");
-      if (!count || !action || !action.value) return null;
+      if ((!count && !matching) || !action || !action.value) return null;
       var field = form.querySelector("[data-bulk=" + action.value + "]");
       var choice = field && field.selectedOptions[0] ? field.selectedOptions[0].textContent.trim() : "";
-      var who = count === 1 ? "1 member" : count + " members";
+      var who = matching ? "all " + matching.getAttribute("data-total") + " members " + matching.getAttribute("data-describe")
+        : count === 1 ? "1 member" : count + " members";
       if (action.value === "set_role") return "Change the organization role of " + who + " to " + choice + "?";
-      if (action.value === "add_team") return "Add " + who + " to the team " + choice + "?";
+      if (action.value === "add_team") {
+        var teamRole = form.querySelector("#bulk-team-role");
+        var as = teamRole && teamRole.selectedOptions[0] ? " as " + teamRole.selectedOptions[0].textContent.trim() : "";
+        return "Add " + who + " to the team " + choice + as + "?";
+      }
+      if (action.value === "revoke") return null;
       return "Add " + who + " to the group " + choice + "?";
     }
   };
@@ -368,5 +376,149 @@
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
+  });
+})();
+
+// ==== Invite dialog and bulk "select all matching" (issue 17, items 4 and 5) ====
+// The Invite link (and Add by account ID) loads its form (hx-get into
+// #invite-body) and the modal <dialog> around it opens: heading, Close, Escape; Tab and Shift+Tab cycle
+// inside it; when it closes, focus goes back to the Invite button. Without
+// JavaScript the link opens the form's own page.
+(function () {
+  "use strict";
+
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]), " +
+    "select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+  function focusables(dialog) {
+    return Array.prototype.filter.call(dialog.querySelectorAll(FOCUSABLE), function (el) {
+      return el.getClientRects().length > 0;
+    });
+  }
+
+  function firstFocus(dialog) {
+    var body = dialog.querySelector("#invite-body") || dialog;
+    return body.querySelector("[aria-invalid=true]") || body.querySelector(".form-error") ||
+      body.querySelector(".invite-bulk h2") ||
+      body.querySelector("textarea:not([disabled]), select:not([disabled]), input:not([type=hidden]):not([disabled])") ||
+      dialog.querySelector("[data-dialog-close]");
+  }
+
+  function focusIn(el) {
+    if (!el) return;
+    if (!el.matches(FOCUSABLE)) el.setAttribute("tabindex", "-1");
+    el.focus();
+  }
+
+  function setUp(dialog) {
+    if (dialog.rosterReady) return;
+    dialog.rosterReady = true;
+    dialog.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        dialog.close();
+        return;
+      }
+      if (event.key !== "Tab") return;
+      var items = focusables(dialog);
+      if (!items.length) return;
+      var first = items[0], last = items[items.length - 1];
+      var active = document.activeElement;
+      if (event.shiftKey && (active === first || !dialog.contains(active) || active === dialog)) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && (active === last || !dialog.contains(active))) {
+        event.preventDefault();
+        first.focus();
+      }
+    });
+    dialog.addEventListener("click", function (event) {
+      if (event.target.closest && event.target.closest("[data-dialog-close]")) dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      var body = dialog.querySelector("#invite-body");
+      if (body) body.innerHTML = "";
+      var status = dialog.querySelector(".dialog-status");
+      if (status) status.textContent = "";
+      var opener = dialog.rosterOpener;
+      dialog.rosterOpener = null;
+      if (opener && document.contains(opener)) opener.focus();
+    });
+  }
+
+  // Content arrived in a closed dialog: open it, modal, remembering who asked.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    var dialog = target && target.closest && target.closest("dialog.modal-dialog");
+    if (!dialog || dialog.open) return;
+    setUp(dialog);
+    var opener = event.detail.requestConfig && event.detail.requestConfig.elt;
+    dialog.rosterOpener = opener && !dialog.contains(opener) ? opener : document.querySelector(".invite-button");
+    // One dialog serves Invite and Add by account ID: the opener names it.
+    var title = dialog.querySelector("[data-default-title]");
+    if (title) {
+      title.textContent = (dialog.rosterOpener && dialog.rosterOpener.getAttribute("data-dialog-title")) ||
+        title.getAttribute("data-default-title");
+    }
+    dialog.rosterOpening = true;
+    dialog.showModal();
+  });
+
+  // Once settled: a dialog just opened puts focus on its first field (or the
+  // preview's heading); a swap inside it that left focus nowhere does the same.
+  // A success (the members list changed) is said inside the dialog, since the
+  // page's toasts sit behind it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var dialog = document.querySelector("dialog.modal-dialog[open]");
+    var target = event.detail.target;
+    if (!dialog || !target) return;
+    // An outerHTML swap leaves the old node as the target: look for its successor.
+    if (!dialog.contains(target) && !(target.id && dialog.querySelector("#" + target.id))) return;
+    var active = document.activeElement;
+    var swapped = target.id ? dialog.querySelector("#" + target.id) : null;
+    var lost = !active || active === document.body || active === dialog || active === swapped || !dialog.contains(active);
+    if (dialog.rosterOpening || lost) focusIn(firstFocus(dialog));
+    dialog.rosterOpening = false;
+    var status = dialog.querySelector(".dialog-status");
+    if (!status) return;
+    var xhr = event.detail.xhr;
+    var trigger = xhr && xhr.getResponseHeader && xhr.getResponseHeader("HX-Trigger");
+    var toasts = document.querySelectorAll("#toasts .toast-success");
+    var last = toasts[toasts.length - 1];
+    status.textContent = trigger && trigger.indexOf("members-changed") !== -1 && last ? last.textContent.trim() : "";
+  });
+
+  // The bulk bar: once every row of the page is ticked, offer every member
+  // the filter matches (its count from the server); ticking it makes the
+  // action apply to all of them. Unticking any row withdraws it.
+  function syncMatching() {
+    var offer = document.getElementById("select-matching-offer");
+    var matching = document.getElementById("select-matching");
+    var apply = document.querySelector("#bulk-form button[type=submit]");
+    if (apply && apply.hasAttribute("data-label") && !(matching && matching.checked)) {
+      apply.textContent = apply.getAttribute("data-label");
+    }
+    if (!offer || !matching) return;
+    var boxes = document.querySelectorAll("#members-table input[name=ids][form=bulk-form]");
+    var all = boxes.length > 0 && Array.prototype.every.call(boxes, function (b) { return b.checked; });
+    offer.classList.toggle("is-offered", all);
+    if (!all) matching.checked = false;
+    if (apply) {
+      if (!apply.hasAttribute("data-label")) apply.setAttribute("data-label", apply.textContent);
+      apply.textContent = matching.checked ? "Apply to all " + matching.getAttribute("data-total") : apply.getAttribute("data-label");
+    }
+    var counter = document.getElementById("bulk-count");
+    if (!counter) return;
+    var count = document.querySelectorAll("input[name=ids][form=bulk-form]:checked").length;
+    counter.textContent = matching.checked
+      ? "All " + matching.getAttribute("data-total") + " members " + matching.getAttribute("data-describe") + " selected"
+      : count === 1 ? "1 selected" : count + " selected";
+  }
+  document.addEventListener("DOMContentLoaded", syncMatching);
+  document.addEventListener("htmx:afterSettle", syncMatching);
+  document.addEventListener("change", function (event) {
+    var t = event.target;
+    if (t.name === "ids" || t.id === "select-all" || t.id === "select-matching") syncMatching();
   });
 })();

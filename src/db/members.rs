@@ -733,6 +733,30 @@ pub fn find_row(
         .transpose()
 }
 
+/// The ids of the members `filter` matches, by name, at most `limit` of them:
+/// what a bulk action "on every member matching" applies to (one statement).
+pub fn ids_matching(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+) -> QueryResult<Vec<MembershipId>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let ids: Vec<Id> = with_filters(
+        Statement::prepared("SELECT m.id FROM memberships m"),
+        org,
+        filter,
+    )
+    .sql(" ORDER BY m.sort_name, m.id LIMIT ")
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(ids.into_iter().map(|r| MembershipId(r.id)).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::like_pattern;

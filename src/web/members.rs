@@ -72,7 +72,7 @@ pub struct ListState {
 }
 
 impl ListState {
-    fn parse(raw: &ListQuery) -> Self {
+    pub(crate) fn parse(raw: &ListQuery) -> Self {
         let mut state = Self {
             page: 1,
             ..Self::default()
@@ -112,7 +112,7 @@ impl ListState {
     }
 
     /// The list this state asks for, as anyone who sees every member sees it.
-    fn list_filter(&self) -> q::MemberFilter {
+    pub(crate) fn list_filter(&self) -> q::MemberFilter {
         q::MemberFilter {
             search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
             role: (!self.role.is_empty()).then(|| self.role.clone()),
@@ -163,6 +163,42 @@ impl ListState {
         self.href_at(self.page - 1, anchor)
     }
 
+    /// The filter alone (no page), as the bulk bar's "every member matching"
+    /// carries it for the bulk handler to run again.
+    pub fn filter_query(&self) -> String {
+        self.href_at(1, None)
+    }
+
+    /// Whether the list is narrowed at all (search, role, status or team).
+    pub fn is_filtered(&self) -> bool {
+        !self.q.is_empty()
+            || !self.role.is_empty()
+            || !self.status.is_empty()
+            || self.team.is_some()
+    }
+
+    /// The filter in words, for the bulk confirmation: "matching “ann”, in the team Support".
+    pub fn describe_filter(&self, teams: &[q::TeamOption]) -> String {
+        let mut parts = Vec::new();
+        if !self.q.is_empty() {
+            parts.push(format!("matching “{}”", self.q));
+        }
+        if let Some(role) = OrgRole::parse(&self.role) {
+            parts.push(format!("with the role {}", role.label()));
+        }
+        if let Some(status) = crate::domain::MembershipStatus::parse(&self.status) {
+            parts.push(format!("who are {}", status.as_str()));
+        }
+        if let Some(team) = self.team {
+            let name = teams.iter().find(|t| t.0 == team).map(|t| t.1.as_str());
+            parts.push(format!("in the team {}", name.unwrap_or("(unknown)")));
+        }
+        if parts.is_empty() {
+            return "in this organization".to_owned();
+        }
+        parts.join(", ")
+    }
+
     fn href_at(&self, page: i64, anchor: Option<q::Anchor>) -> String {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -203,6 +239,11 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// Whether the filter matches more members than this page shows.
+    pub fn more_than_page(&self) -> bool {
+        self.total > self.rows.len() as i64
+    }
+
     pub fn has_groups(&self) -> bool {
         self.teams.iter().any(|t| !t.3.is_empty())
     }

@@ -7,20 +7,42 @@ use askama::Template;
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
-use crate::services::members::{
-    self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
-};
+use crate::services::members as svc;
 use crate::web::context::{Layout, OrgContext};
 use crate::web::forms::pairs;
 use crate::web::htmx::{is_htmx, render_status};
+use crate::web::members::{ListQuery, ListState};
+use change::{what_changes, Change, Names};
+
+mod change;
 
 /// The most rows one bulk action takes: one page of the list.
 pub const MAX_BULK: usize = 50;
 
+/// The most members "every member matching this filter" takes at once.
+pub const MAX_MATCHING: usize = 10_000;
+
 pub struct BulkResult {
     pub name: String,
     pub ok: bool,
+    /// Allowed, but the member already had what was asked.
+    pub unchanged: bool,
     pub message: String,
+}
+
+/// What applying the action to one member did, in words.
+pub struct Applied {
+    pub message: String,
+    pub unchanged: bool,
+}
+
+impl Applied {
+    pub fn changed(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            unchanged: false,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -39,37 +61,16 @@ pub struct BulkPage<'a> {
     pub summary: &'a str,
 }
 
-fn patch_for(fields: &[(String, String)]) -> AppResult<MemberPatch> {
-    let get = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
-    let invalid = |m: &str| AppError::Validation(m.to_owned());
-    let mut patch = MemberPatch::default();
-    match get("action") {
-        "set_role" => {
-            patch.role =
-                Some(OrgRoleChoice::parse(get("role")).ok_or_else(|| invalid("Choose a role."))?);
-        }
-        "add_team" => {
-            let team = get("team").parse().map_err(|_| invalid("Choose a team."))?;
-            let role = TeamRoleChoice::parse(get("team_role"))
-                .ok_or_else(|| invalid("Choose a team role."))?;
-            patch.teams.push((team, Some(role)));
-        }
-        "add_group" => {
-            patch.groups = GroupsPatch::Add(
-                get("group")
-                    .parse()
-                    .map_err(|_| invalid("Choose a group."))?,
-            );
-        }
-        _ => return Err(invalid("Choose what to do with the selected members.")),
-    }
-    Ok(patch)
+pub(crate) fn get<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+pub(crate) fn invalid(message: &str) -> AppError {
+    AppError::Validation(message.to_owned())
 }
 
 pub async fn members_bulk(
@@ -83,50 +84,128 @@ pub async fn members_bulk(
     policy::check(&ctx.actor, policy::Action::ViewMembers)
         .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
     let fields = pairs(&body);
-    let ids = selected_ids(&fields)?;
-    if fields.iter().any(|(k, v)| k == "action" && v == "revoke") {
+    let ids = if get(&fields, "matching") != "all" {
+        selected_ids(&fields)?
+    } else {
+        matching_ids(&pool, &ctx, &fields).await?
+    };
+    if get(&fields, "action") == "revoke" {
+        if ids.len() > MAX_BULK {
+            return Err(AppError::Validation(format!(
+                "Revoking asks about each member's contacts: select at most {MAX_BULK} members at a time, not {}.",
+                ids.len()
+            )));
+        }
         return crate::web::members_revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await;
     }
-    let patch = patch_for(&fields)?;
+    let change = Change::parse(&fields)?;
     let (org, actor) = (ctx.org.id, ctx.actor);
-    let items = ids.into_iter().map(|id| (id, patch.clone())).collect();
+    let items = ids.into_iter().map(|id| (id, change)).collect();
     let results = db::run(&pool, move |conn| {
-        each_member(conn, org, items, |conn, id, patch| {
-            svc::update_member(conn, &actor, org, id, patch).map(|_| "Done.".to_owned())
+        let names = Names::load(conn, org, change)?;
+        each_member(conn, org, items, |conn, before, change| {
+            let applied = what_changes(before, change, &names);
+            let id = MembershipId(before.id);
+            svc::update_member(conn, &actor, org, id, change.patch()).map(|_| applied)
         })
     })
     .await?;
-    let done = results.iter().filter(|r| r.ok).count();
-    let summary = format!("{done} of {} changed.", results.len());
-    results_response(&req, &ctx, &results, &summary)
+    // Refusals first: in a list of hundreds they are what needs reading.
+    let mut results = results;
+    results.sort_by_key(|r| r.ok);
+    results_response(&req, &ctx, &results, &summary(&results, "changed"))
+}
+
+/// "3 of 5 changed; 1 unchanged; 1 refused."
+pub fn summary(results: &[BulkResult], verb: &str) -> String {
+    let changed = results.iter().filter(|r| r.ok && !r.unchanged).count();
+    let unchanged = results.iter().filter(|r| r.ok && r.unchanged).count();
+    let refused = results.iter().filter(|r| !r.ok).count();
+    let mut out = format!("{changed} of {} {verb}", results.len());
+    if unchanged > 0 {
+        out.push_str(&format!("; {unchanged} unchanged"));
+    }
+    if refused > 0 {
+        out.push_str(&format!("; {refused} refused"));
+    }
+    out.push('.');
+    out
+}
+
+/// Every member the bulk bar's "Select all N matching" (`matching=all`) names:
+/// its filter (`matching_filter`, the list's query string) run again here, refused past
+/// [`MAX_MATCHING`] or when it no longer matches the `matching_total` the
+/// confirmation showed.
+async fn matching_ids(
+    pool: &PgPool,
+    ctx: &OrgContext,
+    fields: &[(String, String)],
+) -> AppResult<Vec<MembershipId>> {
+    let query = web::Query::<ListQuery>::from_query(get(fields, "matching_filter"))
+        .map_err(|_| invalid("That filter cannot be read: reload the list and try again."))?;
+    let state = ListState::parse(&query);
+    if let Some(message) = state.error {
+        return Err(AppError::Validation(message));
+    }
+    let (org, filter) = (ctx.org.id, state.list_filter());
+    let limit = MAX_MATCHING as i64 + 1;
+    let ids = db::run(pool, move |conn| {
+        Ok(q::ids_matching(conn, org, &filter, limit)?)
+    })
+    .await?;
+    if ids.len() > MAX_MATCHING {
+        return Err(invalid(
+            "This filter matches more than 10,000 members; at most 10,000 at a time. \
+             Narrow the search or the filters. Nobody was changed.",
+        ));
+    }
+    if ids.is_empty() {
+        return Err(invalid(
+            "No members match this filter any more. Nobody was changed.",
+        ));
+    }
+    match get(fields, "matching_total").parse::<usize>() {
+        Ok(shown) if shown != ids.len() => Err(AppError::Conflict(format!(
+            "The list changed: this filter now matches {} members, not {shown}. \
+             Reload the list and try again. Nobody was changed.",
+            ids.len()
+        ))),
+        _ => Ok(ids),
+    }
 }
 
 /// Applies `apply` to each selected member in turn (each call its own
-/// transaction): its message, or the refusal, per member by name. Only an
-/// unexpected error stops the loop.
+/// transaction), given the member's row as it was: what it did, or the
+/// refusal, per member by name. Only an unexpected error stops the loop.
 pub fn each_member<T>(
     conn: &mut diesel::PgConnection,
     org: crate::domain::OrgId,
     items: Vec<(MembershipId, T)>,
-    mut apply: impl FnMut(&mut diesel::PgConnection, MembershipId, T) -> AppResult<String>,
+    mut apply: impl FnMut(&mut diesel::PgConnection, &q::MemberRow, T) -> AppResult<Applied>,
 ) -> AppResult<Vec<BulkResult>> {
     let mut results = Vec::with_capacity(items.len());
     for (id, item) in items {
-        let Some(name) = q::find_row(conn, org, id)?.map(|(r, _)| r.base.display_name) else {
+        let Some((before, _)) = q::find_row(conn, org, id)? else {
             results.push(BulkResult {
                 name: format!("#{id}"),
                 ok: false,
+                unchanged: false,
                 message: "Not found.".into(),
             });
             continue;
         };
-        let (ok, message) = match apply(conn, id, item) {
-            Ok(message) => (true, message),
+        let (ok, applied) = match apply(conn, &before, item) {
+            Ok(applied) => (true, applied),
             Err(AppError::Unexpected(e)) => return Err(AppError::Unexpected(e)),
-            Err(AppError::NotFound) => (false, "Not found.".to_owned()),
-            Err(refused) => (false, refused.to_string()),
+            Err(AppError::NotFound) => (false, Applied::changed("Not found.")),
+            Err(refused) => (false, Applied::changed(refused.to_string())),
         };
-        results.push(BulkResult { name, ok, message });
+        results.push(BulkResult {
+            name: before.base.display_name,
+            ok,
+            unchanged: applied.unchanged,
+            message: applied.message,
+        });
     }
     Ok(results)
 }

@@ -12,7 +12,7 @@ use crate::services::members::lifecycle::{self as svc, Handovers};
 use crate::web::context::{Layout, OrgContext};
 use crate::web::forms::pairs;
 use crate::web::htmx::page_or_fragment;
-use crate::web::members_bulk::{each_member, results_response, selected_ids};
+use crate::web::members_bulk::{each_member, results_response, selected_ids, summary, Applied};
 use crate::web::members_revoke::{parse_handovers, revoked_message, RevokeView};
 
 #[derive(Template)]
@@ -93,12 +93,11 @@ pub async fn members_revoke_selected(
     }
     let (org, actor) = (ctx.org.id, ctx.actor);
     let results = db::run(&pool, move |conn| {
-        each_member(conn, org, choices, |conn, id, handovers| {
-            svc::revoke(conn, &actor, org, id, &handovers).map(|r| revoked_message(&r))
+        each_member(conn, org, choices, |conn, before, handovers| {
+            svc::revoke(conn, &actor, org, MembershipId(before.id), &handovers)
+                .map(|r| Applied::changed(revoked_message(&r)))
         })
     })
     .await?;
-    let done = results.iter().filter(|r| r.ok).count();
-    let summary = format!("{done} of {} revoked.", results.len());
-    results_response(&req, &ctx, &results, &summary)
+    results_response(&req, &ctx, &results, &summary(&results, "revoked"))
 }

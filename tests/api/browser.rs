@@ -18,6 +18,7 @@ mod audit;
 pub mod axe;
 mod contacts;
 mod invitations;
+mod invite_dialog;
 mod joining;
 mod lifecycle;
 mod outages;

@@ -11,7 +11,9 @@ use super::{changed, field, links, may_invite_any, parse_grants, refused, Grants
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
-use crate::services::invitations::bulk::{self as svc, BulkRequest, LineInput, Plan, MAX_LINES};
+use crate::services::invitations::bulk::{
+    self as svc, BulkRequest, LineInput, Plan, PlannedLine, MAX_LINES,
+};
 use crate::services::limits;
 use crate::web::context::{client_ip, Layout, OrgContext};
 use crate::web::forms::{pairs, FormErrors};
@@ -177,6 +179,22 @@ impl BulkView {
     }
     pub fn skipped(&self) -> usize {
         self.plan.lines.len() - self.plan.seats_needed() as usize
+    }
+    /// The lines that are (or were) invited, in the list's order.
+    pub fn to_invite(&self) -> Vec<&PlannedLine> {
+        self.plan
+            .lines
+            .iter()
+            .filter(|l| l.standing.invitable())
+            .collect()
+    }
+    /// The lines that are skipped, each with its reason.
+    pub fn to_skip(&self) -> Vec<&PlannedLine> {
+        self.plan
+            .lines
+            .iter()
+            .filter(|l| !l.standing.invitable())
+            .collect()
     }
 }
 

@@ -97,6 +97,26 @@ fn line_of<'a>(html: &'a str, email: &str) -> &'a str {
     &html[at..at + html[at..].find("</tr>").unwrap()]
 }
 
+/// Which group of a preview or result the line of `email` sits in: "invite"
+/// ("Will be invited" or "Invited") or "skip".
+fn group_of(html: &str, email: &str) -> &'static str {
+    let at = html
+        .find(&format!("<td>{email}</td>"))
+        .unwrap_or_else(|| panic!("a line for {email}"));
+    let skip = html.find("id=\"bulk-skip\"").expect("a Skipped group");
+    let invite = html
+        .find("id=\"bulk-invite\"")
+        .expect("a Will be invited group");
+    assert!(invite < skip, "Will be invited comes first");
+    if at > skip {
+        "skip"
+    } else if at > invite {
+        "invite"
+    } else {
+        panic!("{email} is outside both groups")
+    }
+}
+
 async fn add_team(app: &TestApp, org: i64, id: i64, name: &str) {
     let name = name.to_owned();
     app.query(move |conn| {
@@ -131,16 +151,20 @@ async fn a_pasted_list_is_previewed_line_by_line_and_confirming_invites_the_vali
 
     assert_eq!(res.status(), StatusCode::OK);
     let preview = res.text().await.unwrap();
-    assert!(line_of(&preview, "new1@example.com").contains("Will be invited"));
+    assert!(preview.contains("Will be invited (3)") && preview.contains("Skipped (4)"));
+    assert_eq!(group_of(&preview, "new1@example.com"), "invite");
     assert!(line_of(&preview, "bob@example.com").contains("Already in this organization"));
-    assert!(
-        line_of(&preview, "carol@example.com").contains("Will be invited"),
+    assert_eq!(group_of(&preview, "bob@example.com"), "skip");
+    assert_eq!(
+        group_of(&preview, "carol@example.com"),
+        "invite",
         "an account elsewhere looks like any new address"
     );
     assert!(line_of(&preview, "dave@example.com").contains("Already invited"));
     assert!(line_of(&preview, "not-an-email").contains("Invalid: malformed"));
     assert!(line_of(&preview, "NEW1@example.com").contains("Invalid: duplicate of line 1"));
-    assert!(line_of(&preview, "new2@example.com").contains("Will be invited"));
+    assert_eq!(group_of(&preview, "new2@example.com"), "invite");
+    assert_eq!(group_of(&preview, "not-an-email"), "skip");
     assert!(line_of(&preview, "new2@example.com").contains("<td>Member</td>"));
     // Ten seats: Ada and Bob active, Dave pending.
     assert!(
@@ -157,10 +181,12 @@ async fn a_pasted_list_is_previewed_line_by_line_and_confirming_invites_the_vali
 
     assert_eq!(status, StatusCode::OK, "{result}");
     assert!(result.contains("Invited 3; skipped 4"));
-    assert!(line_of(&result, "new1@example.com").contains("<td>Invited</td>"));
-    assert!(line_of(&result, "carol@example.com").contains("<td>Invited</td>"));
-    assert!(line_of(&result, "bob@example.com").contains("Skipped — Already in this organization"));
-    assert!(line_of(&result, "not-an-email").contains("Skipped — Invalid: malformed"));
+    assert!(result.contains("Invited (3)") && result.contains("Skipped (4)"));
+    assert_eq!(group_of(&result, "new1@example.com"), "invite");
+    assert_eq!(group_of(&result, "carol@example.com"), "invite");
+    assert_eq!(group_of(&result, "bob@example.com"), "skip");
+    assert!(line_of(&result, "bob@example.com").contains("Already in this organization"));
+    assert!(line_of(&result, "not-an-email").contains("Invalid: malformed"));
     assert_eq!(pending_count(&app, org).await, 4);
     assert_eq!(
         app.count("SELECT count(*) FROM outbox").await,
@@ -186,6 +212,7 @@ async fn a_pasted_list_is_previewed_line_by_line_and_confirming_invites_the_vali
     assert_eq!(status, StatusCode::OK);
     assert!(again.contains("Invited 0; skipped 7"));
     assert!(line_of(&again, "new1@example.com").contains("Already invited"));
+    assert!(again.contains("Invited (0)") && again.contains("Nobody in this list was invited."));
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, 4);
     assert_eq!(app.count("SELECT count(*) FROM outbox").await, 4);
 }
