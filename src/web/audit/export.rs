@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::web::context::OrgContext;
 
 /// Events per batch, and batches the channel holds before the reader waits.
-const BATCH: i64 = 2_000;
+const BATCH: i64 = 5_000;
 const BUFFERED: usize = 4;
 
 pub const HEADER: [&str; 11] = [
@@ -120,8 +120,15 @@ fn read_batches(
     batches: std::sync::mpsc::SyncSender<Vec<q::EventRow>>,
 ) -> anyhow::Result<()> {
     let mut conn = pool.get()?;
+    let mut people = q::People::default();
     loop {
-        let (rows, more) = q::page(&mut conn, q::Source::Org(org), &query)?;
+        let (rows, more) = if query.text.is_some() {
+            q::page(&mut conn, q::Source::Org(org), &query)?
+        } else {
+            let (mut rows, more) = q::page_bare(&mut conn, org, &query)?;
+            people.fill(&mut conn, org, &mut rows)?;
+            (rows, more)
+        };
         let next = match rows.last() {
             Some(last) if more => Some(EventCursor::Older(last.created_at, last.id)),
             _ => None,
