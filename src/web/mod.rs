@@ -19,6 +19,7 @@ pub mod members_bulk;
 pub mod members_delete;
 pub mod members_revoke;
 pub mod members_revoke_bulk;
+pub mod members_sort;
 pub mod members_view;
 pub mod metrics;
 pub mod middleware;

@@ -14,6 +14,7 @@ mod list;
 mod paging;
 mod revoke_rules;
 pub(crate) mod scene;
+mod sorting;
 mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
