@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod csrf;
+pub mod error_layout;
 pub mod forms;
 pub mod groups;
 pub mod htmx;
