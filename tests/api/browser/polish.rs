@@ -37,6 +37,22 @@ async fn assert_no_sideways_scroll(browser: &Client, page: &str) {
     );
 }
 
+/// Sizes the window so that its viewport (what the page sees) is `width` by `height`.
+async fn set_viewport(browser: &Client, width: u32, height: u32) {
+    browser.set_window_size(width, height).await.unwrap();
+    let chrome = js(
+        browser,
+        "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
+        vec![],
+    )
+    .await;
+    let extra = |i: usize| chrome[i].as_u64().unwrap_or(0) as u32;
+    browser
+        .set_window_size(width + extra(0), height + extra(1))
+        .await
+        .unwrap();
+}
+
 async fn set_theme(browser: &Client, theme: &str) {
     js(
         browser,
@@ -362,5 +378,118 @@ async fn dark_mode_follows_the_system_until_the_profile_menu_switch_picks_one() 
     screenshot(&browser, "polish-members-light-chosen").await;
     assert_eq!(toggle(&browser).await, "Theme: system");
     assert_eq!(body_background(&browser).await, dark);
+    browser.close().await.unwrap();
+}
+
+/// How many members rows are wholly inside the window once the table's
+/// heading is at its top, of how many, and the emails and last-seen times
+/// that take more than one line.
+const ROWS_ON_SCREEN: &str = r#"
+    document.querySelector('#members-table table').scrollIntoView({ block: 'start' });
+    const h = window.innerHeight;
+    const rows = [...document.querySelectorAll('#members-table tr.member-row')];
+    const inside = rows.filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= h; });
+    const lines = e => e.getClientRects().length;
+    const wrapped = [...document.querySelectorAll('#members-table tr.member-row td:nth-child(2) .muted, #members-table tr.member-row td.seen :is(.presence-seen, time)')]
+        .filter(e => lines(e) > 1 || e.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(e).lineHeight))
+        .map(e => e.outerHTML.slice(0, 120));
+    return [inside.length, rows.length, wrapped, h];"#;
+
+#[tokio::test]
+async fn the_members_table_shows_a_dozen_rows_a_screen_with_emails_on_one_line() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 50, 2).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    set_viewport(&browser, 1280, 900).await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+
+    let seen = js(&browser, ROWS_ON_SCREEN, vec![]).await;
+    screenshot(&browser, "polish-members-compact").await;
+    let (inside, rows) = (seen[0].as_i64().unwrap(), seen[1].as_i64().unwrap());
+    assert_eq!(rows, 50, "a full page");
+    assert!(inside >= 12, "{inside} rows fit a {} px window", seen[3]);
+    assert_eq!(seen[2], json!([]), "emails and times on one line");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_headings_sort_the_table_in_place_and_the_address_keeps_the_sort() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 30, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    super::mark_page(&browser, "same page").await;
+    let aria_sort = |id: &'static str| {
+        let browser = browser.clone();
+        async move {
+            js(
+                &browser,
+                "const l = document.getElementById(arguments[0]); return l && l.closest('th').getAttribute('aria-sort');",
+                vec![json!(id)],
+            )
+            .await
+        }
+    };
+    assert_eq!(aria_sort("sort-name").await, json!("ascending"));
+    assert_eq!(aria_sort("sort-last-seen").await, json!("none"));
+    let first = text_of(&browser, "#members-table tr.member-row .member-link").await;
+
+    // Name again: Z to A, in place, and the address says so.
+    click(&browser, "#sort-name").await;
+    for _ in 0..100 {
+        if aria_sort("sort-name").await == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(aria_sort("sort-name").await, json!("descending"));
+    assert_ne!(
+        text_of(&browser, "#members-table tr.member-row .member-link").await,
+        first
+    );
+    assert_eq!(super::query_of(&browser).await, "sort=-name");
+    wait_for_focus(&browser, "a#sort-name").await;
+    // The filters' Sort follows, so filtering next keeps the order.
+    let sort = browser.find(Locator::Css("#f-sort")).await.unwrap();
+    assert_eq!(sort.prop("value").await.unwrap().unwrap(), "-name");
+    screenshot(&browser, "polish-members-sorted-by-heading").await;
+
+    // Last seen: most recent first; by keyboard.
+    browser
+        .find(Locator::Css("#sort-last-seen"))
+        .await
+        .unwrap()
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if aria_sort("sort-last-seen").await == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(aria_sort("sort-last-seen").await, json!("descending"));
+    assert_eq!(aria_sort("sort-name").await, json!("none"));
+    assert_eq!(super::query_of(&browser).await, "sort=last_seen");
+    browser
+        .find(Locator::Css("#f-role"))
+        .await
+        .unwrap()
+        .select_by_value("member")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if super::query_of(&browser).await.contains("role=member") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let query = super::query_of(&browser).await;
+    assert!(query.contains("sort=last_seen"), "{query}");
+    assert_eq!(super::page_marker(&browser).await, json!("same page"));
     browser.close().await.unwrap();
 }
