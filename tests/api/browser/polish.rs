@@ -493,3 +493,59 @@ async fn the_headings_sort_the_table_in_place_and_the_address_keeps_the_sort() {
     assert_eq!(super::page_marker(&browser).await, json!("same page"));
     browser.close().await.unwrap();
 }
+
+/// For the first grid's custom role `id`: whether the grid scrolls sideways,
+/// and after scrolling it to the far left and the middle, the gaps between
+/// the grid's visible edges and the role's name (left) and Edit and Delete
+/// (right), in px (≤ 0 when inside).
+const ROLE_EDGES: &str = r#"
+    const row = document.getElementById(arguments[0]);
+    const box = row.closest('.table-scroll');
+    const edges = () => {
+        const b = box.getBoundingClientRect();
+        const name = row.querySelector('th').getBoundingClientRect();
+        const actions = [...row.querySelectorAll('.role-actions .button')].map(e => e.getBoundingClientRect());
+        return [b.left - name.left, Math.max(...actions.map(a => a.right)) - b.right,
+                Math.max(...actions.map(a => a.right)) - window.innerWidth];
+    };
+    box.scrollLeft = 0;
+    const start = edges();
+    box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2;
+    const middle = edges();
+    return [box.scrollWidth > box.clientWidth + 1, start, middle];"#;
+
+#[tokio::test]
+async fn the_roles_grid_keeps_each_roles_name_and_its_edit_and_delete_in_view() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let role = crate::members::auditor_role(&app, org).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    set_viewport(&browser, 1280, 900).await;
+    browser
+        .goto(&format!("{}/orgs/{org}/settings/roles", app.address))
+        .await
+        .unwrap();
+
+    let seen = js(&browser, ROLE_EDGES, vec![json!(format!("role-{role}"))]).await;
+    assert_eq!(seen[0], json!(true), "the grid is wider than its card");
+    for (when, edges) in [("at the start", &seen[1]), ("scrolled", &seen[2])] {
+        let gap = |i: usize| edges[i].as_f64().unwrap();
+        assert!(
+            gap(0) <= 0.5,
+            "{when}: the name is cut off by {} px",
+            gap(0)
+        );
+        assert!(
+            gap(1) <= 0.5,
+            "{when}: Edit/Delete are {} px out of the grid",
+            gap(1)
+        );
+        assert!(
+            gap(2) <= 0.5,
+            "{when}: Edit/Delete are {} px out of the window",
+            gap(2)
+        );
+    }
+    screenshot(&browser, "polish-roles-sticky").await;
+    browser.close().await.unwrap();
+}
