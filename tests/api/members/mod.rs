@@ -12,6 +12,7 @@ mod joining_rules;
 mod lifecycle;
 mod list;
 mod paging;
+mod reasons;
 mod revoke_rules;
 pub(crate) mod scene;
 mod sorting;
