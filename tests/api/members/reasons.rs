@@ -43,7 +43,7 @@ fn assert_reasons_are_tied(form: &str) -> HashSet<String> {
 
 #[tokio::test]
 async fn an_admins_disabled_permission_boxes_point_at_the_reason_shown_beneath_them() {
-    let (app, org, bob, admin) = owner_admin_and_bob().await;
+    let (_app, org, bob, admin) = owner_admin_and_bob().await;
 
     let res = admin
         .htmx_get(&format!("/orgs/{org}/members/{bob}/edit"))
