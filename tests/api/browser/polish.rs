@@ -549,3 +549,103 @@ async fn the_roles_grid_keeps_each_roles_name_and_its_edit_and_delete_in_view() 
     screenshot(&browser, "polish-roles-sticky").await;
     browser.close().await.unwrap();
 }
+
+/// Makes the page's next htmx request fail as if the network were down: it
+/// goes to a port nobody listens on (the page's CSP refuses it too). Later
+/// requests go through.
+const FAIL_NEXT_REQUEST: &str = r#"
+    const open = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+        XMLHttpRequest.prototype.open = open;
+        return open.call(this, method, 'http://127.0.0.1:9/unreachable', ...rest);
+    };
+    return null;"#;
+
+/// Holds every request of the page for `arguments[0]` ms before sending it.
+const SLOW_REQUESTS: &str = r#"
+    const send = XMLHttpRequest.prototype.send;
+    const wait = arguments[0];
+    XMLHttpRequest.prototype.send = function (...args) { setTimeout(() => send.apply(this, args), wait); };
+    return null;"#;
+
+#[tokio::test]
+async fn a_request_that_cannot_reach_roster_says_so_and_retry_sends_it_again() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 5, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    js(&browser, FAIL_NEXT_REQUEST, vec![]).await;
+
+    click(&browser, "#sort-name").await;
+    let toast = shown(&browser, "#toasts .toast-error .toast-retry").await;
+    assert!(text_of(&browser, "#toasts .toast-error")
+        .await
+        .contains("Roster could not be reached."));
+    wait_for_focus(&browser, "button.button small toast-retry").await;
+    // Nothing changed: the table still lists A to Z.
+    let sort = browser.find(Locator::Css("#sort-name")).await.unwrap();
+    let th = sort.find(Locator::XPath("./ancestor::th")).await.unwrap();
+    assert_eq!(th.attr("aria-sort").await.unwrap().unwrap(), "ascending");
+    screenshot(&browser, "polish-network-toast").await;
+
+    // Retry sends the same request, which now goes through.
+    toast.click().await.unwrap();
+    for _ in 0..100 {
+        let now = js(
+            &browser,
+            "return document.getElementById('sort-name').closest('th').getAttribute('aria-sort');",
+            vec![],
+        )
+        .await;
+        if now == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(super::query_of(&browser).await, "sort=-name");
+    assert!(browser
+        .find_all(Locator::Css("#toasts .toast-retry"))
+        .await
+        .unwrap()
+        .is_empty());
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_request_shows_the_loading_bar_and_disables_its_button_until_it_ends() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 5, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let state = "const b = document.querySelector('#member-filters button[type=submit]'); \
+        return [document.documentElement.classList.contains('is-loading'), b.disabled, \
+                getComputedStyle(document.documentElement, '::before').height];";
+    assert_eq!(
+        js(&browser, state, vec![]).await,
+        json!([false, false, "auto"])
+    );
+    js(&browser, SLOW_REQUESTS, vec![json!(1500)]).await;
+
+    click(&browser, "#member-filters button[type=submit]").await;
+    // Past 150 ms and before the answer: the bar shows, the button waits.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        js(&browser, state, vec![]).await,
+        json!([true, true, "3px"])
+    );
+    screenshot(&browser, "polish-loading-bar").await;
+    let mut done = json!(null);
+    for _ in 0..100 {
+        done = js(&browser, state, vec![]).await;
+        if done[0] == json!(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        done,
+        json!([false, false, "auto"]),
+        "all back once answered"
+    );
+    browser.close().await.unwrap();
+}
