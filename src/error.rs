@@ -41,6 +41,11 @@ pub enum AppError {
 #[derive(Clone, Debug)]
 pub struct ErrorMessage(pub String);
 
+/// Carried on error pages beside [`ErrorMessage`]: the page's heading, so
+/// `web::error_layout` can draw the same page inside the app's layout.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorTitle(pub &'static str);
+
 impl AppError {
     pub fn unexpected(err: impl Into<anyhow::Error>) -> Self {
         Self::Unexpected(err.into())
@@ -198,6 +203,7 @@ impl ResponseError for AppError {
             builder.content_type("text/html; charset=utf-8").body(body)
         };
         response.extensions_mut().insert(ErrorMessage(message));
+        response.extensions_mut().insert(ErrorTitle(self.title()));
         response
     }
 }

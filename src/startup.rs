@@ -250,6 +250,8 @@ fn run(
             // Listed innermost first: the request passes them bottom to top.
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(mw::require_setup))
+            // Inside the sessions: it asks who is signed in.
+            .wrap(from_fn(crate::web::error_layout::in_app))
             .wrap(sessions)
             // Outside the sessions: the session's load reads the account too.
             .wrap(from_fn(crate::web::prefetch::scope))

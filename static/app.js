@@ -522,3 +522,26 @@
     if (t.name === "ids" || t.id === "select-all" || t.id === "select-matching") syncMatching();
   });
 })();
+
+// ---- Members table: sortable headings, sort kept in step (ux-table) --------
+(function () {
+  "use strict";
+
+  // A heading's sort link swapped the table: the Sort select of the filters
+  // follows the table's sort (so the next filter keeps it), and focus returns
+  // to the same link in the new table.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // An outerHTML swap: the target is the old table, the new one has its id.
+    var target = event.detail.target;
+    var table = document.getElementById("members-table");
+    if (!target || target.id !== "members-table" || !table) return;
+    var select = document.getElementById("f-sort");
+    var sort = table.getAttribute("data-sort");
+    if (select && sort) select.value = sort;
+    var trigger = event.detail.xhr && event.detail.xhr.rosterElt;
+    if (trigger && trigger.classList && trigger.classList.contains("sort-link")) {
+      var again = document.getElementById(trigger.id);
+      if (again) again.focus();
+    }
+  });
+})();

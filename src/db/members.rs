@@ -27,37 +27,59 @@ pub enum MemberSort {
     Name,
     NameDesc,
     Email,
+    EmailDesc,
+    /// Most recently seen first.
     LastSeen,
+    /// Least recently seen first (never-seen and pending members lead).
+    LastSeenOldest,
 }
 
 impl MemberSort {
-    pub const ALL: [MemberSort; 4] = [Self::Name, Self::NameDesc, Self::Email, Self::LastSeen];
+    pub const ALL: [MemberSort; 6] = [
+        Self::Name,
+        Self::NameDesc,
+        Self::Email,
+        Self::EmailDesc,
+        Self::LastSeen,
+        Self::LastSeenOldest,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             Self::Name => "name",
             Self::NameDesc => "-name",
             Self::Email => "email",
+            Self::EmailDesc => "-email",
             Self::LastSeen => "last_seen",
+            Self::LastSeenOldest => "-last_seen",
         }
     }
     pub fn label(self) -> &'static str {
         match self {
             Self::Name => "Name A–Z",
             Self::NameDesc => "Name Z–A",
-            Self::Email => "Email",
-            Self::LastSeen => "Last seen",
+            Self::Email => "Email A–Z",
+            Self::EmailDesc => "Email Z–A",
+            Self::LastSeen => "Last seen, recent first",
+            Self::LastSeenOldest => "Last seen, oldest first",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|s| s.key() == raw)
+    }
+    /// Whether the order reads the accounts table (the name order is kept on
+    /// the membership itself).
+    fn needs_accounts(self) -> bool {
+        !matches!(self, Self::Name | Self::NameDesc)
     }
     fn order_by(self) -> &'static str {
         match self {
             Self::Name => "m.sort_name, m.id",
             Self::NameDesc => "m.sort_name DESC, m.id DESC",
             Self::Email => "CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END, m.id",
+            Self::EmailDesc => "CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END DESC, m.id DESC",
             Self::LastSeen => "(CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END) DESC NULLS LAST, m.id",
+            Self::LastSeenOldest => "(CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END) ASC NULLS FIRST, m.id DESC",
         }
     }
 }
@@ -561,13 +583,11 @@ fn page_rows(
         } else {
             ""
         })
-        .sql(
-            if matches!(filter.sort, MemberSort::Email | MemberSort::LastSeen) {
-                " FROM memberships m JOIN accounts a ON a.id = m.account_id"
-            } else {
-                " FROM memberships m"
-            },
-        );
+        .sql(if filter.sort.needs_accounts() {
+            " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+        } else {
+            " FROM memberships m"
+        });
     // The page size is written into the text and the first page has no OFFSET:
     // with a parameter there, PostgreSQL's generic plan would assume it skips a
     // tenth of the organization, find that dearer than planning page 1 each time,

@@ -199,6 +199,15 @@ impl ListState {
         parts.join(", ")
     }
 
+    /// The query string of this list sorted by `sort`, from its first page.
+    pub fn sorted_by(&self, sort: q::MemberSort) -> String {
+        Self {
+            sort,
+            ..self.clone()
+        }
+        .href_at(1, None)
+    }
+
     fn href_at(&self, page: i64, anchor: Option<q::Anchor>) -> String {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [

@@ -153,6 +153,57 @@ pub struct EditForm {
     pub error: Option<String>,
 }
 
+impl EditForm {
+    /// The distinct reasons permission boxes are disabled, each shown once
+    /// beneath them; a box points at its own with `aria-describedby`.
+    pub fn permission_reasons(&self) -> Vec<&'static str> {
+        let mut reasons: Vec<&'static str> = Vec::new();
+        for reason in self.permissions.iter().filter_map(|c| c.denied) {
+            if !reasons.contains(&reason) {
+                reasons.push(reason);
+            }
+        }
+        reasons
+    }
+
+    /// The element id of a permission box's shown reason.
+    pub fn permission_reason_id(&self, reason: &str) -> String {
+        let index = self
+            .permission_reasons()
+            .iter()
+            .position(|r| *r == reason)
+            .unwrap_or_default();
+        format!("perm-why-{}-{index}", self.member.id)
+    }
+
+    /// The element id of the note under the groups.
+    pub fn groups_note_id(&self) -> String {
+        format!("groups-note-{}", self.member.id)
+    }
+}
+
+impl TeamEdit {
+    /// Why this team's groups cannot be changed (the same for each of them).
+    pub fn groups_denied(&self) -> Option<&'static str> {
+        self.groups.iter().find_map(|g| g.denied)
+    }
+
+    /// The reason to show under this team's name: none when the form's note
+    /// under all the groups already says it.
+    pub fn groups_reason(&self, form: &EditForm) -> Option<&'static str> {
+        self.groups_denied()
+            .filter(|reason| Some(*reason) != form.groups_note)
+    }
+
+    /// The id of the element that says why this team's groups are disabled.
+    pub fn groups_reason_id(&self, form: &EditForm) -> String {
+        match self.groups_reason(form) {
+            Some(_) => format!("groups-why-{}-{}", form.member.id, self.id),
+            None => form.groups_note_id(),
+        }
+    }
+}
+
 /// What the actor may do with groups in the member form: their team rights,
 /// and whether the Groups feature is on.
 pub type GroupAccess<'a> = (&'a TeamRights, bool);

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod calls;
 mod contacts;
+mod errors;
 mod groups;
 mod helpers;
 mod invitations;

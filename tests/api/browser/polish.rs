@@ -37,6 +37,22 @@ async fn assert_no_sideways_scroll(browser: &Client, page: &str) {
     );
 }
 
+/// Sizes the window so that its viewport (what the page sees) is `width` by `height`.
+async fn set_viewport(browser: &Client, width: u32, height: u32) {
+    browser.set_window_size(width, height).await.unwrap();
+    let chrome = js(
+        browser,
+        "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
+        vec![],
+    )
+    .await;
+    let extra = |i: usize| chrome[i].as_u64().unwrap_or(0) as u32;
+    browser
+        .set_window_size(width + extra(0), height + extra(1))
+        .await
+        .unwrap();
+}
+
 async fn set_theme(browser: &Client, theme: &str) {
     js(
         browser,
@@ -362,5 +378,274 @@ async fn dark_mode_follows_the_system_until_the_profile_menu_switch_picks_one() 
     screenshot(&browser, "polish-members-light-chosen").await;
     assert_eq!(toggle(&browser).await, "Theme: system");
     assert_eq!(body_background(&browser).await, dark);
+    browser.close().await.unwrap();
+}
+
+/// How many members rows are wholly inside the window once the table's
+/// heading is at its top, of how many, and the emails and last-seen times
+/// that take more than one line.
+const ROWS_ON_SCREEN: &str = r#"
+    document.querySelector('#members-table table').scrollIntoView({ block: 'start' });
+    const h = window.innerHeight;
+    const rows = [...document.querySelectorAll('#members-table tr.member-row')];
+    const inside = rows.filter(r => { const b = r.getBoundingClientRect(); return b.top >= 0 && b.bottom <= h; });
+    const lines = e => e.getClientRects().length;
+    const wrapped = [...document.querySelectorAll('#members-table tr.member-row td:nth-child(2) .muted, #members-table tr.member-row td.seen :is(.presence-seen, time)')]
+        .filter(e => lines(e) > 1 || e.getBoundingClientRect().height > 1.8 * parseFloat(getComputedStyle(e).lineHeight))
+        .map(e => e.outerHTML.slice(0, 120));
+    return [inside.length, rows.length, wrapped, h];"#;
+
+#[tokio::test]
+async fn the_members_table_shows_a_dozen_rows_a_screen_with_emails_on_one_line() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 50, 2).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    set_viewport(&browser, 1280, 900).await;
+    browser
+        .goto(&format!("{}/orgs/{org}/members", app.address))
+        .await
+        .unwrap();
+
+    let seen = js(&browser, ROWS_ON_SCREEN, vec![]).await;
+    screenshot(&browser, "polish-members-compact").await;
+    let (inside, rows) = (seen[0].as_i64().unwrap(), seen[1].as_i64().unwrap());
+    assert_eq!(rows, 50, "a full page");
+    assert!(inside >= 12, "{inside} rows fit a {} px window", seen[3]);
+    assert_eq!(seen[2], json!([]), "emails and times on one line");
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_headings_sort_the_table_in_place_and_the_address_keeps_the_sort() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 30, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    super::mark_page(&browser, "same page").await;
+    let aria_sort = |id: &'static str| {
+        let browser = browser.clone();
+        async move {
+            js(
+                &browser,
+                "const l = document.getElementById(arguments[0]); return l && l.closest('th').getAttribute('aria-sort');",
+                vec![json!(id)],
+            )
+            .await
+        }
+    };
+    assert_eq!(aria_sort("sort-name").await, json!("ascending"));
+    assert_eq!(aria_sort("sort-last-seen").await, json!("none"));
+    let first = text_of(&browser, "#members-table tr.member-row .member-link").await;
+
+    // Name again: Z to A, in place, and the address says so.
+    click(&browser, "#sort-name").await;
+    for _ in 0..100 {
+        if aria_sort("sort-name").await == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(aria_sort("sort-name").await, json!("descending"));
+    assert_ne!(
+        text_of(&browser, "#members-table tr.member-row .member-link").await,
+        first
+    );
+    assert_eq!(super::query_of(&browser).await, "sort=-name");
+    wait_for_focus(&browser, "a#sort-name").await;
+    // The filters' Sort follows, so filtering next keeps the order.
+    let sort = browser.find(Locator::Css("#f-sort")).await.unwrap();
+    assert_eq!(sort.prop("value").await.unwrap().unwrap(), "-name");
+    screenshot(&browser, "polish-members-sorted-by-heading").await;
+
+    // Last seen: most recent first; by keyboard.
+    browser
+        .find(Locator::Css("#sort-last-seen"))
+        .await
+        .unwrap()
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if aria_sort("sort-last-seen").await == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(aria_sort("sort-last-seen").await, json!("descending"));
+    assert_eq!(aria_sort("sort-name").await, json!("none"));
+    assert_eq!(super::query_of(&browser).await, "sort=last_seen");
+    browser
+        .find(Locator::Css("#f-role"))
+        .await
+        .unwrap()
+        .select_by_value("member")
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if super::query_of(&browser).await.contains("role=member") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let query = super::query_of(&browser).await;
+    assert!(query.contains("sort=last_seen"), "{query}");
+    assert_eq!(super::page_marker(&browser).await, json!("same page"));
+    browser.close().await.unwrap();
+}
+
+/// For the first grid's custom role `id`: whether the grid scrolls sideways,
+/// and after scrolling it to the far left and the middle, the gaps between
+/// the grid's visible edges and the role's name (left) and Edit and Delete
+/// (right), in px (≤ 0 when inside).
+const ROLE_EDGES: &str = r#"
+    const row = document.getElementById(arguments[0]);
+    const box = row.closest('.table-scroll');
+    const edges = () => {
+        const b = box.getBoundingClientRect();
+        const name = row.querySelector('th').getBoundingClientRect();
+        const actions = [...row.querySelectorAll('.role-actions .button')].map(e => e.getBoundingClientRect());
+        return [b.left - name.left, Math.max(...actions.map(a => a.right)) - b.right,
+                Math.max(...actions.map(a => a.right)) - window.innerWidth];
+    };
+    box.scrollLeft = 0;
+    const start = edges();
+    box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2;
+    const middle = edges();
+    return [box.scrollWidth > box.clientWidth + 1, start, middle];"#;
+
+#[tokio::test]
+async fn the_roles_grid_keeps_each_roles_name_and_its_edit_and_delete_in_view() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let role = crate::members::auditor_role(&app, org).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    set_viewport(&browser, 1280, 900).await;
+    browser
+        .goto(&format!("{}/orgs/{org}/settings/roles", app.address))
+        .await
+        .unwrap();
+
+    let seen = js(&browser, ROLE_EDGES, vec![json!(format!("role-{role}"))]).await;
+    assert_eq!(seen[0], json!(true), "the grid is wider than its card");
+    for (when, edges) in [("at the start", &seen[1]), ("scrolled", &seen[2])] {
+        let gap = |i: usize| edges[i].as_f64().unwrap();
+        assert!(
+            gap(0) <= 0.5,
+            "{when}: the name is cut off by {} px",
+            gap(0)
+        );
+        assert!(
+            gap(1) <= 0.5,
+            "{when}: Edit/Delete are {} px out of the grid",
+            gap(1)
+        );
+        assert!(
+            gap(2) <= 0.5,
+            "{when}: Edit/Delete are {} px out of the window",
+            gap(2)
+        );
+    }
+    screenshot(&browser, "polish-roles-sticky").await;
+    browser.close().await.unwrap();
+}
+
+/// Makes the page's next htmx request fail as if the network were down: it
+/// goes to a port nobody listens on (the page's CSP refuses it too). Later
+/// requests go through.
+const FAIL_NEXT_REQUEST: &str = r#"
+    const open = XMLHttpRequest.prototype.open;
+    XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+        XMLHttpRequest.prototype.open = open;
+        return open.call(this, method, 'http://127.0.0.1:9/unreachable', ...rest);
+    };
+    return null;"#;
+
+/// Holds every request of the page for `arguments[0]` ms before sending it.
+const SLOW_REQUESTS: &str = r#"
+    const send = XMLHttpRequest.prototype.send;
+    const wait = arguments[0];
+    XMLHttpRequest.prototype.send = function (...args) { setTimeout(() => send.apply(this, args), wait); };
+    return null;"#;
+
+#[tokio::test]
+async fn a_request_that_cannot_reach_roster_says_so_and_retry_sends_it_again() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 5, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    js(&browser, FAIL_NEXT_REQUEST, vec![]).await;
+
+    click(&browser, "#sort-name").await;
+    let toast = shown(&browser, "#toasts .toast-error .toast-retry").await;
+    assert!(text_of(&browser, "#toasts .toast-error")
+        .await
+        .contains("Roster could not be reached."));
+    wait_for_focus(&browser, "button.button small toast-retry").await;
+    // Nothing changed: the table still lists A to Z.
+    let sort = browser.find(Locator::Css("#sort-name")).await.unwrap();
+    let th = sort.find(Locator::XPath("./ancestor::th")).await.unwrap();
+    assert_eq!(th.attr("aria-sort").await.unwrap().unwrap(), "ascending");
+    screenshot(&browser, "polish-network-toast").await;
+
+    // Retry sends the same request, which now goes through.
+    toast.click().await.unwrap();
+    for _ in 0..100 {
+        let now = js(
+            &browser,
+            "return document.getElementById('sort-name').closest('th').getAttribute('aria-sort');",
+            vec![],
+        )
+        .await;
+        if now == json!("descending") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(super::query_of(&browser).await, "sort=-name");
+    assert!(browser
+        .find_all(Locator::Css("#toasts .toast-retry"))
+        .await
+        .unwrap()
+        .is_empty());
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_request_shows_the_loading_bar_and_disables_its_button_until_it_ends() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 5, 1).await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let state = "const b = document.querySelector('#member-filters button[type=submit]'); \
+        return [document.documentElement.classList.contains('is-loading'), b.disabled, \
+                getComputedStyle(document.documentElement, '::before').height];";
+    assert_eq!(
+        js(&browser, state, vec![]).await,
+        json!([false, false, "auto"])
+    );
+    js(&browser, SLOW_REQUESTS, vec![json!(1500)]).await;
+
+    click(&browser, "#member-filters button[type=submit]").await;
+    // Past 150 ms and before the answer: the bar shows, the button waits.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        js(&browser, state, vec![]).await,
+        json!([true, true, "3px"])
+    );
+    screenshot(&browser, "polish-loading-bar").await;
+    let mut done = json!(null);
+    for _ in 0..100 {
+        done = js(&browser, state, vec![]).await;
+        if done[0] == json!(false) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        done,
+        json!([false, false, "auto"]),
+        "all back once answered"
+    );
     browser.close().await.unwrap();
 }

@@ -12,8 +12,10 @@ mod joining_rules;
 mod lifecycle;
 mod list;
 mod paging;
+mod reasons;
 mod revoke_rules;
 pub(crate) mod scene;
+mod sorting;
 mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
