@@ -267,7 +267,12 @@ async fn a_plain_member_sees_only_themselves() {
 async fn the_total_follows_every_change_of_membership() {
     let (app, org) = owner_with(30, 1).await;
     let totals = |body: &str| {
-        body.split(" member")
+        let summary = body
+            .split("class=\"muted table-summary\">")
+            .nth(1)
+            .unwrap_or_default();
+        summary
+            .split(" member")
             .next()
             .unwrap_or_default()
             .rsplit('>')
