@@ -9,14 +9,44 @@ use diesel::sql_types::{Integer, Text, Timestamptz};
 use super::schema::rate_limits;
 
 #[derive(QueryableByName)]
-struct Hits {
+struct Counted {
     #[diesel(sql_type = Integer)]
     hits: i32,
+    #[diesel(sql_type = Timestamptz)]
+    window_started_at: DateTime<Utc>,
 }
 
 /// Adds `n` hits to `key` when the total stays within `limit`, starting a new
-/// window when the old one began before `window_start`. Returns the new count,
-/// or `None` when the hits did not fit (and nothing was counted).
+/// window when the old one began before `window_start`: the new count and
+/// when its window began, or `None` when the hits did not fit (and nothing
+/// was counted).
+fn add(
+    conn: &mut PgConnection,
+    key: &str,
+    n: i32,
+    limit: i32,
+    window_start: DateTime<Utc>,
+) -> QueryResult<Option<Counted>> {
+    if n > limit {
+        return Ok(None);
+    }
+    diesel::sql_query(
+        "INSERT INTO rate_limits AS r (key, hits, window_started_at) VALUES ($1, $2, now())
+         ON CONFLICT (key) DO UPDATE SET
+             hits = CASE WHEN r.window_started_at > $3 THEN r.hits + $2 ELSE $2 END,
+             window_started_at = CASE WHEN r.window_started_at > $3 THEN r.window_started_at ELSE now() END
+         WHERE r.window_started_at <= $3 OR r.hits + $2 <= $4
+         RETURNING hits, window_started_at",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Integer, _>(n)
+    .bind::<Timestamptz, _>(window_start)
+    .bind::<Integer, _>(limit)
+    .get_result(conn)
+    .optional()
+}
+
+/// [`add`]'s new count.
 pub fn try_add(
     conn: &mut PgConnection,
     key: &str,
@@ -24,34 +54,10 @@ pub fn try_add(
     limit: i32,
     window_start: DateTime<Utc>,
 ) -> QueryResult<Option<i32>> {
-    if n > limit {
-        return Ok(None);
-    }
-    let row: Option<Hits> = diesel::sql_query(
-        "INSERT INTO rate_limits AS r (key, hits, window_started_at) VALUES ($1, $2, now())
-         ON CONFLICT (key) DO UPDATE SET
-             hits = CASE WHEN r.window_started_at > $3 THEN r.hits + $2 ELSE $2 END,
-             window_started_at = CASE WHEN r.window_started_at > $3 THEN r.window_started_at ELSE now() END
-         WHERE r.window_started_at <= $3 OR r.hits + $2 <= $4
-         RETURNING hits",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Integer, _>(n)
-    .bind::<Timestamptz, _>(window_start)
-    .bind::<Integer, _>(limit)
-    .get_result(conn)
-    .optional()?;
-    Ok(row.map(|r| r.hits))
+    Ok(add(conn, key, n, limit, window_start)?.map(|c| c.hits))
 }
 
-#[derive(QueryableByName)]
-struct Window {
-    #[diesel(sql_type = Timestamptz)]
-    window_started_at: DateTime<Utc>,
-}
-
-/// Like [`try_add`], answering when the window that took the hits began
-/// (`None` when they did not fit).
+/// [`add`], answering when the window that took the hits began.
 pub fn try_reserve(
     conn: &mut PgConnection,
     key: &str,
@@ -59,24 +65,7 @@ pub fn try_reserve(
     limit: i32,
     window_start: DateTime<Utc>,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    if n > limit {
-        return Ok(None);
-    }
-    let row: Option<Window> = diesel::sql_query(
-        "INSERT INTO rate_limits AS r (key, hits, window_started_at) VALUES ($1, $2, now())
-         ON CONFLICT (key) DO UPDATE SET
-             hits = CASE WHEN r.window_started_at > $3 THEN r.hits + $2 ELSE $2 END,
-             window_started_at = CASE WHEN r.window_started_at > $3 THEN r.window_started_at ELSE now() END
-         WHERE r.window_started_at <= $3 OR r.hits + $2 <= $4
-         RETURNING window_started_at",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Integer, _>(n)
-    .bind::<Timestamptz, _>(window_start)
-    .bind::<Integer, _>(limit)
-    .get_result(conn)
-    .optional()?;
-    Ok(row.map(|r| r.window_started_at))
+    Ok(add(conn, key, n, limit, window_start)?.map(|c| c.window_started_at))
 }
 
 /// When the current window of `key` began.
