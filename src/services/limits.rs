@@ -282,13 +282,23 @@ impl Leases {
                 break;
             }
         }
-        let started = q::window_started_at(conn, &bucket.key)?.unwrap_or(now);
-        let left = (started + window - now).num_seconds().max(1);
-        Err(AppError::TooMany {
-            message: format!("Too many {} — {}.", bucket.what, try_again_in(left)),
-            retry_after: left as u64,
-        })
+        Err(full(conn, bucket, now)?)
     }
+}
+
+/// The refusal of a full bucket: what is full, and when its window ends.
+fn full(
+    conn: &mut PgConnection,
+    bucket: &Bucket,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<AppError> {
+    let window = chrono::Duration::seconds(bucket.window_secs);
+    let started = q::window_started_at(conn, &bucket.key)?.unwrap_or(now);
+    let left = (started + window - now).num_seconds().max(1);
+    Ok(AppError::TooMany {
+        message: format!("Too many {} — {}.", bucket.what, try_again_in(left)),
+        retry_after: left as u64,
+    })
 }
 
 /// "try again in 1 minute" / "in 42 minutes", rounded up.
@@ -322,12 +332,7 @@ pub fn hit(conn: &mut PgConnection, buckets: &[Bucket], n: usize) -> AppResult<(
                     retry_after: bucket.window_secs as u64,
                 });
             }
-            let started = q::window_started_at(conn, &bucket.key)?.unwrap_or(now);
-            let left = (started + window - now).num_seconds().max(1);
-            return Err(AppError::TooMany {
-                message: format!("Too many {} — {}.", bucket.what, try_again_in(left)),
-                retry_after: left as u64,
-            });
+            return Err(full(conn, bucket, now)?);
         }
         // The upkeep job forgets windows long over (`services::upkeep`).
         Ok(())
