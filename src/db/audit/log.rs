@@ -214,18 +214,7 @@ pub fn page(
     source: Source,
     q: &LogQuery,
 ) -> QueryResult<(Vec<EventRow>, bool)> {
-    let size = q.limit;
-    let asked = LogQuery {
-        limit: size + 1,
-        ..q.clone()
-    };
-    let mut rows: Vec<EventRow> = render(source, &asked).load(conn)?;
-    let more = rows.len() as i64 > size;
-    rows.truncate(size as usize);
-    if matches!(q.cursor, Some(EventCursor::Newer(..))) {
-        rows.reverse();
-    }
-    Ok((rows, more))
+    read(conn, source, q, false)
 }
 
 /// Like [`page`] for an organization's log, leaving `actor_name`,
@@ -236,13 +225,28 @@ pub fn page_bare(
     org: OrgId,
     q: &LogQuery,
 ) -> QueryResult<(Vec<EventRow>, bool)> {
+    read(conn, Source::Org(org), q, true)
+}
+
+/// `q.limit` rows of [`render_with`], newest first, and whether more lie
+/// beyond them (one more row is read to know).
+fn read(
+    conn: &mut PgConnection,
+    source: Source,
+    q: &LogQuery,
+    bare: bool,
+) -> QueryResult<(Vec<EventRow>, bool)> {
+    let size = q.limit;
     let asked = LogQuery {
-        limit: q.limit + 1,
+        limit: size + 1,
         ..q.clone()
     };
-    let mut rows: Vec<EventRow> = render_with(Source::Org(org), &asked, true).load(conn)?;
-    let more = rows.len() as i64 > q.limit;
-    rows.truncate(q.limit as usize);
+    let mut rows: Vec<EventRow> = render_with(source, &asked, bare).load(conn)?;
+    let more = rows.len() as i64 > size;
+    rows.truncate(size as usize);
+    if matches!(q.cursor, Some(EventCursor::Newer(..))) {
+        rows.reverse();
+    }
     Ok((rows, more))
 }
 
