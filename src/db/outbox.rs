@@ -180,28 +180,6 @@ pub fn cancel_claimed(conn: &mut PgConnection, cancelled: &[(i64, String)]) -> Q
     .execute(conn)
 }
 
-/// Locks the messages of the member's open invitation (`invitation` when it
-/// is known by id instead). The delivery worker locks a message and then its
-/// invitation; a change that cancels messages takes the same order (messages,
-/// then the invitation), or a revoke racing a send deadlocks into a 500.
-pub fn lock_of_invitation(
-    conn: &mut PgConnection,
-    org: i64,
-    member: Option<i64>,
-    invitation: Option<i64>,
-) -> QueryResult<usize> {
-    diesel::sql_query(
-        "SELECT o.id FROM outbox o JOIN invitations i ON i.id = o.invitation_id \
-         WHERE i.status = 'pending' \
-           AND ((i.organization_id = $1 AND i.membership_id = $2) OR i.id = $3) \
-         ORDER BY o.id FOR UPDATE OF o",
-    )
-    .bind::<BigInt, _>(org)
-    .bind::<Nullable<BigInt>, _>(member)
-    .bind::<Nullable<BigInt>, _>(invitation)
-    .execute(conn)
-}
-
 /// Cancels an invitation's messages not yet sent (on revoke, or before a resend).
 pub fn cancel_unsent_of_invitation(conn: &mut PgConnection, invitation: i64) -> QueryResult<usize> {
     diesel::update(

@@ -258,7 +258,6 @@ fn lock_open(
     org: OrgId,
     member: MembershipId,
 ) -> AppResult<q::Invitation> {
-    db::outbox::lock_of_invitation(conn, org.0, Some(member.0), None)?;
     let inv = q::lock_pending_of_member(conn, org, member)?.ok_or(AppError::NotFound)?;
     let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
     let own = inv

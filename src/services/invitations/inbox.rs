@@ -70,8 +70,6 @@ pub fn accept(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResult
 /// audit log records who declined.
 pub fn decline(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResult<Answered> {
     conn.transaction(|conn| {
-        // Its messages first, as the delivery worker locks them (db::outbox).
-        db::outbox::lock_of_invitation(conn, 0, None, Some(id))?;
         let inv = lock_open(conn, account, id)?;
         let org = OrgId(inv.organization_id);
         let member = inv
