@@ -82,9 +82,10 @@ async fn a_team_manager_adds_edits_assigns_and_bulk_unassigns_contacts_in_place(
     click(&browser, &format!("#contact-{kim} .assign-open")).await;
     until(
         &browser,
-        &format!("document.querySelector('#assign-{kim}')"),
+        &format!("document.querySelector('#assign-{kim}') && document.activeElement && document.activeElement.id === 'assign-{kim}'"),
     )
     .await;
+    screenshot(&browser, "contacts-assign-open").await;
     browser
         .find(Locator::Css(&format!("#assign-{kim}")))
         .await
