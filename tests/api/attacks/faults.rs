@@ -22,12 +22,13 @@ async fn as_admin(sql: String) {
 }
 
 /// Cuts the test's own database off: no new connections, and every backend
-/// ended. Other tests' databases are not touched.
+/// ended (waited for, up to 5 s each: a backend told to end may otherwise
+/// still answer the next request). Other tests' databases are not touched.
 pub async fn cut(app: &TestApp) {
     let name = &app.db.name;
     as_admin(format!(
         "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false;
-         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
          WHERE datname = '{name}' AND pid <> pg_backend_pid();"
     ))
     .await;
