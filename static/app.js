@@ -307,6 +307,34 @@
     });
   });
 
+  // A team's group picker narrows to the groups whose name holds what is
+  // typed into its "Find a group" field; chosen groups always stay in view.
+  // Enter there does not submit the member form; Escape clears it first.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-pick-filter]")) return;
+    var picks = event.target.closest(".picks");
+    var query = event.target.value.trim().toLowerCase();
+    var shown = 0;
+    picks.querySelectorAll(".pick").forEach(function (pick) {
+      var box = pick.querySelector("input[type=checkbox]");
+      var match = !query || box.checked || pick.textContent.toLowerCase().indexOf(query) !== -1;
+      pick.hidden = !match;
+      if (match) shown += 1;
+    });
+    var none = picks.querySelector(".pick-none");
+    if (none) none.hidden = shown > 0;
+  });
+  document.addEventListener("keydown", function (event) {
+    if (!event.target.matches || !event.target.matches("[data-pick-filter]")) return;
+    if (event.key === "Enter") event.preventDefault();
+    if (event.key === "Escape" && event.target.value) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      event.target.value = "";
+      event.target.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }, true);
+
   // Copy buttons: <button data-copy="#input-id"> copies that field's value.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");

@@ -182,7 +182,15 @@ impl EditForm {
     }
 }
 
+/// From how many groups a team's group picker gets a "Find a group" field.
+pub const GROUP_FILTER_FROM: usize = 7;
+
 impl TeamEdit {
+    /// Whether this team has enough groups to want a filter over its picker.
+    pub fn searchable(&self) -> bool {
+        self.groups.len() >= GROUP_FILTER_FROM
+    }
+
     /// Why this team's groups cannot be changed (the same for each of them).
     pub fn groups_denied(&self) -> Option<&'static str> {
         self.groups.iter().find_map(|g| g.denied)

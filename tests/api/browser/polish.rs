@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{axe, click, js, members_page_as_ada, screenshot, shown, text_of, Driver};
 use crate::helpers::spawn_app;
+use crate::members::scene::{put_in_team, sql, team};
 use crate::members::{first_team, join, seed};
 
 /// The page's width, the window's, and the innermost elements that stick out
@@ -233,6 +234,148 @@ async fn by_keyboard_alone_the_inline_edit_opens_saves_and_cancels_and_focus_fol
         .await,
         1
     );
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn in_the_inline_edit_a_teams_groups_are_chips_beside_its_role_found_by_typing() {
+    let app = spawn_app().await;
+    let org = app.setup_owner().await;
+    let bob = join(&app, org, "bob@example.com", "Bob Builder", "member").await;
+    let support = team(&app, org, "Support").await;
+    put_in_team(&app, org, support, bob, "agent").await;
+    let names = [
+        "Billing",
+        "Returns",
+        "Shipping",
+        "Warranty",
+        "Refunds",
+        "Accounts",
+        "Escalations",
+        "Night shift",
+    ];
+    let values: Vec<String> = names
+        .iter()
+        .map(|n| format!("({org}, {support}, '{n}')"))
+        .collect();
+    sql(
+        &app,
+        format!(
+            "INSERT INTO groups (organization_id, team_id, name) VALUES {}",
+            values.join(", ")
+        ),
+    )
+    .await;
+    let (_driver, browser) = members_page_as_ada(&app, org).await;
+    let row = format!("#member-{bob}");
+    click(&browser, &format!("{row} .pencil")).await;
+    shown(&browser, &format!("{row} .picks")).await;
+
+    // The team's role and its eight groups sit on one line of the editor.
+    let picks = browser
+        .find_all(Locator::Css(&format!("{row} .team-pick .pick")))
+        .await
+        .unwrap();
+    assert_eq!(picks.len(), names.len());
+    let aligned = js(
+        &browser,
+        "const p = document.querySelector(arguments[0] + ' .team-pick');
+         const s = p.querySelector('select').getBoundingClientRect();
+         const c = p.querySelector('.pick').getBoundingClientRect();
+         return [c.left > s.right, Math.abs(c.top - s.top) < 40];",
+        vec![json!(row)],
+    )
+    .await;
+    assert_eq!(aligned, json!([true, true]), "chips beside the role select");
+    screenshot(&browser, "polish-inline-edit-groups").await;
+    axe::audit(&browser, "inline edit with group chips").await;
+
+    // Typing narrows the chips; Enter there does not save the form.
+    let filter = browser
+        .find(Locator::Css(&format!("{row} [data-pick-filter]")))
+        .await
+        .unwrap();
+    filter.send_keys("re").await.unwrap();
+    let visible = js(
+        &browser,
+        "return [...document.querySelectorAll(arguments[0] + ' .pick')]
+             .filter(p => !p.hidden).map(p => p.textContent.trim());",
+        vec![json!(row)],
+    )
+    .await;
+    assert_eq!(visible, json!(["Refunds", "Returns"]), "in name order");
+    filter
+        .send_keys(&char::from(Key::Enter).to_string())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM group_members gm JOIN team_memberships tm
+             ON tm.id = gm.team_membership_id WHERE tm.membership_id = {bob}"
+        ))
+        .await,
+        0
+    );
+    filter.send_keys("xyz").await.unwrap();
+    assert!(shown(&browser, &format!("{row} .pick-none"))
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
+    // Escape clears the filter first and leaves the editor open.
+    filter
+        .send_keys(&char::from(Key::Escape).to_string())
+        .await
+        .unwrap();
+    assert_eq!(filter.prop("value").await.unwrap().unwrap(), "");
+    assert!(browser
+        .find(Locator::Css(&format!("{row} .picks")))
+        .await
+        .is_ok());
+
+    // Space on a chip picks it, by keyboard alone (the first is Accounts), a
+    // click picks another; Save keeps both.
+    let first = format!("{row} .pick input[type=checkbox]");
+    browser
+        .find(Locator::Css(&first))
+        .await
+        .unwrap()
+        .send_keys(" ")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::XPath(&format!(
+            "//tr[@id='member-{bob}']//label[contains(@class, 'pick')][normalize-space() = 'Shipping']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    screenshot(&browser, "polish-inline-edit-groups-picked").await;
+    click(&browser, &format!("{row} button[type=submit]")).await;
+    wait_for_focus(&browser, "a.pencil").await;
+    let chosen = app
+        .count(&format!(
+            "SELECT count(*) FROM group_members gm JOIN team_memberships tm
+             ON tm.id = gm.team_membership_id JOIN groups g ON g.id = gm.group_id
+             WHERE tm.membership_id = {bob} AND g.name IN ('Accounts', 'Shipping')"
+        ))
+        .await;
+    assert_eq!(chosen, 2);
+
+    // At 390 px the editor is one column and nothing sticks out.
+    set_viewport(&browser, 390, 844).await;
+    click(&browser, &format!("{row} .pencil")).await;
+    shown(&browser, &format!("{row} .picks")).await;
+    js(
+        &browser,
+        "document.querySelector(arguments[0]).scrollIntoView(); return null;",
+        vec![json!(format!("{row} .teams-groups"))],
+    )
+    .await;
+    screenshot(&browser, "polish-inline-edit-groups-390").await;
+    assert_no_sideways_scroll(&browser, "members with the editor open").await;
     browser.close().await.unwrap();
 }
 
