@@ -109,3 +109,65 @@ impl Query for Statement<'_> {
 }
 
 impl<Conn> RunQueryDsl<Conn> for Statement<'_> {}
+
+/// A JSON column read into `T` (by field name, for a struct); a mismatch is a
+/// deserialization error.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> QueryResult<T> {
+    serde_json::from_value(value)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+}
+
+/// Golden SQL in tests: a statement rendered as text, a clause a line, and
+/// compared with the file that pins it (`UPDATE_GOLDEN=1` rewrites the file).
+#[cfg(test)]
+pub mod golden {
+    use std::path::Path;
+
+    use diesel::pg::Pg;
+
+    use super::Statement;
+
+    /// Words that begin a line of the rendered SQL.
+    const BREAK_BEFORE: [&str; 11] = [
+        "WITH", "SELECT", "FROM", "WHERE", "AND", "ORDER", "LIMIT", "OFFSET", "JOIN", "LEFT",
+        "CROSS",
+    ];
+
+    /// The statement's text and binds, a clause a line.
+    pub fn render(statement: &Statement<'_>) -> String {
+        let text = diesel::debug_query::<Pg, _>(statement).to_string();
+        let (sql, binds) = text.split_once(" -- binds: ").unwrap_or((&text, ""));
+        let mut out = String::new();
+        let mut previous = "";
+        for word in sql.split_whitespace() {
+            let joined = word == "JOIN" && matches!(previous, "LEFT" | "CROSS");
+            if !out.is_empty() {
+                out.push(if BREAK_BEFORE.contains(&word) && !joined {
+                    '\n'
+                } else {
+                    ' '
+                });
+            }
+            out.push_str(word);
+            previous = word;
+        }
+        format!("{out}\n-- binds: {binds}\n")
+    }
+
+    /// Whether the file at `path` holds `wanted`; with `UPDATE_GOLDEN` set, a
+    /// file that does not is rewritten. The error shows both.
+    pub fn compare(path: &Path, wanted: &str) -> Result<(), String> {
+        let golden = std::fs::read_to_string(path).unwrap_or_default();
+        if golden == wanted {
+            return Ok(());
+        }
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(path, wanted).map_err(|e| format!("{}: {e}", path.display()))?;
+            return Ok(());
+        }
+        Err(format!(
+            "{}:\n--- golden\n{golden}+++ now\n{wanted}",
+            path.display()
+        ))
+    }
+}

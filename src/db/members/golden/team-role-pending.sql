@@ -1,0 +1,41 @@
+-- A team, a role and a status: planned with its values, counted by a window
+-- MemberFilter { search: None, role: Some("manager"), status: Some("pending"), team: Some(TeamId(9)), only_account: None, sort: Name }
+-- Plan { limit: 50, start: Skip(0), count: Window, prepared: false, accounts: false }
+WITH page AS (SELECT m.id, count(*) OVER () AS total
+FROM memberships m
+WHERE m.organization_id = $1
+AND m.role = $2
+AND m.status = $3
+AND EXISTS (SELECT 1
+FROM team_memberships tf
+WHERE tf.membership_id = m.id
+AND tf.team_id = $4)
+ORDER BY m.sort_name, m.id
+LIMIT 50)
+SELECT m.id, m.account_id, CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.display_name END AS display_name, CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END AS email, CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END AS last_seen_at, m.role, m.status, m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version, CASE WHEN m.status = 'active' THEN p.status END AS presence_status, CASE WHEN m.status = 'active' THEN p.last_active_at END AS presence_active_at, page.total, counts.n, counts.owners, counts.changes, (SELECT jsonb_build_object( 'membership_id', i.membership_id, 'inviter', COALESCE(ia.display_name, i.inviter_name), 'created_at', i.created_at, 'expires_at', i.expires_at, 'delivery', o.status, 'attempts', COALESCE(o.attempts, 0), 'last_error', o.last_error, 'status', i.status, 'link_copied_at', i.link_copied_at, 'reminded_at', i.reminded_at, 'in_app', m.invited_as IS NOT NULL)
+FROM invitations i
+LEFT JOIN accounts ia ON ia.id = i.inviter_account_id
+LEFT JOIN LATERAL (SELECT status, attempts, last_error
+FROM outbox
+WHERE invitation_id = i.id
+AND status <> 'cancelled'
+ORDER BY id DESC
+LIMIT 1) o ON true
+WHERE m.status = 'pending'
+AND i.membership_id = m.id
+AND i.organization_id = m.organization_id
+AND i.status IN ('pending', 'expired')
+ORDER BY i.id DESC
+LIMIT 1) AS invitation
+FROM memberships m
+JOIN accounts a ON a.id = m.account_id
+LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id
+LEFT JOIN presence p ON p.organization_id = m.organization_id
+AND p.account_id = m.account_id
+JOIN page ON page.id = m.id
+CROSS JOIN (SELECT COALESCE(sum(n) FILTER (WHERE status = ANY($5)), 0)::bigint AS n, COALESCE(sum(n) FILTER (WHERE status = 'active'
+AND owner), 0)::bigint AS owners, COALESCE(sum(changes), 0)::bigint AS changes
+FROM membership_counts
+WHERE organization_id = $6) counts
+ORDER BY m.sort_name, m.id
+-- binds: [1, "manager", "pending", 9, ["pending"], 1]

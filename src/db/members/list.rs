@@ -1,0 +1,252 @@
+//! A page of the members list: [`list_page`] asks [`plan`] how to read it,
+//! writes the plan out as one statement ([`page_statement`], whose text the
+//! golden tests below pin), and decorates the rows with their teams, groups and
+//! services (one more statement for all of them).
+
+use diesel::{prelude::*, sql_types::BigInt};
+
+use super::super::invitations::{PendingDetails, OPEN_INVITATION_OF_M};
+use super::super::sql::{from_json, Statement};
+use super::counts::{
+    count_matches, kept_counts, kept_counts_sql, Counted, KeptCounts, SearchCounts,
+};
+use super::filter::{with_filters, Anchor, MemberFilter};
+use super::plan::{plan, statement, wants_length, CountSource, Known, PageRequest, Plan, Start};
+use super::row::{decorate, MemberBase, MemberRow, BASE_COLUMNS, BASE_FROM};
+use crate::domain::{MembershipId, OrgId};
+
+/// A page of members with the numbers around it.
+pub struct Page {
+    pub rows: Vec<MemberRow>,
+    /// How many members the filter matches.
+    pub total: i64,
+    /// The organization's active Owners (the rows' reasons need them).
+    pub owners: i64,
+    /// The open invitations of the page's pending members.
+    pub invitations: Vec<PendingDetails>,
+}
+
+/// A page row with the numbers around the page, read by the same statement:
+/// the filter's matches counted by the page's window (`None` unless the plan
+/// counts by [`CountSource::Window`]), and the trigger-kept counts.
+#[derive(QueryableByName)]
+struct PageRow {
+    #[diesel(embed)]
+    base: MemberBase,
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    total: Option<i64>,
+    #[diesel(embed)]
+    kept: KeptCounts,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    invitation: Option<serde_json::Value>,
+}
+
+/// One page of members, ordered as asked, how many members the filter matches,
+/// and the organization's active Owners, as [`plan`] decides to read them: a
+/// page is two statements (the page with its numbers, then its teams, groups
+/// and services), plus the list's length first for a deep page by number, the
+/// counts apart for a page without rows, and a search's count apart when the
+/// one remembered in `counts` is out of date.
+/// With an `anchor` (see [`Anchor`]) the page starts beside that member;
+/// `offset` is how many to skip if the anchor does not apply.
+pub fn list_page(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+    offset: i64,
+    anchor: Option<Anchor>,
+    counts: &SearchCounts,
+) -> QueryResult<Page> {
+    let request = PageRequest {
+        limit,
+        offset,
+        anchor,
+    };
+    let key = SearchCounts::key(org, filter);
+    let mut known = Known {
+        length: None,
+        remembered: key.as_ref().and_then(|key| counts.get(key)),
+    };
+    let mut plan = read_plan(conn, org, filter, &request, &mut known)?;
+    let mut rows = page_rows(conn, org, filter, &plan)?;
+    if rows.is_empty() && request.anchor.is_some() {
+        // An anchor whose member has left (or was never here) finds no rows:
+        // the page number still says where the page is.
+        plan = read_plan(conn, org, filter, &request.by_number(), &mut known)?;
+        rows = page_rows(conn, org, filter, &plan)?;
+    }
+    let (total, owners) = match rows.first() {
+        Some(row) => {
+            let total = match plan.count {
+                CountSource::Kept => row.kept.n,
+                CountSource::Window => row.total.unwrap_or_default(),
+                CountSource::Remembered(known) if known.changes == row.kept.changes => known.total,
+                CountSource::Remembered(_) => count_matches(conn, org, filter)?,
+            };
+            if let Some(key) = key {
+                let changes = row.kept.changes;
+                counts.put(key, Counted { changes, total });
+            }
+            (total, row.kept.owners)
+        }
+        None => {
+            // No rows, so no numbers: read the counts apart, and past the last
+            // page of a search or filter count its matches apart too.
+            let counts = kept_counts(conn, org, filter.status.as_deref())?;
+            let total = match plan.count {
+                CountSource::Kept => counts.n,
+                _ if request.offset == 0 => 0,
+                _ => count_matches(conn, org, filter)?,
+            };
+            (total, counts.owners)
+        }
+    };
+    let mut invitations = Vec::new();
+    let mut base = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(invitation) = row.invitation {
+            invitations.push(from_json(invitation)?);
+        }
+        base.push(row.base);
+    }
+    Ok(Page {
+        rows: decorate(conn, base)?,
+        total,
+        owners,
+        invitations,
+    })
+}
+
+/// The plan for `request`, reading the list's length first if it needs it.
+fn read_plan(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    request: &PageRequest,
+    known: &mut Known,
+) -> QueryResult<Plan> {
+    if known.length.is_none() && wants_length(filter, request) {
+        known.length = Some(kept_counts(conn, org, filter.status.as_deref())?.n);
+    }
+    Ok(plan(filter, request, known))
+}
+
+/// The page's rows as `plan` reads them, in the list's order.
+fn page_rows(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    plan: &Plan,
+) -> QueryResult<Vec<PageRow>> {
+    let mut rows: Vec<PageRow> = page_statement(org, filter, plan).load(conn)?;
+    if let Start::FromTheEnd { keep, .. } = plan.start {
+        // The last page may be short: the backward read's first rows in the
+        // list's order belong to the page before it.
+        let keep = usize::try_from(keep).unwrap_or(0);
+        rows.drain(..rows.len().saturating_sub(keep));
+    }
+    Ok(rows)
+}
+
+/// The page's statement, written out from its plan: its rows, each with the
+/// numbers around the page, and with [`CountSource::Window`] how many members
+/// the filter matches (by a window over them all).
+pub(super) fn page_statement(org: OrgId, filter: &MemberFilter, plan: &Plan) -> Statement<'static> {
+    let window = plan.count == CountSource::Window;
+    // Find the page's ids from the memberships index alone (deep pages skip
+    // thousands of entries there), then join the accounts of just those 50.
+    let start = statement(filter, "WITH page AS (SELECT m.id")
+        .sql(if window {
+            ", count(*) OVER () AS total"
+        } else {
+            ""
+        })
+        .sql(if plan.accounts {
+            " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+        } else {
+            " FROM memberships m"
+        });
+    // The page size is written into the text and the first page has no OFFSET:
+    // with a parameter there, PostgreSQL's generic plan would assume it skips a
+    // tenth of the organization, find that dearer than planning page 1 each time,
+    // and so plan every request afresh.
+    let mut q = with_filters(start, org, filter);
+    let (offset, anchor) = match plan.start {
+        Start::Skip(offset) | Start::FromTheEnd { skip: offset, .. } => (offset, None),
+        Start::At(anchor) => (0, Some(anchor.member())),
+    };
+    // Walking the name index forward in the list's order, or backward (the
+    // outer ORDER BY puts the rows back in the list's order).
+    let walk = plan.walk(filter.sort);
+    if let Some(member) = anchor {
+        // From the anchor's place in the index, in the direction of the walk.
+        q = q
+            .sql(if walk.ascending() {
+                " AND (m.sort_name, m.id) > ("
+            } else {
+                " AND (m.sort_name, m.id) < ("
+            })
+            .sql("(SELECT c.sort_name FROM memberships c WHERE c.id = ")
+            .bind::<BigInt, _>(member.0)
+            .sql(" AND c.organization_id = ")
+            .bind::<BigInt, _>(org.0)
+            .sql("), ")
+            .bind::<BigInt, _>(member.0)
+            .sql(")");
+    }
+    q = q
+        .sql(" ORDER BY ")
+        .sql(walk.order_by())
+        .sql(format!(" LIMIT {}", plan.limit));
+    if offset > 0 {
+        q = q.sql(" OFFSET ").bind::<BigInt, _>(offset);
+    }
+    let q = q
+        .sql(") ")
+        .sql(BASE_COLUMNS)
+        .sql(if window {
+            ", page.total"
+        } else {
+            ", NULL::bigint AS total"
+        })
+        .sql(", counts.n, counts.owners, counts.changes, ")
+        .sql(OPEN_INVITATION_OF_M)
+        .sql(" AS invitation")
+        .sql(BASE_FROM)
+        .sql(" JOIN page ON page.id = m.id CROSS JOIN (");
+    kept_counts_sql(q, org, filter.status.as_deref())
+        .sql(") counts ORDER BY ")
+        .sql(filter.sort.order_by())
+}
+
+/// The ids of the members `filter` matches, by name, at most `limit` of them:
+/// what a bulk action "on every member matching" applies to (one statement).
+pub fn ids_matching(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    limit: i64,
+) -> QueryResult<Vec<MembershipId>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let ids: Vec<Id> = ids_statement(org, filter, limit).load(conn)?;
+    Ok(ids.into_iter().map(|r| MembershipId(r.id)).collect())
+}
+
+/// The statement of [`ids_matching`].
+fn ids_statement(org: OrgId, filter: &MemberFilter, limit: i64) -> Statement<'static> {
+    with_filters(
+        Statement::prepared("SELECT m.id FROM memberships m"),
+        org,
+        filter,
+    )
+    .sql(" ORDER BY m.sort_name, m.id LIMIT ")
+    .bind::<BigInt, _>(limit)
+}
+
+#[cfg(test)]
+mod golden;

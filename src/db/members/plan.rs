@@ -1,0 +1,298 @@
+//! How a page of the members list is read, decided before any SQL is written:
+//! where its first row is found, where its "of N" comes from, whether its
+//! statement may be prepared, and whether finding its ids reads the accounts.
+//! [`plan`] is a pure function of the filter, the page asked for and what is
+//! already known, so the table of its choices is tested without a database
+//! (see the tests below) and `list::page_statement` only writes the plan out.
+
+use super::super::sql::Statement;
+use super::counts::{basis, CountBasis, Counted};
+use super::filter::{Anchor, MemberFilter, MemberSort};
+
+/// How far into a plain list by name a page by number must be before it is
+/// worth reading the list's length first, to come at the page from its end.
+pub const FROM_THE_END_PAST: i64 = 1_000;
+
+/// The page asked for: its size, how many rows come before it, and the member
+/// beside it when a Next or Previous link named one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub offset: i64,
+    pub anchor: Option<Anchor>,
+}
+
+impl PageRequest {
+    /// The same page found by its number: what is read when an anchor's
+    /// member has left (or was never here) and the anchored read found no rows.
+    pub fn by_number(self) -> Self {
+        Self {
+            anchor: None,
+            ..self
+        }
+    }
+}
+
+/// What is known before the page is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Known {
+    /// The plain list's length, when [`wants_length`] asked for it.
+    pub length: Option<i64>,
+    /// A count of this search made earlier (see `SearchCounts`).
+    pub remembered: Option<Counted>,
+}
+
+/// How the page's first row is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Skip this many in the list's order.
+    Skip(i64),
+    /// Read backward from the list's end, skipping `skip` there; of what comes
+    /// back, the last `keep` rows in the list's order are the page (the last
+    /// page may be short, and the rows before belong to the page before it).
+    FromTheEnd { skip: i64, keep: i64 },
+    /// From the anchor's place in the name index (keyset).
+    At(Anchor),
+}
+
+/// Where the page's "of N" comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountSource {
+    /// A trigger-kept count, read by the page's statement.
+    Kept,
+    /// A count of this search made earlier: used if the `changes` the page's
+    /// statement reads are still those it was made at, else counted apart.
+    Remembered(Counted),
+    /// A window over every match, in the page's statement.
+    Window,
+}
+
+/// What reading one page will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub limit: i64,
+    pub start: Start,
+    pub count: CountSource,
+    /// Whether the statement is prepared (one plan for every organization and
+    /// search) or planned afresh with its values (see [`prepared`]).
+    pub prepared: bool,
+    /// Whether finding the page's ids joins the accounts (to order by them).
+    pub accounts: bool,
+}
+
+/// Whether the list's length must be known before [`plan`] can choose: a page
+/// deep into a plain list by name, found by its number, may be nearer the end.
+pub fn wants_length(filter: &MemberFilter, request: &PageRequest) -> bool {
+    anchor_of(filter, request).is_none()
+        && request.offset >= FROM_THE_END_PAST
+        && filter.plain_by_name()
+}
+
+/// An anchor applies to a plain list by name only; other lists go by number.
+fn anchor_of(filter: &MemberFilter, request: &PageRequest) -> Option<Anchor> {
+    request.anchor.filter(|_| filter.plain_by_name())
+}
+
+/// Without a team, the best plan is the same for every organization and search
+/// (walk the sort index), so the statement may be prepared; how many members a
+/// team holds decides its plan, so a team's list is planned with its values.
+pub fn prepared(filter: &MemberFilter) -> bool {
+    filter.team.is_none()
+}
+
+/// A statement over the list `filter` asks for, prepared or not as
+/// [`prepared`] says.
+pub(super) fn statement(filter: &MemberFilter, sql: &'static str) -> Statement<'static> {
+    if prepared(filter) {
+        Statement::prepared(sql)
+    } else {
+        Statement::unprepared(sql)
+    }
+}
+
+/// How to read the page `request` of the list `filter` asks for.
+pub fn plan(filter: &MemberFilter, request: &PageRequest, known: &Known) -> Plan {
+    let start = match anchor_of(filter, request) {
+        Some(anchor) => Start::At(anchor),
+        None => by_number(filter, request, known.length),
+    };
+    let count = match (basis(filter), known.remembered) {
+        (CountBasis::Kept, _) => CountSource::Kept,
+        (CountBasis::Search, Some(counted)) => CountSource::Remembered(counted),
+        (CountBasis::Search | CountBasis::Counted, _) => CountSource::Window,
+    };
+    Plan {
+        limit: request.limit,
+        start,
+        count,
+        prepared: prepared(filter),
+        accounts: filter.sort.needs_accounts(),
+    }
+}
+
+/// A page by its number. Deep in a plain list by name whose length is known, a
+/// page nearer the end is read backward from there: the last page costs what
+/// the first does, and no page skips more than half the list.
+fn by_number(filter: &MemberFilter, request: &PageRequest, length: Option<i64>) -> Start {
+    let (limit, offset) = (request.limit, request.offset);
+    let skip = Start::Skip(offset);
+    let Some(length) = length.filter(|_| wants_length(filter, request)) else {
+        return skip;
+    };
+    let after_page = length - offset - limit;
+    if offset >= length || after_page >= offset {
+        return skip;
+    }
+    Start::FromTheEnd {
+        skip: after_page.max(0),
+        keep: (length - offset).min(limit),
+    }
+}
+
+impl Plan {
+    /// Whether the rows are walked against the list's order (the statement
+    /// puts them back in order).
+    pub fn backward(&self) -> bool {
+        matches!(
+            self.start,
+            Start::FromTheEnd { .. } | Start::At(Anchor::Before(_))
+        )
+    }
+
+    /// The sort the page's ids are found in: the list's, or its reverse when
+    /// walking backward.
+    pub fn walk(&self, sort: MemberSort) -> MemberSort {
+        match (sort, self.backward()) {
+            (MemberSort::Name, true) => MemberSort::NameDesc,
+            (MemberSort::NameDesc, true) => MemberSort::Name,
+            (sort, _) => sort,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{MembershipId, TeamId};
+
+    fn filter(search: Option<&str>, team: bool, sort: MemberSort) -> MemberFilter {
+        MemberFilter {
+            search: search.map(str::to_owned),
+            team: team.then_some(TeamId(7)),
+            sort,
+            ..MemberFilter::default()
+        }
+    }
+
+    /// What, the filter, offset, anchor, what is known; then the plan's start,
+    /// count, prepared and accounts.
+    type Case = (
+        &'static str,
+        MemberFilter,
+        i64,
+        Option<Anchor>,
+        Known,
+        Start,
+        CountSource,
+        bool,
+        bool,
+    );
+
+    const COUNTED: Counted = Counted {
+        changes: 3,
+        total: 42,
+    };
+
+    #[test]
+    fn each_list_and_page_gets_its_plan() {
+        use CountSource::{Kept, Remembered, Window};
+        use MemberSort::{LastSeen, Name, NameDesc};
+        let next = Some(Anchor::After(MembershipId(9)));
+        let previous = Some(Anchor::Before(MembershipId(9)));
+        let none = Known::default();
+        let remembered = Known {
+            remembered: Some(COUNTED),
+            ..none
+        };
+        let long = |length| Known {
+            length: Some(length),
+            ..none
+        };
+        #[rustfmt::skip]
+        let table: Vec<Case> = vec![
+            // what,                           filter,                               offset, anchor,  known,       start,                                   count,                 prepared, accounts
+            ("page 1",                         filter(None, false, Name),            0,      None,     none,        Start::Skip(0),                          Kept,                  true,  false),
+            ("page 3 by number",               filter(None, false, Name),            100,    None,     none,        Start::Skip(100),                        Kept,                  true,  false),
+            ("Next",                           filter(None, false, Name),            100,    next,     none,        Start::At(Anchor::After(MembershipId(9))), Kept,                true,  false),
+            ("Previous, Z–A",                  filter(None, false, NameDesc),        100,    previous, none,        Start::At(Anchor::Before(MembershipId(9))), Kept,              true,  false),
+            ("deep, nearer the end",           filter(None, false, Name),            9_000,  None,     long(10_000), Start::FromTheEnd { skip: 950, keep: 50 }, Kept,               true,  false),
+            ("the last, short page",           filter(None, false, Name),            9_950,  None,     long(9_990), Start::FromTheEnd { skip: 0, keep: 40 },  Kept,                 true,  false),
+            ("deep, nearer the start",         filter(None, false, Name),            4_000,  None,     long(10_000), Start::Skip(4_000),                     Kept,                  true,  false),
+            ("past the end",                   filter(None, false, Name),            20_000, None,     long(10_000), Start::Skip(20_000),                    Kept,                  true,  false),
+            ("a search asked first",           filter(Some("ada"), false, Name),     0,      None,     none,        Start::Skip(0),                          Window,                true,  false),
+            ("a search asked again",           filter(Some("ada"), false, Name),     0,      None,     remembered,  Start::Skip(0),                          Remembered(COUNTED),   true,  false),
+            ("a search ignores Next's anchor", filter(Some("ada"), false, Name),     50,     next,     none,        Start::Skip(50),                         Window,                true,  false),
+            ("a deep search goes by number",   filter(Some("ada"), false, Name),     5_000,  None,     long(10_000), Start::Skip(5_000),                     Window,                true,  false),
+            ("a team",                         filter(None, true, Name),             0,      None,     remembered,  Start::Skip(0),                          Window,                false, false),
+            ("by last seen",                   filter(None, false, LastSeen),        50,     next,     none,        Start::Skip(50),                         Kept,                  true,  true),
+        ];
+        for (what, filter, offset, anchor, known, start, count, prepared, accounts) in table {
+            let request = PageRequest {
+                limit: 50,
+                offset,
+                anchor,
+            };
+            assert_eq!(
+                plan(&filter, &request, &known),
+                Plan {
+                    limit: 50,
+                    start,
+                    count,
+                    prepared,
+                    accounts
+                },
+                "{what}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_deep_page_of_a_plain_list_by_name_asks_for_the_length_first() {
+        let page = |offset, anchor| PageRequest {
+            limit: 50,
+            offset,
+            anchor,
+        };
+        let plain = filter(None, false, MemberSort::Name);
+        assert!(!wants_length(&plain, &page(999, None)));
+        assert!(wants_length(&plain, &page(1_000, None)));
+        let next = Some(Anchor::After(MembershipId(1)));
+        assert!(!wants_length(&plain, &page(5_000, next)));
+        assert!(!wants_length(
+            &filter(Some("a"), false, MemberSort::Name),
+            &page(5_000, None)
+        ));
+        assert!(!wants_length(
+            &filter(None, false, MemberSort::Email),
+            &page(5_000, None)
+        ));
+        assert!(wants_length(&plain, &page(5_000, next).by_number()));
+    }
+
+    #[test]
+    fn a_walk_backward_reverses_the_name_order_only() {
+        let plain = filter(None, false, MemberSort::Name);
+        let request = PageRequest {
+            limit: 50,
+            offset: 0,
+            anchor: Some(Anchor::Before(MembershipId(1))),
+        };
+        let p = plan(&plain, &request, &Known::default());
+        assert!(p.backward());
+        assert_eq!(p.walk(MemberSort::Name), MemberSort::NameDesc);
+        assert_eq!(p.walk(MemberSort::NameDesc), MemberSort::Name);
+        let forward = plan(&plain, &request.by_number(), &Known::default());
+        assert!(!forward.backward());
+        assert_eq!(forward.walk(MemberSort::Name), MemberSort::Name);
+    }
+}
