@@ -106,46 +106,119 @@ pub struct ContactsView {
     pub members: Arc<Vec<MemberChoice>>,
 }
 
-/// The team members the tab's menus offer, read once per team and kept
-/// while the team's roster version is unchanged.
+/// What the Contacts tab keeps per server and team while the team's version
+/// is unchanged: the members its menus offer, and the pages of the searches it
+/// has run (their contacts' ids, read back by id: a search's trigram scan is
+/// the dearest part of the tab).
 ///
 /// **Invariant:** the version (`db::teams::members::roster_version`) moves
-/// with every change to what `member_choices` answers, because the triggers
-/// of migration 000022 (`team_roster_changed`) add a row for each: a member
-/// joining or leaving the team, a membership's status or invited address, an
-/// account's name or email. Choices kept with a version are never older than
-/// it (the version is read first), so equal versions mean current choices.
-/// Proved by `contacts::menus::the_menus_follow_every_change_to_the_teams_roster`.
-/// A new column in the menus needs its change covered by those triggers.
+/// with every change to what `member_choices` answers and to what a search's
+/// page holds, because triggers add a row to `team_roster_changes` for each:
+/// a member joining or leaving the team, a membership's status or invited
+/// address, an account's name or email (migration 000022,
+/// `team_roster_changed`), and any statement that inserts, updates or deletes
+/// the team's contacts (migration 000025, `team_contacts_changed`). What is
+/// kept with a version is never older than it (the version is read first),
+/// so equal versions mean current menus and pages. Proved by
+/// `contacts::menus::the_menus_follow_every_change_to_the_teams_roster` and
+/// `contacts::search::a_kept_search_page_follows_every_change_to_the_teams_contacts`.
+/// A new column in the menus or the list needs its change covered by those
+/// triggers.
 #[derive(Debug, Default)]
 pub struct Menus {
     kept: Mutex<HashMap<TeamId, Kept>>,
+    searches: Mutex<HashMap<SearchKey, KeptPage>>,
 }
 
+/// A team's roster version.
+type Version = (i64, i64);
+
 /// A team's roster version and the choices read with it.
-type Kept = ((i64, i64), Arc<Vec<MemberChoice>>);
+type Kept = (Version, Arc<Vec<MemberChoice>>);
+
+/// A search's page: its team, what it was narrowed to, where it started.
+type SearchKey = (TeamId, ContactFilter, Option<Anchor>);
+
+/// A search's page as kept: the version it was read at, its contacts' ids in
+/// order, and whether there were more on either side.
+#[derive(Debug, Clone)]
+struct KeptPage {
+    version: Version,
+    ids: Vec<ContactId>,
+    has_prev: bool,
+    has_next: bool,
+}
+
+/// A server keeps the menus and searches of the teams in use; this many of
+/// each is plenty, and past it they start over.
+const KEEP_AT_MOST: usize = 1_000;
+
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn keep<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
+    let mut map = locked(map);
+    if map.len() >= KEEP_AT_MOST && !map.contains_key(&key) {
+        map.clear();
+    }
+    map.insert(key, value);
+}
 
 impl Menus {
     /// The team's choices as of now: kept ones when the version is unchanged.
     pub fn of(&self, conn: &mut PgConnection, team: TeamId) -> AppResult<Arc<Vec<MemberChoice>>> {
         let version = db::teams::members::roster_version(conn, team)?;
-        if let Some((v, choices)) = self.lock().get(&team) {
+        self.choices(conn, team, version)
+    }
+
+    fn choices(
+        &self,
+        conn: &mut PgConnection,
+        team: TeamId,
+        version: Version,
+    ) -> AppResult<Arc<Vec<MemberChoice>>> {
+        if let Some((v, choices)) = locked(&self.kept).get(&team) {
             if *v == version {
                 return Ok(choices.clone());
             }
         }
         let choices = Arc::new(db::teams::members::member_choices(conn, team)?);
-        let mut kept = self.lock();
-        // A server keeps the menus of the teams in use; a thousand is plenty.
-        if kept.len() >= 1_000 {
-            kept.clear();
-        }
-        kept.insert(team, (version, choices.clone()));
+        keep(&self.kept, team, (version, choices.clone()));
         Ok(choices)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TeamId, Kept>> {
-        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    /// A search's page as of now: read back by its ids when the page was kept
+    /// at this version, else searched (and kept).
+    fn search(
+        &self,
+        conn: &mut PgConnection,
+        org: OrgId,
+        (team, version): (TeamId, Version),
+        filter: &ContactFilter,
+        anchor: Option<Anchor>,
+    ) -> AppResult<Page> {
+        let key = (team, filter.clone(), anchor);
+        let kept = locked(&self.searches)
+            .get(&key)
+            .filter(|page| page.version == version)
+            .cloned();
+        if let Some(kept) = kept {
+            return Ok(Page {
+                rows: db::contacts::rows_by_ids(conn, org, team, &kept.ids)?,
+                has_prev: kept.has_prev,
+                has_next: kept.has_next,
+            });
+        }
+        let page = db::contacts::list_page(conn, org, team, filter, anchor, PAGE_SIZE)?;
+        let kept = KeptPage {
+            version,
+            ids: page.rows.iter().map(|r| r.id).collect(),
+            has_prev: page.has_prev,
+            has_next: page.has_next,
+        };
+        keep(&self.searches, key, kept);
+        Ok(page)
     }
 }
 
@@ -159,11 +232,22 @@ pub fn load(
     anchor: Option<Anchor>,
 ) -> AppResult<ContactsView> {
     let filter = w.narrow(filter);
-    let page = db::contacts::list_page(conn, org, team, &filter, anchor, PAGE_SIZE)?;
-    let members = if w.may(TeamAction::ViewAllContacts) || w.may(TeamAction::AssignContacts) {
-        menus.of(conn, team)?
+    let offers_members = w.may(TeamAction::ViewAllContacts) || w.may(TeamAction::AssignContacts);
+    // The version is read first (see [`Menus`]), once for both.
+    let version = if offers_members || filter.search.is_some() {
+        Some(db::teams::members::roster_version(conn, team)?)
     } else {
-        Arc::default()
+        None
+    };
+    let page = match version {
+        Some(version) if filter.search.is_some() => {
+            menus.search(conn, org, (team, version), &filter, anchor)?
+        }
+        _ => db::contacts::list_page(conn, org, team, &filter, anchor, PAGE_SIZE)?,
+    };
+    let members = match version {
+        Some(version) if offers_members => menus.choices(conn, team, version)?,
+        _ => Arc::default(),
     };
     Ok(ContactsView { page, members })
 }

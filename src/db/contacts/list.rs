@@ -16,7 +16,7 @@ use crate::db::sql::Statement;
 use crate::domain::{ContactId, MembershipId, OrgId, TeamId};
 
 /// Whose contacts the list shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AssigneeFilter {
     #[default]
     Any,
@@ -25,7 +25,7 @@ pub enum AssigneeFilter {
 }
 
 /// What the list is narrowed to; values are already validated.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ContactFilter {
     pub assignee: AssigneeFilter,
     /// A substring of name, email or phone, lowercased.
@@ -34,7 +34,7 @@ pub struct ContactFilter {
 
 /// Where a page starts: just after the contact the previous page ended with,
 /// or just before the one the next page began with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Anchor {
     After(ContactId),
     Before(ContactId),
@@ -176,6 +176,31 @@ pub fn list_page(
         return list_page(conn, org, team, filter, None, limit);
     }
     Ok(page)
+}
+
+/// The rows of contacts whose ids a search's page held, in the list's order:
+/// what a kept search page is read back with (one statement, prepared). Ids
+/// no longer in the team are left out.
+pub fn rows_by_ids(
+    conn: &mut PgConnection,
+    org: OrgId,
+    team: TeamId,
+    ids: &[ContactId],
+) -> QueryResult<Vec<ContactRow>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Statement::prepared(
+        "WITH page AS (SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \
+                c.sort_name FROM contacts c WHERE c.team_id = ",
+    )
+    .bind::<BigInt, _>(team.0)
+    .sql(" AND c.organization_id = ")
+    .bind::<BigInt, _>(org.0)
+    .sql(" AND c.id = ANY(")
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .sql(")) ")
+    .sql(ROW_COLUMNS)
+    .sql(" ORDER BY c.sort_name, c.id")
+    .load(conn)
 }
 
 #[cfg(test)]

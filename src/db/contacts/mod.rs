@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use super::schema::{accounts, contacts, memberships, team_memberships};
 use crate::domain::{contact_fields::ContactDetails, ContactId, MembershipId, OrgId, TeamId};
 
-pub use list::{list_page, Anchor, AssigneeFilter, ContactFilter, Page};
+pub use list::{list_page, rows_by_ids, Anchor, AssigneeFilter, ContactFilter, Page};
 
 /// A contact as the database keeps it.
 #[derive(Debug, Clone, Queryable, Selectable)]

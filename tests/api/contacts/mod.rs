@@ -9,6 +9,7 @@ mod cost;
 mod crud;
 mod menus;
 mod paging;
+mod search;
 
 use reqwest::StatusCode;
 
