@@ -44,6 +44,15 @@ pub fn list_for_org(
         .load(conn)
 }
 
+/// Every custom role of the organization, of both scopes, by name.
+pub fn list_all_for_org(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<CustomRole>> {
+    custom_roles::table
+        .filter(custom_roles::organization_id.eq(org))
+        .order((lower(custom_roles::name), custom_roles::id))
+        .select(CustomRole::as_select())
+        .load(conn)
+}
+
 /// A custom role of the organization; another organization's role is `None`.
 pub fn find_in_org(
     conn: &mut PgConnection,

@@ -195,25 +195,22 @@ fn load(
         return Err(AppError::NotFound);
     }
     let pending = row.status == "pending";
-    let mut roles = db::roles::list_for_org(conn, org, Scope::Org)?;
-    roles.extend(db::roles::list_for_org(conn, org, Scope::Team)?);
+    // The org's custom roles first, then the teams' (one statement).
+    let (mut roles, team_roles): (Vec<_>, Vec<_>) = db::roles::list_all_for_org(conn, org)?
+        .into_iter()
+        .partition(|r| r.scope == Scope::Org.as_str());
+    roles.extend(team_roles);
     let held = q::team_roles_of_account(conn, org, crate::domain::AccountId(row.account_id))?;
     let contacts = q::profile::contacts_per_team(conn, org, member)?;
-    let dot = if presence_on && row.status == "active" {
-        let now = chrono::Utc::now();
-        db::presence::find_for_members(conn, org, &[member])?
-            .first()
-            .map(|s| {
-                crate::web::presence::PresenceDot::new(
-                    s.membership_id,
-                    s.status.as_deref(),
-                    s.last_active_at,
-                    now,
-                )
-            })
-    } else {
-        None
-    };
+    // The row reads the member's presence with them.
+    let dot = (presence_on && row.status == "active").then(|| {
+        crate::web::presence::PresenceDot::new(
+            row.id,
+            row.presence_status.as_deref(),
+            row.presence_active_at,
+            chrono::Utc::now(),
+        )
+    });
     let milestones = log_q::milestones(conn, org, member)?;
     let invitation = if pending {
         let details = q::profile::open_invitation(conn, org, member)?;
