@@ -137,9 +137,9 @@ impl std::fmt::Debug for Password {
     }
 }
 
-pub const MAX_SEATS: i32 = 100_000;
+pub const MAX_SEATS: i32 = 1_000_000;
 
-/// A number of purchased seats, 1 to 100,000.
+/// A number of purchased seats, 1 to 1,000,000 (migration 000026).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeatCount(i32);
 
@@ -156,7 +156,7 @@ impl SeatCount {
             return Err(Invalid::new("An organization needs at least 1 seat."));
         }
         if n > i64::from(MAX_SEATS) {
-            return Err(Invalid::new(format!("At most {MAX_SEATS} seats.")));
+            return Err(Invalid::new("At most 1,000,000 seats."));
         }
         Ok(Self(n as i32))
     }

@@ -204,7 +204,8 @@ async fn the_owner_changes_seats_but_never_below_seats_in_use() {
         ("abc", "whole number"),
         ("", "whole number"),
         ("2", "3 seats are in use"),
-        ("1000001", "At most 100000 seats"),
+        ("1000001", "At most 1,000,000 seats"),
+        ("100000000000", "At most 1,000,000 seats"),
     ] {
         let res = app.client.htmx_post(&path, &[("seats", bad)]).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
