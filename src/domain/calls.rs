@@ -6,13 +6,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use diesel::{
-    deserialize::{FromSql, FromSqlRow},
-    expression::AsExpression,
-    pg::{Pg, PgValue},
-    serialize::{Output, ToSql},
-    sql_types::Text,
-};
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
 use serde_json::{Map, Value};
 
 use super::{EmailAddress, Invalid, MembershipId};
@@ -82,18 +76,7 @@ impl CallDirection {
     }
 }
 
-impl ToSql<Text, Pg> for CallDirection {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> diesel::serialize::Result {
-        <str as ToSql<Text, Pg>>::to_sql(self.as_str(), out)
-    }
-}
-
-impl FromSql<Text, Pg> for CallDirection {
-    fn from_sql(bytes: PgValue<'_>) -> diesel::deserialize::Result<Self> {
-        let raw = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        Self::parse(&raw).ok_or_else(|| format!("unknown call direction {raw:?}").into())
-    }
-}
+stored_as_text!(CallDirection, "call direction");
 
 impl fmt::Display for CallDirection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

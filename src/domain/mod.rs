@@ -1,6 +1,38 @@
 //! Domain types: validated newtypes built at the edge, the role and permission
 //! catalogue, organization features and plans, and the authorization policy.
-//! Nothing here touches the database or HTTP.
+//! Nothing here touches the database or HTTP, except that the enums stored as
+//! text convert themselves to and from their SQL column ([`stored_as_text!`]).
+
+/// Reads and writes an enum as its `as_str` text (a CHECK in the schema holds
+/// the values): `FromSql`/`ToSql` written once, so rows carry the enum, never
+/// a string. The enum derives `AsExpression` and `FromSqlRow` with
+/// `#[diesel(sql_type = Text)]`, and has `as_str` and `parse`.
+macro_rules! stored_as_text {
+    ($name:ident, $what:literal) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let raw = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::pg::Pg,
+                >>::from_sql(bytes)?;
+                Self::parse(&raw)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), raw).into())
+            }
+        }
+    };
+}
 
 pub mod account_id;
 pub mod api_tokens;

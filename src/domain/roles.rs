@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use diesel::{deserialize::FromSqlRow, expression::AsExpression, sql_types::Text};
+
 macro_rules! permissions {
     ($($variant:ident = $bit:literal, $key:literal, $label:literal;)*) => {
         /// One thing a member may be allowed to do.
@@ -148,8 +150,10 @@ impl PermissionSet {
     }
 }
 
-/// The built-in organization roles, from most to least privileged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The built-in organization roles, from most to least privileged; stored as
+/// `memberships.role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub enum OrgRole {
     Owner,
     Admin,
@@ -236,7 +240,8 @@ impl fmt::Display for OrgRole {
 
 /// The built-in team roles. `Custom` takes its permissions from a custom role or
 /// from the team member's own set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub enum TeamRole {
     TeamManager,
     Supervisor,
@@ -293,7 +298,9 @@ impl fmt::Display for TeamRole {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a membership stands; stored as `memberships.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
 pub enum MembershipStatus {
     Pending,
     Active,
@@ -314,6 +321,10 @@ impl MembershipStatus {
             .find(|s| s.as_str() == raw)
     }
 }
+
+stored_as_text!(OrgRole, "org role");
+stored_as_text!(TeamRole, "team role");
+stored_as_text!(MembershipStatus, "membership status");
 
 #[cfg(test)]
 mod tests {
