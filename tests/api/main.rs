@@ -11,6 +11,7 @@ mod contacts;
 mod errors;
 mod groups;
 mod helpers;
+mod html;
 mod invitations;
 mod limits;
 mod members;

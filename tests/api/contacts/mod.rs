@@ -15,6 +15,7 @@ use reqwest::StatusCode;
 
 pub use crate::groups::scene::{audits, exec, expect, join_team, returning_id, set_status, team};
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
+use crate::html::Page;
 
 /// Acme with Ada as Owner (`app.client`), a "Support" team, and Tim, a plain
 /// member who is its Team manager, signed in.
@@ -125,22 +126,17 @@ pub async fn membership_of(app: &TestApp, org: i64, account: i64) -> i64 {
 
 /// The contact ids of a page's rows, in order.
 pub fn row_ids(body: &str) -> Vec<String> {
-    body.split("<tr id=\"contact-")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('"').map(|(id, _)| id.to_owned()))
+    Page::parse(body)
+        .attrs("tr[id^=contact-]", "id")
+        .into_iter()
+        .filter_map(|id| id.strip_prefix("contact-").map(str::to_owned))
         .collect()
 }
 
 /// The query string of a page's Previous or Next link (`rel`), if it has one.
 pub fn pager_link(body: &str, rel: &str) -> Option<String> {
-    let marker = format!("rel=\"{rel}\" href=\"");
-    let start = body.find(&marker)? + marker.len();
-    let href = &body[start..start + body[start..].find('"')?];
-    Some(
-        href.split_once('?')
-            .map_or("", |(_, q)| q)
-            .replace("&#38;", "&"),
-    )
+    let href = Page::parse(body).attr(&format!("a[rel={rel}]"), "href")?;
+    Some(href.split_once('?').map_or("", |(_, q)| q).to_owned())
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod sorting;
 mod team_remove;
 
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
+use crate::html::Page;
 
 /// `members` generated members (`seed-N@example.test`) and `teams` teams in `org`.
 pub async fn seed(app: &TestApp, org: i64, members: i64, teams: i64) {
@@ -120,22 +121,19 @@ pub async fn auditor_role(app: &TestApp, org: i64) -> i64 {
     .await
 }
 
-/// The membership ids of a page's rows, in order.
+/// The membership ids of a page's rows, in order (not a row open for editing).
 pub fn row_ids(body: &str) -> Vec<String> {
-    body.split("<tr id=\"member-")
-        .skip(1)
-        .filter_map(|rest| {
-            let (id, tail) = rest.split_once('"')?;
-            tail.starts_with(" class=\"member-row\"")
-                .then(|| id.to_owned())
-        })
+    Page::parse(body)
+        .attrs("tr.member-row:not(.editing)", "id")
+        .into_iter()
+        .filter_map(|id| id.strip_prefix("member-").map(str::to_owned))
         .collect()
 }
 
 /// The query string of a page's Previous or Next link (`rel`).
 pub fn pager_link(body: &str, rel: &str) -> String {
-    let marker = format!("rel=\"{rel}\" href=\"");
-    let start = body.find(&marker).expect("the pager link") + marker.len();
-    let href = &body[start..start + body[start..].find('"').unwrap()];
-    href.split_once('?').unwrap().1.replace("&#38;", "&")
+    let href = Page::parse(body)
+        .attr(&format!("a[rel={rel}]"), "href")
+        .expect("the pager link");
+    href.split_once('?').expect("a query string").1.to_owned()
 }
