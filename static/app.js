@@ -307,6 +307,16 @@
     });
   });
 
+  // On a narrow screen the tabs scroll sideways: bring the current one into
+  // view (centred in its bar, without scrolling the page).
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".tabs").forEach(function (bar) {
+      var current = bar.querySelector("[aria-current=page]");
+      if (!current || bar.scrollWidth <= bar.clientWidth) return;
+      bar.scrollLeft = current.offsetLeft - bar.offsetLeft - (bar.clientWidth - current.offsetWidth) / 2;
+    });
+  });
+
   // A team's group picker narrows to the groups whose name holds what is
   // typed into its "Find a group" field; chosen groups always stay in view.
   // Enter there does not submit the member form; Escape clears it first.

@@ -127,3 +127,32 @@ async fn a_team_manager_adds_edits_assigns_and_bulk_unassigns_contacts_in_place(
         "no page load happened"
     );
 }
+
+#[tokio::test]
+async fn on_a_phone_the_contacts_tab_is_scrolled_into_its_tab_bar_and_the_page_fits() {
+    let c = Cast::new().await;
+    c.insert_many(3, "Existing", None).await;
+    let driver = super::Driver::start().await;
+    let browser = driver.browser().await;
+    sign_in_in_browser(&browser, &c.app.address, "tim@example.com").await;
+    browser.set_window_size(390, 844).await.unwrap();
+    browser
+        .goto(&format!("{}{}", c.app.address, c.contacts()))
+        .await
+        .unwrap();
+    // The current tab lies inside the bar's visible part, which scrolls
+    // sideways on its own; the page itself does not.
+    let placed = browser
+        .execute(
+            "const bar = document.querySelector('nav.tabs');
+             const tab = bar.querySelector('[aria-current=page]').getBoundingClientRect();
+             const box = bar.getBoundingClientRect();
+             return [bar.scrollLeft > 0, tab.left >= box.left - 1 && tab.right <= box.right + 1,
+                     document.documentElement.scrollWidth <= window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(placed, serde_json::json!([true, true, true]));
+    screenshot(&browser, "contacts-tab-390").await;
+}
