@@ -20,7 +20,7 @@ use crate::services::invitations::{
     InviteRequest,
 };
 use crate::services::limits;
-use crate::web::context::client_ip;
+use crate::web::plumbing::context::client_ip;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/invitations", web::get().to(invitations_list))

@@ -8,7 +8,7 @@ use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::policy::{self, Action};
 use crate::error::{AppError, AppResult};
-use crate::web::context::{Layout, OrgContext};
+use crate::web::plumbing::context::{Layout, OrgContext};
 
 #[derive(Template)]
 #[template(path = "pages/settings/api.html")]
@@ -33,7 +33,7 @@ pub async fn api_docs(
         Ok(db::teams::list_in_org(conn, org, None)?)
     })
     .await?;
-    crate::web::htmx::render(&ApiPage {
+    crate::web::plumbing::htmx::render(&ApiPage {
         org_id: org.0,
         base: format!(
             "{}/api/v1",

@@ -15,9 +15,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::api_tokens::{self as service, NewApiToken};
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Literal paths: the route-walk test reads them from here.
@@ -230,7 +230,7 @@ async fn fresh_view(
 
 /// The changed list as a fragment with a toast.
 fn changed(ctx: &OrgContext, v: &TokensView, message: &str) -> AppResult<HttpResponse> {
-    let csrf = crate::web::csrf::token(&ctx.me.session);
+    let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
     fragment_with_toast(&TokensFragment { v, csrf: &csrf }, "success", message)
 }
 

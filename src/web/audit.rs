@@ -15,8 +15,8 @@ use crate::domain::audit::{
 use crate::domain::audit_story::Names;
 use crate::domain::{policy, AccountId, Invalid, MembershipId, OrgId, SearchText};
 use crate::error::{AppError, AppResult};
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
 
 mod export;
 pub mod view;
@@ -416,7 +416,7 @@ pub async fn audit_retention(
 ) -> AppResult<HttpResponse> {
     allow(&ctx, policy::Action::ChangeAuditRetention)?;
     let org = ctx.org.id;
-    let csrf = crate::web::csrf::token(&ctx.me.session);
+    let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
     let days = match RetentionDays::parse(&form.days) {
         Ok(days) => days,
         Err(Invalid(message)) => {
@@ -430,7 +430,7 @@ pub async fn audit_retention(
                 let state = LogState::default();
                 return render_index(&req, &pool, &ctx, state, Some(retention)).await;
             }
-            return crate::web::htmx::render_status(
+            return crate::web::plumbing::htmx::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RetentionFragment {
                     org_id: org.0,

@@ -11,12 +11,12 @@ use crate::db::{self, PgPool};
 use crate::domain::{DisplayName, EmailAddress, OrgName};
 use crate::error::{AppError, AppResult};
 use crate::services::{self, limits, passwords::Hashing};
-use crate::web::context::{flash, signed_in_account_id, Layout};
-use crate::web::forms::{safe_next, FormErrors};
-use crate::web::htmx::{page_or_fragment, redirect, see_other};
 use crate::web::invitations::inbox::open_items;
-use crate::web::middleware::SetupDone;
-use crate::web::session_store::{ACCOUNT_ID, SID, USER_AGENT};
+use crate::web::plumbing::context::{flash, signed_in_account_id, Layout};
+use crate::web::plumbing::forms::{safe_next, FormErrors};
+use crate::web::plumbing::htmx::{page_or_fragment, redirect, see_other};
+use crate::web::plumbing::middleware::SetupDone;
+use crate::web::plumbing::session_store::{ACCOUNT_ID, SID, USER_AGENT};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
@@ -62,7 +62,7 @@ async fn setup_available(pool: &PgPool) -> AppResult<()> {
 pub async fn setup_form(pool: web::Data<PgPool>, session: Session) -> AppResult<HttpResponse> {
     setup_available(&pool).await?;
     let form = SetupForm::default();
-    crate::web::htmx::render(&SetupPage {
+    crate::web::plumbing::htmx::render(&SetupPage {
         layout: Layout::anonymous(&session),
         form: &form,
         errors: &FormErrors::default(),
@@ -143,7 +143,7 @@ pub fn start_signed_in_session(
 ) -> AppResult<()> {
     session.renew();
     // A new token after sign-in, so one seen before cannot be replayed.
-    crate::web::csrf::reset(session);
+    crate::web::plumbing::csrf::reset(session);
     let mut sid = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut sid);
     let user_agent: String = req
@@ -208,7 +208,7 @@ pub async fn signin_form(
         ));
     }
     let next = safe_next(query.next.as_deref()).unwrap_or_default();
-    crate::web::htmx::render(&SigninPage {
+    crate::web::plumbing::htmx::render(&SigninPage {
         layout: Layout::anonymous(&session),
         email: "",
         next: &next,
@@ -267,7 +267,7 @@ pub async fn signin_submit(
             WRONG_CREDENTIALS,
         );
     }
-    let ip = crate::web::context::client_ip(&req);
+    let ip = crate::web::plumbing::context::client_ip(&req);
     let (email, ip2) = (form.email.clone(), ip.clone());
     // The attempt is reserved before the password is checked, in one atomic
     // upsert per budget: parallel guesses get no more than sequential ones.

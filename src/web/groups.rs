@@ -21,9 +21,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::groups as groups_service;
-use crate::web::context::{flash, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
 use crate::web::team_services;
 use views::{
     card_html, card_response, groups_path, loader, render_groups, render_rename, section_html,

@@ -19,9 +19,9 @@ use crate::domain::{EmailAddress, MembershipId, OrgRole, PermissionSet, TeamRole
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
 use crate::services::limits;
-use crate::web::context::{client_ip, flash, Layout, OrgContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::context::{client_ip, flash, Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
 use view::{invite_options, may_invite_any, InviteForm};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -303,7 +303,7 @@ pub async fn after_inviting(
         return Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)));
     }
     let form = load_form(pool, ctx).await?;
-    let csrf = crate::web::csrf::token(session);
+    let csrf = crate::web::plumbing::csrf::token(session);
     let mut body = fresh(&form, &csrf)?;
     body.push_str(
         &Toast {

@@ -16,10 +16,10 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::web::audit::view::{event_view, EventView};
-use crate::web::context::{Layout, OrgContext};
-use crate::web::htmx::page_or_fragment;
 use crate::web::invitations::view::{pending_views, PendingView};
 use crate::web::members_view::{member_view, MemberView};
+use crate::web::plumbing::context::{Layout, OrgContext};
+use crate::web::plumbing::htmx::page_or_fragment;
 
 pub const TIMELINE_PAGE: i64 = 20;
 

@@ -11,10 +11,12 @@ use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
 };
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::forms::pairs;
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status};
 use crate::web::members_view::{edit_form, member_view, EditForm, MemberView};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::htmx::{
+    fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status,
+};
 
 pub const PAGE_SIZE: i64 = 50;
 pub const MAX_SEARCH: usize = 200;

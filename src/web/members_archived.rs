@@ -10,10 +10,10 @@ use crate::db::{self, members as q, offboarding as off, PgPool};
 use crate::domain::{policy, AccountId, OrgId, OrgRole, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Restore};
-use crate::web::context::{Layout, OrgContext};
-use crate::web::htmx::page_or_fragment;
 use crate::web::members::{MAX_SEARCH, PAGE_SIZE};
 use crate::web::members_revoke::{self as revoke, changed, member_id};
+use crate::web::plumbing::context::{Layout, OrgContext};
+use crate::web::plumbing::htmx::page_or_fragment;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -327,8 +327,8 @@ pub async fn members_restore(
                 message: svc::no_seat_message(&name, purchased),
                 seats_link: true,
             };
-            if crate::web::htmx::is_htmx(&req) {
-                return crate::web::htmx::render_status(
+            if crate::web::plumbing::htmx::is_htmx(&req) {
+                return crate::web::plumbing::htmx::render_status(
                     StatusCode::CONFLICT,
                     &NoticeFragment {
                         org_id: org.0,

@@ -8,10 +8,10 @@ use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members as svc;
-use crate::web::context::{Layout, OrgContext};
-use crate::web::forms::pairs;
-use crate::web::htmx::{is_htmx, render_status};
 use crate::web::members::{ListQuery, ListState};
+use crate::web::plumbing::context::{Layout, OrgContext};
+use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::htmx::{is_htmx, render_status};
 use change::{what_changes, Change, Names};
 
 mod change;

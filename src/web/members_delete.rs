@@ -9,10 +9,10 @@ use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle as svc;
-use crate::web::context::{Layout, OrgContext};
-use crate::web::htmx::org_page_or_fragment;
 use crate::web::members_archived::target_of;
 use crate::web::members_revoke::{changed, member_id};
+use crate::web::plumbing::context::{Layout, OrgContext};
+use crate::web::plumbing::htmx::org_page_or_fragment;
 
 /// The delete dialog's content for one archived member.
 pub struct DeleteView {

@@ -10,9 +10,9 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy, MembershipId, OrgRole, TeamId, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Handover, Handovers, RevokePreview};
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::forms::pairs;
-use crate::web::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
 
 /// One team the member is in, as the dialog lists it.
 pub struct TeamHeld {

@@ -3,15 +3,9 @@
 
 pub mod api_docs;
 pub mod api_tokens;
-pub mod assets;
 pub mod audit;
 pub mod auth;
-pub mod context;
-pub mod csrf;
-pub mod error_layout;
-pub mod forms;
 pub mod groups;
-pub mod htmx;
 pub mod invitations;
 pub mod member_page;
 pub mod members;
@@ -22,20 +16,15 @@ pub mod members_revoke;
 pub mod members_revoke_bulk;
 pub mod members_sort;
 pub mod members_view;
-pub mod metrics;
-pub mod middleware;
 pub mod orgs;
 pub mod password_reset;
-pub mod prefetch;
+pub mod plumbing;
 pub mod presence;
 pub mod profile;
-pub mod proxy;
 pub mod roles;
-pub mod session_store;
 pub mod settings;
 pub mod team_services;
 pub mod teams;
-pub mod upload;
 
 use actix_web::{web, HttpResponse};
 
@@ -75,7 +64,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::root))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/static/{hash}/{path:.*}", web::get().to(assets::serve))
+        .route(
+            "/static/{hash}/{path:.*}",
+            web::get().to(plumbing::assets::serve),
+        )
         .route("/setup", web::get().to(auth::setup_form))
         .route("/setup", web::post().to(auth::setup_submit))
         .route("/signin", web::get().to(auth::signin_form))

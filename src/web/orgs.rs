@@ -9,10 +9,10 @@ use crate::db::PgPool;
 use crate::domain::{policy, OrgName};
 use crate::error::AppResult;
 use crate::services;
-use crate::web::context::{flash, Layout, OrgContext, SignedIn};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{page_or_fragment, redirect};
 use crate::web::invitations::inbox::{open_items, InboxItem};
+use crate::web::plumbing::context::{flash, Layout, OrgContext, SignedIn};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{page_or_fragment, redirect};
 
 #[derive(Template)]
 #[template(path = "pages/orgs/home.html")]
@@ -29,7 +29,7 @@ pub struct HomePage<'a> {
 pub async fn org_home(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResult<HttpResponse> {
     let can_settings = policy::check(&ctx.actor, policy::Action::ViewSettings).is_ok();
     let invitations = open_items(&pool, ctx.me.account.id).await?;
-    crate::web::htmx::render(&HomePage {
+    crate::web::plumbing::htmx::render(&HomePage {
         org_id: ctx.org.id.0,
         org_name: &ctx.org.name,
         role: ctx.actor.role.label(),
@@ -66,7 +66,7 @@ pub struct NewOrgFragment<'a> {
 }
 
 pub async fn orgs_new(me: SignedIn) -> AppResult<HttpResponse> {
-    crate::web::htmx::render(&NewOrgPage {
+    crate::web::plumbing::htmx::render(&NewOrgPage {
         layout: Layout::signed_in(&me, "new-org"),
         name: "",
         errors: &FormErrors::default(),

@@ -14,10 +14,10 @@ use crate::domain::EmailAddress;
 use crate::error::AppResult;
 use crate::services::password_resets::{self as svc, Problem, ResetLinks};
 use crate::services::{limits, passwords::Hashing};
-use crate::web::context::{client_ip, flash, Layout};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{redirect, render, render_status, render_token_page};
 use crate::web::invitations::accept::token_of;
+use crate::web::plumbing::context::{client_ip, flash, Layout};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{redirect, render, render_status, render_token_page};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/password/forgot", web::get().to(forgot_form))

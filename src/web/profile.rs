@@ -10,10 +10,10 @@ use crate::db::{self, sessions::SessionInfo, PgPool};
 use crate::domain::DisplayName;
 use crate::error::{AppError, AppResult};
 use crate::services::{self, limits, passwords::Hashing};
-use crate::web::context::{client_ip, flash, Layout, SignedIn};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
-use crate::web::session_store::{absolute_cutoff, SID};
+use crate::web::plumbing::context::{client_ip, flash, Layout, SignedIn};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
+use crate::web::plumbing::session_store::{absolute_cutoff, SID};
 
 #[derive(Template)]
 #[template(path = "pages/profile/index.html")]
@@ -152,7 +152,7 @@ async fn render_page(
     })
     .await?;
     let sid = current_sid(me);
-    crate::web::htmx::render_status(
+    crate::web::plumbing::htmx::render_status(
         status,
         &ProfilePage {
             layout: Layout::signed_in(me, "profile"),
@@ -210,8 +210,8 @@ pub async fn profile_name(
     let parsed = errors.check("display_name", DisplayName::parse(&form.display_name));
     let Some(name) = parsed.filter(|_| errors.is_empty()) else {
         if is_htmx(&req) {
-            let csrf = crate::web::csrf::token(&me.session);
-            return crate::web::htmx::render_status(
+            let csrf = crate::web::plumbing::csrf::token(&me.session);
+            return crate::web::plumbing::htmx::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &NameFragment {
                     name: &form.display_name,
@@ -238,7 +238,7 @@ pub async fn profile_name(
     })
     .await?;
     if is_htmx(&req) {
-        let csrf = crate::web::csrf::token(&me.session);
+        let csrf = crate::web::plumbing::csrf::token(&me.session);
         return fragment_with_toast(
             &NameFragment {
                 name: name.as_str(),
@@ -299,8 +299,8 @@ pub async fn profile_password(
     let Some(new_password) = new_password.filter(|_| errors.is_empty()) else {
         let name = me.account.display_name.clone();
         if is_htmx(&req) {
-            let csrf = crate::web::csrf::token(&me.session);
-            return crate::web::htmx::render_status(
+            let csrf = crate::web::plumbing::csrf::token(&me.session);
+            return crate::web::plumbing::htmx::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &PasswordFragment {
                     errors: &errors,
@@ -359,7 +359,7 @@ pub async fn session_end(
         me.session.purge();
         return Ok(redirect(&req, "/signin"));
     }
-    let csrf = crate::web::csrf::token(&me.session);
+    let csrf = crate::web::plumbing::csrf::token(&me.session);
     if is_htmx(&req) {
         return fragment_with_toast(
             &SessionsFragment {

@@ -16,9 +16,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::roles::{self as role_service, known_permissions, RoleInUse};
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
 use view::{
     colspan, section, DeletePage, EditPage, EditRowFragment, FormFragment, IndexPage, RoleForm,
     RoleRow, RowFragment,
@@ -201,7 +201,7 @@ pub async fn roles_create(
     }
     .with_errors(errors);
     if is_htmx(&req) {
-        let csrf = crate::web::csrf::token(&ctx.me.session);
+        let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         return render_status(
             status,
             &FormFragment {
@@ -230,7 +230,7 @@ fn render_edit(
     form: &RoleForm,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let csrf = crate::web::csrf::token(&ctx.me.session);
+    let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
     match (is_htmx(req), form.inline) {
         (true, true) => render_status(
             status,

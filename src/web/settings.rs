@@ -9,9 +9,9 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy, Feature, OrgName, SeatCount};
 use crate::error::{AppError, AppResult};
 use crate::services::orgs::{self as org_service, FeatureState, Seats};
-use crate::web::context::{flash, Layout, OrgContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
 
 fn allow(ctx: &OrgContext, action: policy::Action) -> AppResult<()> {
     policy::check(&ctx.actor, action).map_err(|policy::Denied(reason)| AppError::forbidden(reason))
@@ -55,7 +55,7 @@ pub struct GeneralFragment<'a> {
 pub async fn general_show(ctx: OrgContext) -> AppResult<HttpResponse> {
     allow(&ctx, policy::Action::ViewSettings)?;
     let errors = FormErrors::default();
-    crate::web::htmx::render(&GeneralPage {
+    crate::web::plumbing::htmx::render(&GeneralPage {
         org_id: ctx.org.id.0,
         name: &ctx.org.name,
         errors: &errors,
@@ -104,7 +104,7 @@ pub async fn general_update(
     })
     .await?;
     if is_htmx(&req) {
-        let csrf = crate::web::csrf::token(&ctx.me.session);
+        let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         let fragment = GeneralFragment {
             org_id: org_id.0,
             name: name.as_str(),
@@ -144,7 +144,7 @@ pub async fn features_show(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResul
     let features = db::run(&pool, move |conn| org_service::features(conn, &org)).await?;
     let can_toggle = policy::check(&ctx.actor, policy::Action::ToggleFeatures).is_ok();
     let plan = if ctx.org.plan == "pro" { "Pro" } else { "Free" };
-    crate::web::htmx::render(&FeaturesPage {
+    crate::web::plumbing::htmx::render(&FeaturesPage {
         org_id: ctx.org.id.0,
         features: &features,
         can_toggle,
@@ -188,7 +188,7 @@ pub async fn feature_toggle(
         if state.enabled { "enabled" } else { "disabled" }
     );
     if is_htmx(&req) {
-        let csrf = crate::web::csrf::token(&ctx.me.session);
+        let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         return fragment_with_toast(
             &FeatureRow {
                 org_id: org_id.0,
@@ -233,7 +233,7 @@ pub async fn plan_show(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResult<Ht
     let org = ctx.org.clone();
     let seats = db::run(&pool, move |conn| org_service::seats(conn, &org)).await?;
     let value = seats.purchased.to_string();
-    crate::web::htmx::render(&PlanPage {
+    crate::web::plumbing::htmx::render(&PlanPage {
         org_id: ctx.org.id.0,
         seats: &seats,
         seats_value: &value,
@@ -310,7 +310,7 @@ pub async fn seats_update(
     };
     let message = format!("Seats set to {}.", seats.purchased);
     if is_htmx(&req) {
-        let csrf = crate::web::csrf::token(&ctx.me.session);
+        let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         let value = seats.purchased.to_string();
         let fragment = SeatsFragment {
             org_id: org_id.0,

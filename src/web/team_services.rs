@@ -18,10 +18,10 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::team_services as service_uc;
-use crate::web::context::{flash, TeamContext};
-use crate::web::forms::FormErrors;
 use crate::web::groups::{allow_change, change_and_load, Outcome};
-use crate::web::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
 use views::{loader, render_edit, render_services, row, row_done, section, services_path};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -25,9 +25,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams as team_service;
-use crate::web::context::{flash, Layout, OrgContext, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{page_or_fragment, redirect};
+use crate::web::plumbing::context::{flash, Layout, OrgContext, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{page_or_fragment, redirect};
 
 pub use members::MembersView;
 

@@ -53,7 +53,7 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
         ("GET", "/readyz", [S200; 7]),
-        // Served only by the metrics listener (src/web/metrics.rs), never here.
+        // Served only by the metrics listener (src/web/plumbing/metrics.rs), never here.
         ("GET", "/metrics", [S404; 7]),
         ("GET", "/static/{hash}/{path:.*}", [S200; 7]),
         ("GET", "/setup", [S404; 7]),

@@ -12,7 +12,7 @@ use crate::domain::audit::EventCursor;
 use crate::domain::audit_story::Names;
 use crate::domain::policy;
 use crate::error::{AppError, AppResult};
-use crate::web::context::OrgContext;
+use crate::web::plumbing::context::OrgContext;
 
 /// Events per batch, and batches the channel holds before the reader waits.
 const BATCH: i64 = 5_000;

@@ -10,7 +10,7 @@ use crate::domain::{policy::TeamAction, AccountId, Feature, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::groups as groups_service;
 use crate::services::teams::ARCHIVED;
-use crate::web::context::TeamContext;
+use crate::web::plumbing::context::TeamContext;
 
 /// Whether the viewer may change things on a tab and, when not, the reason the
 /// disabled controls show: a switched-off module first, then an archived team,

@@ -12,9 +12,11 @@ use crate::error::{AppError, AppResult};
 use crate::services::groups::{
     self as groups_service, GroupCard, GroupsView, GROUPS_OFF, SERVICES_OFF,
 };
-use crate::web::context::{flash, Layout, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, render_status, see_other};
+use crate::web::plumbing::context::{flash, Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{
+    fragment_with_toast, is_htmx, page_or_fragment, render_status, see_other,
+};
 
 /// A message for one field of one group's card (adding a member, attaching a service).
 pub struct CardError {
@@ -177,7 +179,7 @@ pub(super) fn card_html<'a>(
     Ok(CardFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,
-        csrf: crate::web::csrf::token(&tctx.ctx.me.session),
+        csrf: crate::web::plumbing::csrf::token(&tctx.ctx.me.session),
         g: view.cards.first().ok_or(AppError::NotFound)?,
         ctl,
         attach,
@@ -237,7 +239,7 @@ pub(super) fn section_html<'a>(
     GroupsFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,
-        csrf: crate::web::csrf::token(&tctx.ctx.me.session),
+        csrf: crate::web::plumbing::csrf::token(&tctx.ctx.me.session),
         view,
         ctl,
         attach,

@@ -18,7 +18,7 @@ use crate::domain::presence::{Report, TabId};
 use crate::domain::Feature;
 use crate::error::{AppError, AppResult};
 use crate::services::presence::{self as svc, Heartbeat};
-use crate::web::context::OrgContext;
+use crate::web::plumbing::context::OrgContext;
 
 pub use dot::PresenceDot;
 pub use hub::Hub;

@@ -9,8 +9,8 @@ use crate::domain::{
     CustomRoleId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole,
 };
 use crate::services::roles::RoleInUse;
-use crate::web::context::{Layout, OrgContext};
-use crate::web::forms::FormErrors;
+use crate::web::plumbing::context::{Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
 
 /// A permission offered in a role form: disabled, with the policy's reason, when
 /// the viewer does not hold it.

@@ -11,10 +11,10 @@ use crate::domain::{policy::TeamAction, ServiceId, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::groups::SERVICES_OFF;
 use crate::services::team_services::{self as service_uc, ServiceRow, ServicesView};
-use crate::web::context::{flash, Layout, TeamContext};
-use crate::web::forms::FormErrors;
 use crate::web::groups::Controls;
-use crate::web::htmx::{fragment_with_toast, page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other};
 
 #[derive(Template)]
 #[template(path = "pages/services/index.html")]
@@ -88,7 +88,7 @@ pub(super) fn services_path(tctx: &TeamContext) -> String {
 }
 
 pub(super) fn csrf(tctx: &TeamContext) -> String {
-    crate::web::csrf::token(&tctx.ctx.me.session)
+    crate::web::plumbing::csrf::token(&tctx.ctx.me.session)
 }
 
 pub(super) fn render_services(

@@ -16,9 +16,9 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::limits;
 use crate::services::teams::by_email::{self, Added, Inviting};
-use crate::web::context::{client_ip, TeamContext};
-use crate::web::forms::FormErrors;
 use crate::web::invitations::links;
+use crate::web::plumbing::context::{client_ip, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
 
 /// The form's state on the Members tab.
 #[derive(Debug, Clone)]

@@ -18,8 +18,8 @@ use crate::db::{
 };
 use crate::domain::{policy::TeamAction, CallId, MembershipId, MembershipStatus};
 use crate::error::AppResult;
-use crate::web::context::{Layout, TeamContext};
-use crate::web::htmx::page_or_fragment;
+use crate::web::plumbing::context::{Layout, TeamContext};
+use crate::web::plumbing::htmx::page_or_fragment;
 
 pub const PAGE_SIZE: i64 = 50;
 

@@ -11,8 +11,8 @@ use crate::db::PgPool;
 use crate::domain::policy::TeamAction;
 use crate::error::{AppError, AppResult};
 use crate::services::teams as team_service;
-use crate::web::context::{flash, TeamContext};
-use crate::web::htmx::redirect;
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::htmx::redirect;
 
 pub(super) async fn workflow_regenerate(
     req: HttpRequest,

@@ -18,9 +18,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, members as member_service};
-use crate::web::context::{flash, Layout, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
 
 #[derive(Template)]
 #[template(path = "fragments/teams/_member_row.html")]
@@ -139,7 +139,7 @@ pub(super) async fn member_row(
     if !is_htmx(&req) {
         return Ok(see_other(&team_path(&tctx.team)));
     }
-    crate::web::htmx::render(&MemberRowFragment {
+    crate::web::plumbing::htmx::render(&MemberRowFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,
         v: &v,

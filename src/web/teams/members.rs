@@ -28,9 +28,9 @@ use crate::services::teams::{
     self as team_service,
     members::{self as member_service, TeamAccess},
 };
-use crate::web::context::{flash, Layout, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::context::{flash, Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
 use crate::web::presence::PresenceDot;
 
 /// The longest "add member" search (the field's `maxlength`).
@@ -292,7 +292,7 @@ pub(super) async fn members_changed(
         return Ok(see_other(&team_path(&tctx.team)));
     }
     let view = load(pool, tctx, "", FormErrors::default()).await?;
-    let csrf = crate::web::csrf::token(&tctx.ctx.me.session);
+    let csrf = crate::web::plumbing::csrf::token(&tctx.ctx.me.session);
     let fragment = MembersFragment {
         org_id: tctx.ctx.org.id.0,
         team: &tctx.team,

@@ -19,8 +19,8 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, ARCHIVED};
-use crate::web::context::{flash, TeamContext};
-use crate::web::htmx::redirect;
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::htmx::redirect;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Literal paths: the route-walk test reads them from here.

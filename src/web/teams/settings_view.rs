@@ -12,9 +12,9 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::teams::ARCHIVED;
-use crate::web::context::{flash, Layout, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::context::{flash, Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
 
 pub struct ToggleState {
     pub t: TeamToggle,
@@ -252,7 +252,7 @@ pub(super) fn changed(
         return Ok(see_other(&settings_path(team)));
     }
     let (view, forms) = (view(tctx, team)?, SettingsForms::of(team));
-    let csrf = crate::web::csrf::token(&tctx.ctx.me.session);
+    let csrf = crate::web::plumbing::csrf::token(&tctx.ctx.me.session);
     let parts = Parts {
         org_id: tctx.ctx.org.id.0,
         team,

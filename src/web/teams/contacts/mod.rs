@@ -19,10 +19,12 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
-use crate::web::context::{flash, TeamContext};
-use crate::web::forms::FormErrors;
 use crate::web::groups::allow_change;
-use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, render_status, see_other};
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{
+    fragment_with_toast, is_htmx, redirect, render_status, see_other,
+};
 use state::{parse_assign_to, ContactForm, ListQuery, ListState};
 use view::{
     create_html, list_url, render_delete, render_edit, render_list, render_off, row_html, worker,
@@ -306,7 +308,7 @@ async fn row_done(
         ),
         // Handed to someone else, it is no longer the viewer's to see: the row goes.
         Err(AppError::NotFound) => {
-            let empty = crate::web::htmx::Toast {
+            let empty = crate::web::plumbing::htmx::Toast {
                 kind: "success",
                 message: &message,
                 oob: true,

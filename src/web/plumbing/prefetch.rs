@@ -1,9 +1,9 @@
 //! The signed-in account, read by the statement that loads the session.
 //!
 //! Nearly every request loads its session (actix-session's middleware, through
-//! [`PgSessionStore`](crate::web::session_store::PgSessionStore)) and then the
+//! [`PgSessionStore`](crate::web::plumbing::session_store::PgSessionStore)) and then the
 //! signed-in account with its membership in the organization the path names
-//! ([`crate::web::context`]): two trips to the pool, each a hop to a blocking
+//! ([`crate::web::plumbing::context`]): two trips to the pool, each a hop to a blocking
 //! thread and a round trip to PostgreSQL. [`scope`] notes, for the request's
 //! task, what the account lookup will ask for; the store answers both in one
 //! statement and leaves the account here; the extractor takes it. The note
@@ -22,7 +22,7 @@ use actix_web::{
 use crate::db::accounts::SignedIn;
 use crate::domain::{AccountId, OrgId};
 use crate::error::AppError;
-use crate::web::htmx::is_htmx;
+use crate::web::plumbing::htmx::is_htmx;
 
 /// What the account lookup reads besides the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! an organization they are an active member of, else the signed-in shell
 //! (their own organizations only, so a foreign id never shows another
 //! organization's name). Anonymous visitors, htmx requests (a toast, see
-//! `web::htmx::retarget_errors`) and server errors keep the plain page of
+//! `web::plumbing::htmx::retarget_errors`) and server errors keep the plain page of
 //! `crate::error`; so does anything that fails while drawing the layout.
 
 use actix_session::SessionExt;
@@ -17,7 +17,7 @@ use actix_web::{
 use askama::Template;
 
 use crate::error::{ErrorMessage, ErrorTitle};
-use crate::web::context::{signed_in_account_id, Layout, OrgContext, SignedIn};
+use crate::web::plumbing::context::{signed_in_account_id, Layout, OrgContext, SignedIn};
 
 #[derive(Template)]
 #[template(path = "pages/errors/in_app.html")]

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::{self, sessions, PgPool};
 use crate::domain::AccountId;
-use crate::web::prefetch;
+use crate::web::plumbing::prefetch;
 
 /// Session state keys with meaning outside the session itself.
 pub const ACCOUNT_ID: &str = "account_id";

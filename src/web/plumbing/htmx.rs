@@ -59,13 +59,13 @@ pub fn page_or_fragment<P: Template, F: Template>(
 /// asks; the fragment gets the session's CSRF token for its forms.
 pub fn org_page_or_fragment<P: Template>(
     req: &HttpRequest,
-    ctx: &crate::web::context::OrgContext,
+    ctx: &crate::web::plumbing::context::OrgContext,
     section: &'static str,
     status: StatusCode,
-    page: impl FnOnce(crate::web::context::Layout) -> P,
+    page: impl FnOnce(crate::web::plumbing::context::Layout) -> P,
     fragment: impl FnOnce(&str) -> askama::Result<String>,
 ) -> AppResult<HttpResponse> {
-    let layout = crate::web::context::Layout::in_org(ctx, section);
+    let layout = crate::web::plumbing::context::Layout::in_org(ctx, section);
     if is_htmx(req) {
         Ok(html(status, fragment(&layout.csrf)?))
     } else {

@@ -20,7 +20,7 @@ use crate::domain::{
     AccountId, Feature, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::{csrf, htmx::is_htmx, prefetch, session_store};
+use crate::web::plumbing::{csrf, htmx::is_htmx, prefetch, session_store};
 
 pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
     session
@@ -31,7 +31,7 @@ pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
 }
 
 /// The client's address, for limits and sign-in budgets: the connection's
-/// peer, or behind trusted proxies the hop they report (see `web::proxy`).
+/// peer, or behind trusted proxies the hop they report (see `web::plumbing::proxy`).
 pub fn client_ip(req: &HttpRequest) -> String {
     let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
         return "unknown".into();

@@ -32,7 +32,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
-use crate::web::{session_store::ACCOUNT_ID, upload};
+use crate::web::plumbing::{session_store::ACCOUNT_ID, upload};
 
 const SESSION_KEY: &str = "csrf";
 pub const HEADER: &str = "X-CSRF-Token";
