@@ -14,7 +14,7 @@ use crate::domain::{policy::TeamAction, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{Handover, Handovers};
 use crate::services::teams::{self as team_service, members as member_service};
-use crate::web::members_revoke::parse_handovers;
+use crate::web::members::revoke::parse_handovers;
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::page_or_fragment;

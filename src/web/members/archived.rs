@@ -1,50 +1,19 @@
 //! The members page's Archived tab: who archived each member, when, and what
 //! they held; Restore (a free seat needed) and Delete permanently (typed
-//! confirmation). Also the URL map of the whole member lifecycle.
+//! confirmation).
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::list::{MAX_SEARCH, PAGE_SIZE};
+use super::revoke::{changed, member_id};
 use crate::db::{self, members as q, offboarding as off, PgPool};
 use crate::domain::{policy, AccountId, OrgId, OrgRole, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Restore};
-use crate::web::members::{MAX_SEARCH, PAGE_SIZE};
-use crate::web::members_revoke::{self as revoke, changed, member_id};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::htmx::page_or_fragment;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/orgs/{org}/members/archived",
-        web::get().to(members_archived),
-    )
-    .route(
-        "/orgs/{org}/members/revoke",
-        web::post().to(crate::web::members_revoke_bulk::members_revoke_selected),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/revoke",
-        web::get().to(revoke::members_revoke_form),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/revoke",
-        web::post().to(revoke::members_revoke),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/restore",
-        web::post().to(members_restore),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/delete",
-        web::get().to(crate::web::members_delete::members_delete_form),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/delete",
-        web::post().to(crate::web::members_delete::members_delete),
-    );
-}
 
 /// An archived member as the tab shows them.
 pub struct ArchivedRow {

@@ -4,11 +4,11 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::list::{ListQuery, ListState};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members as svc;
-use crate::web::members::{ListQuery, ListState};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::{is_htmx, render_status};
@@ -96,7 +96,7 @@ pub async fn members_bulk(
                 ids.len()
             )));
         }
-        return crate::web::members_revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await;
+        return super::revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await;
     }
     let change = Change::parse(&fields)?;
     let (org, actor) = (ctx.org.id, ctx.actor);

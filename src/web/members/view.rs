@@ -350,11 +350,11 @@ pub fn edit_form(
     }
 }
 
-impl super::members::Listing {
+impl super::list::Listing {
     /// Which members page `page` shows, as "51–100 of 10,000".
     pub fn range(&self, page: impl std::borrow::Borrow<i64>) -> String {
         let page = *page.borrow();
-        let first = (page - 1) * super::members::PAGE_SIZE + 1;
+        let first = (page - 1) * super::list::PAGE_SIZE + 1;
         let last = (first + self.rows.len() as i64 - 1).max(first);
         format!(
             "{}–{} of {}",

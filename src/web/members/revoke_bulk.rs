@@ -5,12 +5,12 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::bulk::{each_member, results_response, selected_ids, summary, Applied};
+use super::revoke::{parse_handovers, revoked_message, RevokeView};
 use crate::db::{self, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Handovers};
-use crate::web::members_bulk::{each_member, results_response, selected_ids, summary, Applied};
-use crate::web::members_revoke::{parse_handovers, revoked_message, RevokeView};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::page_or_fragment;

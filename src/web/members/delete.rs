@@ -5,12 +5,12 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::archived::target_of;
+use super::revoke::{changed, member_id};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle as svc;
-use crate::web::members_archived::target_of;
-use crate::web::members_revoke::{changed, member_id};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::htmx::org_page_or_fragment;
 

@@ -1,17 +1,17 @@
-//! The members page: search, filters, sort and pages kept in the URL; rows that
+//! The members list: search, filters, sort and pages kept in the URL; rows that
 //! swap in place for an inline edit form; bulk actions applied row by row.
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::view::{edit_form, member_view, EditForm, MemberView};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, Feature, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
 };
-use crate::web::members_view::{edit_form, member_view, EditForm, MemberView};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::{
@@ -20,31 +20,6 @@ use crate::web::plumbing::htmx::{
 
 pub const PAGE_SIZE: i64 = 50;
 pub const MAX_SEARCH: usize = 200;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Before `/members/{member}`: literal paths such as `/members/archived` first.
-    crate::web::members_archived::routes(cfg);
-    cfg.route("/orgs/{org}/members", web::get().to(members_index))
-        .route("/orgs/{org}/members/bulk", web::post().to(members_bulk))
-        .route(
-            "/orgs/{org}/members/{member}",
-            web::get().to(crate::web::member_page::members_show),
-        )
-        .route(
-            "/orgs/{org}/members/{member}",
-            web::post().to(members_update),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/row",
-            web::get().to(members_row),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/edit",
-            web::get().to(members_edit),
-        );
-    #[cfg(feature = "bench")]
-    cfg.route("/bench/members/{org}", web::get().to(bench_members));
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -613,8 +588,6 @@ pub async fn members_update(
     form.error = Some(message);
     render_form(&req, &ctx, status, &form)
 }
-
-pub use crate::web::members_bulk::members_bulk;
 
 /// The benchmark's ceiling: the page's own query and rows, with no session,
 /// authorization or layout. Compiled only with `--features bench`.

@@ -8,6 +8,7 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::view::{member_view, MemberView};
 use crate::db::{self, audit::log as log_q, members as q, PgPool};
 use crate::domain::audit::{cursor_key, parse_cursor_key, EventCursor};
 use crate::domain::policy::{self, Action, Actor};
@@ -17,7 +18,6 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::web::audit::view::{event_view, EventView};
 use crate::web::invitations::view::{pending_views, PendingView};
-use crate::web::members_view::{member_view, MemberView};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::htmx::page_or_fragment;
 

@@ -2,8 +2,8 @@
 //! sorted (`aria-sort`) and links to the list sorted by it, the sort kept in
 //! the URL like every other part of the list's state.
 
+use super::list::ListState;
 use crate::db::members::MemberSort;
-use crate::web::members::ListState;
 
 /// A heading of the members table that sorts the list.
 #[derive(Debug, Clone)]
