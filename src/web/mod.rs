@@ -5,7 +5,6 @@ pub mod api_docs;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
-pub mod groups;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
@@ -15,7 +14,6 @@ pub mod presence;
 pub mod profile;
 pub mod roles;
 pub mod settings;
-pub mod team_services;
 pub mod teams;
 
 use actix_web::{web, HttpResponse};
@@ -115,7 +113,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(invitations::routes)
         .configure(members::routes)
         .configure(teams::routes)
-        .configure(groups::routes)
         .configure(roles::routes)
         .configure(presence::routes)
         .configure(audit::routes)

@@ -19,12 +19,12 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
-use crate::web::groups::allow_change;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{
     fragment_with_toast, is_htmx, redirect, render_status, see_other,
 };
+use crate::web::teams::groups::allow_change;
 use state::{parse_assign_to, ContactForm, ListQuery, ListState};
 use view::{
     create_html, list_url, render_delete, render_edit, render_list, render_off, row_html, worker,

@@ -1,13 +1,13 @@
 //! The Groups tab of a team: the groups with their members and services, create,
 //! rename (inline with htmx, or on its own page without JavaScript), delete, add
-//! and remove members, attach and detach services. Its templates are in `views`;
-//! `shared` holds what the Services tab (`web::team_services`) uses too.
+//! and remove members, attach and detach services. Its templates are in `view`;
+//! `shared` holds what the Services tab (`teams::services`) uses too.
 
 mod shared;
-mod views;
+mod view;
 
 pub use shared::{allow_change, change_and_load, parse_choice, Controls, Outcome};
-pub use views::{card_message, CardError};
+pub use view::card_message;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
@@ -24,8 +24,7 @@ use crate::services::groups as groups_service;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
-use crate::web::team_services;
-use views::{
+use view::{
     card_html, card_response, groups_path, loader, render_groups, render_rename, section_html,
 };
 
@@ -70,7 +69,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/orgs/{org}/teams/{team}/groups/{group}/services/{service}/remove",
         web::post().to(groups_detach_service),
     );
-    team_services::routes(cfg);
 }
 
 // ---- Handlers --------------------------------------------------------------

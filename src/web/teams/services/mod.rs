@@ -1,9 +1,8 @@
 //! The Services tab of a team: each service with the groups (and so the
 //! members) that provide it; create, edit (inline with htmx, or on its own page
-//! without JavaScript), switch on and off, delete. Wired in by `groups::routes`;
-//! its templates are in `views`.
+//! without JavaScript), switch on and off, delete. Its templates are in `view`.
 
-mod views;
+mod view;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
@@ -18,11 +17,11 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::services::team_services as service_uc;
-use crate::web::groups::{allow_change, change_and_load, Outcome};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
-use views::{loader, render_edit, render_services, row, row_done, section, services_path};
+use crate::web::teams::groups::{allow_change, change_and_load, Outcome};
+use view::{loader, render_edit, render_services, row, row_done, section, services_path};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(

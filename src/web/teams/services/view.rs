@@ -11,10 +11,10 @@ use crate::domain::{policy::TeamAction, ServiceId, TeamId};
 use crate::error::{AppError, AppResult};
 use crate::services::groups::SERVICES_OFF;
 use crate::services::team_services::{self as service_uc, ServiceRow, ServicesView};
-use crate::web::groups::Controls;
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other};
+use crate::web::teams::groups::Controls;
 
 #[derive(Template)]
 #[template(path = "pages/services/index.html")]

@@ -5,14 +5,14 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use validator::Validate;
 
-use super::settings_view::{changed, render_settings, settings_path, Section, SettingsForms};
-use super::shape_errors;
+use super::view::{changed, render_settings, settings_path, Section, SettingsForms};
 use crate::db::PgPool;
 use crate::domain::policy::TeamAction;
 use crate::error::{AppError, AppResult};
 use crate::services::teams as team_service;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::htmx::redirect;
+use crate::web::teams::shape_errors;
 
 pub(super) async fn workflow_regenerate(
     req: HttpRequest,

@@ -1,6 +1,7 @@
 //! A team's Members tab: the member rows and what the viewer may do with them,
 //! adding org members with a team role, and removing someone from the team.
-//! One row's inline edit lives in `member_rows`.
+//! One row's inline edit lives in `rows`, removing in `remove`, adding by
+//! email in `add_by_email`.
 
 use crate::domain::OrgRole;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -8,8 +9,10 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::add_by_email;
-use super::member_rows as rows;
+mod add_by_email;
+mod remove;
+mod rows;
+
 use super::{shape_errors, team_path, TeamPage};
 use crate::db::{
     self,
@@ -56,11 +59,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/orgs/{org}/teams/{team}/members/{member}/remove",
-        web::get().to(super::member_remove::member_remove_form),
+        web::get().to(remove::member_remove_form),
     )
     .route(
         "/orgs/{org}/teams/{team}/members/{member}/remove",
-        web::post().to(super::member_remove::member_remove),
+        web::post().to(remove::member_remove),
     )
     .route(
         "/orgs/{org}/teams/{team}/add-by-email",
@@ -302,7 +305,7 @@ pub(super) async fn members_changed(
     fragment_with_toast(&fragment, "success", message)
 }
 
-// ---- Add (removing is in `member_remove`) -----------------------------------
+// ---- Add (removing is in `remove`) ------------------------------------------
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]

@@ -4,7 +4,6 @@
 use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{members::denied, team_path};
 use crate::db::teams::Team;
 use crate::domain::{
     policy::TeamAction,
@@ -15,6 +14,7 @@ use crate::services::teams::ARCHIVED;
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::teams::{members::denied, team_path};
 
 pub struct ToggleState {
     pub t: TeamToggle,

@@ -5,7 +5,7 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::members::{access, load, members_changed, render_members};
+use super::{access, load, members_changed, render_members};
 use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::domain::{

@@ -6,8 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
 
-use super::members::{access, attach_presence, denied, presence_of, row_view, MemberRowView};
-use super::{shape_errors, team_path};
+use super::{access, attach_presence, denied, presence_of, row_view, MemberRowView};
 use crate::db::{
     self,
     teams::{members::TeamMemberRow, Team},
@@ -21,6 +20,7 @@ use crate::services::teams::{self as team_service, members as member_service};
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::teams::{shape_errors, team_path};
 
 #[derive(Template)]
 #[template(path = "fragments/teams/_member_row.html")]

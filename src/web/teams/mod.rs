@@ -1,16 +1,14 @@
-//! Teams pages: the list with its create form, and each team's Members tab
-//! (here), Contacts tab ([`contacts`]), Calls tab ([`calls`]) and Settings tab
-//! ([`settings`]); member rows and their inline edit live in [`members`].
+//! Teams: the list with its create form and a team's page (here), and the
+//! team's tabs, one module each: Members ([`members`], the page's first tab),
+//! Groups ([`groups`]), Services ([`services`]), Contacts ([`contacts`]),
+//! Calls ([`calls`]) and Settings ([`settings`]).
 
-mod add_by_email;
 mod calls;
 mod contacts;
-mod lifecycle;
-mod member_remove;
-mod member_rows;
+mod groups;
 mod members;
+mod services;
 mod settings;
-mod settings_view;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -38,7 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(members::routes)
         .configure(contacts::routes)
         .configure(calls::routes)
-        .configure(settings::routes);
+        .configure(settings::routes)
+        .configure(groups::routes)
+        .configure(services::routes);
 }
 
 /// Shape errors from `validator` (oversize input) under the fields of the team forms.

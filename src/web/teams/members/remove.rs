@@ -6,9 +6,8 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::member_rows::find_row;
-use super::members::{access, members_changed, MemberRowView};
-use super::team_path;
+use super::rows::find_row;
+use super::{access, members_changed, MemberRowView};
 use crate::db::{self, offboarding as off, teams::Team, PgPool};
 use crate::domain::{policy::TeamAction, MembershipId};
 use crate::error::{AppError, AppResult};
@@ -18,6 +17,7 @@ use crate::web::members::revoke::parse_handovers;
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::teams::team_path;
 
 /// The remove dialog of one team member.
 pub struct RemoveView {

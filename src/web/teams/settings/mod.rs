@@ -1,16 +1,15 @@
 //! A team's Settings tab: name and description, the on/off toggles (swapped row
 //! by row), the goal threshold with its colour scale, the workflow ID with copy
 //! and regenerate, and archive, unarchive and delete (those handlers are in
-//! `lifecycle`; what the tab renders is in `settings_view`).
+//! `lifecycle`; what the tab renders is in `view`).
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use validator::Validate;
 
-use super::lifecycle;
-use super::settings_view::{
-    changed, render_settings, settings_path, Section, SettingsForms, ToggleState,
-};
+mod lifecycle;
+mod view;
+
 use super::shape_errors;
 use crate::db::PgPool;
 use crate::domain::{
@@ -21,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, ARCHIVED};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::htmx::redirect;
+use view::{changed, render_settings, settings_path, Section, SettingsForms, ToggleState};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Literal paths: the route-walk test reads them from here.
