@@ -1,9 +1,6 @@
 //! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
 //! per area of pages. `routes` is the whole URL map.
 
-pub mod api_docs;
-pub mod api_tokens;
-pub mod audit;
 pub mod auth;
 pub mod invitations;
 pub mod members;
@@ -12,7 +9,6 @@ pub mod password_reset;
 pub mod plumbing;
 pub mod presence;
 pub mod profile;
-pub mod roles;
 pub mod settings;
 pub mod teams;
 
@@ -81,42 +77,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/orgs/new", web::get().to(orgs::orgs_new))
         .route("/orgs", web::post().to(orgs::orgs_create))
         .route("/orgs/{org}", web::get().to(orgs::org_home))
-        .route(
-            "/orgs/{org}/settings",
-            web::get().to(settings::settings_index),
-        )
-        .route(
-            "/orgs/{org}/settings/general",
-            web::get().to(settings::general_show),
-        )
-        .route(
-            "/orgs/{org}/settings/general",
-            web::post().to(settings::general_update),
-        )
-        .route(
-            "/orgs/{org}/settings/features",
-            web::get().to(settings::features_show),
-        )
-        .route(
-            "/orgs/{org}/settings/features/{feature}",
-            web::post().to(settings::feature_toggle),
-        )
-        .route(
-            "/orgs/{org}/settings/plan",
-            web::get().to(settings::plan_show),
-        )
-        .route(
-            "/orgs/{org}/settings/plan",
-            web::post().to(settings::seats_update),
-        )
+        .configure(settings::routes)
         // Before members: `/members/invite` would otherwise match `/members/{member}`.
         .configure(invitations::routes)
         .configure(members::routes)
         .configure(teams::routes)
-        .configure(roles::routes)
         .configure(presence::routes)
-        .configure(audit::routes)
-        .configure(api_tokens::routes)
         .configure(crate::api::routes)
         .default_service(web::to(not_found));
 }

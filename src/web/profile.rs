@@ -31,7 +31,7 @@ pub struct ProfilePage<'a> {
 
 /// The account's security activity: its own events of no organization, newest first.
 pub struct Activity {
-    pub rows: Vec<crate::web::audit::view::EventView>,
+    pub rows: Vec<crate::web::settings::audit::view::EventView>,
     /// The query of the Older link.
     pub older: Option<String>,
 }
@@ -60,7 +60,7 @@ fn load_activity(
         }),
         rows: rows
             .iter()
-            .map(|r| crate::web::audit::view::event_view(r, &names))
+            .map(|r| crate::web::settings::audit::view::event_view(r, &names))
             .collect(),
     })
 }

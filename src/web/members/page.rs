@@ -16,10 +16,10 @@ use crate::domain::{
     effective_permissions, MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::audit::view::{event_view, EventView};
 use crate::web::invitations::view::{pending_views, PendingView};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::settings::audit::view::{event_view, EventView};
 
 pub const TIMELINE_PAGE: i64 = 20;
 

@@ -20,7 +20,6 @@ use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Literal paths: the route-walk test reads them from here.
     cfg.route(
         "/orgs/{org}/settings/api-tokens",
         web::get().to(tokens_index),
@@ -32,10 +31,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/orgs/{org}/settings/api-tokens/{token}/revoke",
         web::post().to(tokens_revoke),
-    )
-    .route(
-        "/orgs/{org}/settings/api",
-        web::get().to(super::api_docs::api_docs),
     );
 }
 
