@@ -1,11 +1,15 @@
-//! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
-//! per area of pages. `routes` is the whole URL map.
+//! The HTTP surface, one folder per area of the product: [`auth`] (setup,
+//! sign-in and -out, password reset), [`profile`], [`orgs`] (an organization's
+//! home, a new one), [`members`], [`invitations`], [`teams`] (a team and its
+//! tabs), [`settings`] (with roles, the audit log and API tokens) and
+//! [`presence`]. What every area stands on (extractors, CSRF, sessions,
+//! middleware, htmx helpers, assets) is in [`plumbing`]. [`routes`] is the
+//! whole URL map: each area brings its own `routes`.
 
 pub mod auth;
 pub mod invitations;
 pub mod members;
 pub mod orgs;
-pub mod password_reset;
 pub mod plumbing;
 pub mod presence;
 pub mod profile;
@@ -47,36 +51,15 @@ async fn not_found() -> AppResult<HttpResponse> {
 
 /// Every route of the application. The route-walk test lists these same paths.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(auth::root))
-        .route("/healthz", web::get().to(healthz))
+    cfg.route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .route(
             "/static/{hash}/{path:.*}",
             web::get().to(plumbing::assets::serve),
         )
-        .route("/setup", web::get().to(auth::setup_form))
-        .route("/setup", web::post().to(auth::setup_submit))
-        .route("/signin", web::get().to(auth::signin_form))
-        .route("/signin", web::post().to(auth::signin_submit))
-        .route("/signout", web::post().to(auth::signout))
-        .configure(password_reset::routes)
-        .route("/profile", web::get().to(profile::profile_show))
-        .route("/profile/name", web::post().to(profile::profile_name))
-        .route(
-            "/profile/password",
-            web::post().to(profile::profile_password),
-        )
-        .route(
-            "/profile/sessions/end-all",
-            web::post().to(profile::sessions_end_all),
-        )
-        .route(
-            "/profile/sessions/{id}/end",
-            web::post().to(profile::session_end),
-        )
-        .route("/orgs/new", web::get().to(orgs::orgs_new))
-        .route("/orgs", web::post().to(orgs::orgs_create))
-        .route("/orgs/{org}", web::get().to(orgs::org_home))
+        .configure(auth::routes)
+        .configure(profile::routes)
+        .configure(orgs::routes)
         .configure(settings::routes)
         // Before members: `/members/invite` would otherwise match `/members/{member}`.
         .configure(invitations::routes)

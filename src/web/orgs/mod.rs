@@ -14,6 +14,12 @@ use crate::web::plumbing::context::{flash, Layout, OrgContext, SignedIn};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{page_or_fragment, redirect};
 
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/orgs/new", web::get().to(orgs_new))
+        .route("/orgs", web::post().to(orgs_create))
+        .route("/orgs/{org}", web::get().to(org_home));
+}
+
 #[derive(Template)]
 #[template(path = "pages/orgs/home.html")]
 pub struct HomePage<'a> {

@@ -1,4 +1,7 @@
-//! First-run setup, sign-in and sign-out.
+//! Who may come in: first-run setup, sign-in, sign-out and where `/` leads
+//! (here), and the forgotten-password reset ([`password_reset`]).
+
+pub mod password_reset;
 
 use actix_session::Session;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
@@ -17,6 +20,16 @@ use crate::web::plumbing::forms::{safe_next, FormErrors};
 use crate::web::plumbing::htmx::{page_or_fragment, redirect, see_other};
 use crate::web::plumbing::middleware::SetupDone;
 use crate::web::plumbing::session_store::{ACCOUNT_ID, SID, USER_AGENT};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(root))
+        .route("/setup", web::get().to(setup_form))
+        .route("/setup", web::post().to(setup_submit))
+        .route("/signin", web::get().to(signin_form))
+        .route("/signin", web::post().to(signin_submit))
+        .route("/signout", web::post().to(signout))
+        .configure(password_reset::routes);
+}
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]

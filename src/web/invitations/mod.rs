@@ -1,6 +1,9 @@
-//! Inviting from the Members page: the invite dialog (a fragment for htmx, a
-//! full page without JavaScript), and resending or revoking a pending member's
-//! invitation. The accept pages behind the emailed link are in `accept`.
+//! Invitations. Inviting from the Members page: the invite dialog (a fragment
+//! for htmx, a full page without JavaScript), and resending or revoking a
+//! pending member's invitation (here); a list of addresses ([`bulk`]), adding
+//! by account ID ([`by_id`]), copying an invitation's link ([`link`]). One's
+//! own invitations ([`inbox`]), and the accept pages behind the emailed link
+//! ([`accept`]).
 
 pub mod accept;
 pub mod bulk;
