@@ -4,7 +4,8 @@
 //! tabs), [`settings`] (with roles, the audit log and API tokens) and
 //! [`presence`]. What every area stands on (extractors, CSRF, sessions,
 //! middleware, htmx helpers, assets) is in [`plumbing`]. [`routes`] is the
-//! whole URL map: each area brings its own `routes`.
+//! whole URL map, each area bringing its own `routes!` list;
+//! [`route_table`] is the same map as data.
 
 pub mod auth;
 pub mod invitations;
@@ -20,6 +21,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
+use plumbing::routing::Route;
 
 /// Liveness: the process answers. It asks nothing of the database, so an
 /// outage there does not get a healthy process restarted.
@@ -49,23 +51,42 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
-/// Every route of the application. The route-walk test lists these same paths.
+/// Every route of the application; a path none of them matches is a 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route(
-            "/static/{hash}/{path:.*}",
-            web::get().to(plumbing::assets::serve),
-        )
-        .configure(auth::routes)
-        .configure(profile::routes)
-        .configure(orgs::routes)
-        .configure(settings::routes)
-        // Before members: `/members/invite` would otherwise match `/members/{member}`.
-        .configure(invitations::routes)
-        .configure(members::routes)
-        .configure(teams::routes)
-        .configure(presence::routes)
-        .configure(crate::api::routes)
+    cfg.configure(url_map::routes)
         .default_service(web::to(not_found));
+}
+
+/// Every route served, as (method, path): the application's, in the order
+/// actix tries them, then the metrics listener's. Each comes from the same
+/// `routes!` list that registers it; the route-walk test walks this table.
+pub fn route_table() -> Vec<Route> {
+    let mut table = url_map::route_table();
+    table.extend(plumbing::metrics::route_table());
+    table
+}
+
+/// The URL map: the probes and the assets, then each area's own list.
+mod url_map {
+    use super::{
+        auth, healthz, invitations, members, orgs, plumbing, presence, profile, readyz, settings,
+        teams,
+    };
+    use crate::web::plumbing::routing::routes;
+
+    routes! {
+        GET "/healthz" => healthz,
+        GET "/readyz" => readyz,
+        GET "/static/{hash}/{path:.*}" => plumbing::assets::serve,
+        configure auth,
+        configure profile,
+        configure orgs,
+        configure settings,
+        // Before members: `/members/invite` would otherwise match `/members/{member}`.
+        configure invitations,
+        configure members,
+        configure teams,
+        configure presence,
+        configure crate::api,
+    }
 }

@@ -19,16 +19,17 @@ use crate::web::plumbing::context::{flash, signed_in_account_id, Layout};
 use crate::web::plumbing::forms::{safe_next, FormErrors};
 use crate::web::plumbing::htmx::{page_or_fragment, redirect, see_other};
 use crate::web::plumbing::middleware::SetupDone;
+use crate::web::plumbing::routing::routes;
 use crate::web::plumbing::session_store::{ACCOUNT_ID, SID, USER_AGENT};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(root))
-        .route("/setup", web::get().to(setup_form))
-        .route("/setup", web::post().to(setup_submit))
-        .route("/signin", web::get().to(signin_form))
-        .route("/signin", web::post().to(signin_submit))
-        .route("/signout", web::post().to(signout))
-        .configure(password_reset::routes);
+routes! {
+    GET "/" => root,
+    GET "/setup" => setup_form,
+    POST "/setup" => setup_submit,
+    GET "/signin" => signin_form,
+    POST "/signin" => signin_submit,
+    POST "/signout" => signout,
+    configure password_reset,
 }
 
 #[derive(Debug, Default, Deserialize, Validate)]

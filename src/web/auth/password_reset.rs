@@ -18,12 +18,13 @@ use crate::web::invitations::accept::token_of;
 use crate::web::plumbing::context::{client_ip, flash, Layout};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{redirect, render, render_status, render_token_page};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/password/forgot", web::get().to(forgot_form))
-        .route("/password/forgot", web::post().to(forgot_submit))
-        .route("/password/reset/{token}", web::get().to(reset_form))
-        .route("/password/reset/{token}", web::post().to(reset_submit));
+routes! {
+    GET "/password/forgot" => forgot_form,
+    POST "/password/forgot" => forgot_submit,
+    GET "/password/reset/{token}" => reset_form,
+    POST "/password/reset/{token}" => reset_submit,
 }
 
 #[derive(Debug, Default, Deserialize, Validate)]

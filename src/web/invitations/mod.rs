@@ -25,46 +25,23 @@ use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::routing::routes;
 use view::{invite_options, may_invite_any, InviteForm};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/members/invite", web::get().to(invite_form))
-        .route("/orgs/{org}/members/invite", web::post().to(invite_submit))
-        .route(
-            "/orgs/{org}/members/invite/confirm",
-            web::post().to(bulk::invite_confirm),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/invitation/resend",
-            web::post().to(invitation_resend),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/invitation/revoke",
-            web::post().to(invitation_revoke),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/invitation/link",
-            web::post().to(link::invitation_copy_link),
-        )
-        .route(
-            "/orgs/{org}/members/add-by-id",
-            web::get().to(by_id::add_by_id_form),
-        )
-        .route(
-            "/orgs/{org}/members/add-by-id",
-            web::post().to(by_id::add_by_id_submit),
-        )
-        .route("/invitations", web::get().to(inbox::invitations_index))
-        .route(
-            "/invitations/{id}/accept",
-            web::post().to(inbox::invitation_accept),
-        )
-        .route(
-            "/invitations/{id}/decline",
-            web::post().to(inbox::invitation_decline),
-        )
-        .route("/invite/{token}", web::get().to(accept::accept_page))
-        .route("/invite/{token}", web::post().to(accept::accept_submit));
+routes! {
+    GET "/orgs/{org}/members/invite" => invite_form,
+    POST "/orgs/{org}/members/invite" => invite_submit,
+    POST "/orgs/{org}/members/invite/confirm" => bulk::invite_confirm,
+    POST "/orgs/{org}/members/{member}/invitation/resend" => invitation_resend,
+    POST "/orgs/{org}/members/{member}/invitation/revoke" => invitation_revoke,
+    POST "/orgs/{org}/members/{member}/invitation/link" => link::invitation_copy_link,
+    GET "/orgs/{org}/members/add-by-id" => by_id::add_by_id_form,
+    POST "/orgs/{org}/members/add-by-id" => by_id::add_by_id_submit,
+    GET "/invitations" => inbox::invitations_index,
+    POST "/invitations/{id}/accept" => inbox::invitation_accept,
+    POST "/invitations/{id}/decline" => inbox::invitation_decline,
+    GET "/invite/{token}" => accept::accept_page,
+    POST "/invite/{token}" => accept::accept_submit,
 }
 
 #[derive(Template)]

@@ -15,59 +15,23 @@ pub mod revoke_bulk;
 pub mod sort;
 pub mod view;
 
-use actix_web::web;
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+routes! {
     // Before `/members/{member}`: literal paths such as `/members/archived` first.
-    cfg.route(
-        "/orgs/{org}/members/archived",
-        web::get().to(archived::members_archived),
-    )
-    .route(
-        "/orgs/{org}/members/revoke",
-        web::post().to(revoke_bulk::members_revoke_selected),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/revoke",
-        web::get().to(revoke::members_revoke_form),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/revoke",
-        web::post().to(revoke::members_revoke),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/restore",
-        web::post().to(archived::members_restore),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/delete",
-        web::get().to(delete::members_delete_form),
-    )
-    .route(
-        "/orgs/{org}/members/{member}/delete",
-        web::post().to(delete::members_delete),
-    );
-    cfg.route("/orgs/{org}/members", web::get().to(list::members_index))
-        .route(
-            "/orgs/{org}/members/bulk",
-            web::post().to(bulk::members_bulk),
-        )
-        .route(
-            "/orgs/{org}/members/{member}",
-            web::get().to(page::members_show),
-        )
-        .route(
-            "/orgs/{org}/members/{member}",
-            web::post().to(list::members_update),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/row",
-            web::get().to(list::members_row),
-        )
-        .route(
-            "/orgs/{org}/members/{member}/edit",
-            web::get().to(list::members_edit),
-        );
+    GET "/orgs/{org}/members/archived" => archived::members_archived,
+    POST "/orgs/{org}/members/revoke" => revoke_bulk::members_revoke_selected,
+    GET "/orgs/{org}/members/{member}/revoke" => revoke::members_revoke_form,
+    POST "/orgs/{org}/members/{member}/revoke" => revoke::members_revoke,
+    POST "/orgs/{org}/members/{member}/restore" => archived::members_restore,
+    GET "/orgs/{org}/members/{member}/delete" => delete::members_delete_form,
+    POST "/orgs/{org}/members/{member}/delete" => delete::members_delete,
+    GET "/orgs/{org}/members" => list::members_index,
+    POST "/orgs/{org}/members/bulk" => bulk::members_bulk,
+    GET "/orgs/{org}/members/{member}" => page::members_show,
+    POST "/orgs/{org}/members/{member}" => list::members_update,
+    GET "/orgs/{org}/members/{member}/row" => list::members_row,
+    GET "/orgs/{org}/members/{member}/edit" => list::members_edit,
     #[cfg(feature = "bench")]
-    cfg.route("/bench/members/{org}", web::get().to(list::bench_members));
+    GET "/bench/members/{org}" => list::bench_members,
 }

@@ -13,11 +13,12 @@ use crate::web::invitations::inbox::{open_items, InboxItem};
 use crate::web::plumbing::context::{flash, Layout, OrgContext, SignedIn};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{page_or_fragment, redirect};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/new", web::get().to(orgs_new))
-        .route("/orgs", web::post().to(orgs_create))
-        .route("/orgs/{org}", web::get().to(org_home));
+routes! {
+    GET "/orgs/new" => orgs_new,
+    POST "/orgs" => orgs_create,
+    GET "/orgs/{org}" => org_home,
 }
 
 #[derive(Template)]

@@ -16,6 +16,12 @@ use actix_web::{
 use crate::db::PgPool;
 use crate::error::AppResult;
 use crate::metrics::{Metrics, UNMATCHED};
+use crate::web::plumbing::routing::routes;
+
+// The metrics listener's routes (see `server`), never the public listener's.
+routes! {
+    GET "/metrics" => metrics_show,
+}
 
 /// Counts the request when metrics are on (the app then holds a `Metrics`).
 pub async fn observe(
@@ -66,7 +72,7 @@ pub fn server(
         App::new()
             .app_data(metrics.clone())
             .app_data(pool.clone())
-            .route("/metrics", web::get().to(metrics_show))
+            .configure(routes)
     })
     .workers(1)
     .disable_signals()

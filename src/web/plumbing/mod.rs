@@ -2,7 +2,8 @@
 //! ([`context`]), CSRF ([`csrf`]), sessions ([`session_store`], [`prefetch`]),
 //! htmx responses ([`htmx`]), forms and uploads ([`forms`], [`upload`]),
 //! middleware ([`middleware`], [`error_layout`], [`metrics`]), the client's
-//! address ([`proxy`]) and static assets ([`assets`]).
+//! address ([`proxy`]), static assets ([`assets`]), and the `routes!` list
+//! each area's routes are written in ([`routing`]).
 
 pub mod assets;
 pub mod context;
@@ -14,5 +15,6 @@ pub mod metrics;
 pub mod middleware;
 pub mod prefetch;
 pub mod proxy;
+pub mod routing;
 pub mod session_store;
 pub mod upload;

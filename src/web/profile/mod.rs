@@ -13,17 +13,15 @@ use crate::services::{self, limits, passwords::Hashing};
 use crate::web::plumbing::context::{client_ip, flash, Layout, SignedIn};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
+use crate::web::plumbing::routing::routes;
 use crate::web::plumbing::session_store::{absolute_cutoff, SID};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/profile", web::get().to(profile_show))
-        .route("/profile/name", web::post().to(profile_name))
-        .route("/profile/password", web::post().to(profile_password))
-        .route(
-            "/profile/sessions/end-all",
-            web::post().to(sessions_end_all),
-        )
-        .route("/profile/sessions/{id}/end", web::post().to(session_end));
+routes! {
+    GET "/profile" => profile_show,
+    POST "/profile/name" => profile_name,
+    POST "/profile/password" => profile_password,
+    POST "/profile/sessions/end-all" => sessions_end_all,
+    POST "/profile/sessions/{id}/end" => session_end,
 }
 
 #[derive(Template)]

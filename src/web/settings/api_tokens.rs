@@ -18,20 +18,12 @@ use crate::services::api_tokens::{self as service, NewApiToken};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/orgs/{org}/settings/api-tokens",
-        web::get().to(tokens_index),
-    )
-    .route(
-        "/orgs/{org}/settings/api-tokens",
-        web::post().to(tokens_create),
-    )
-    .route(
-        "/orgs/{org}/settings/api-tokens/{token}/revoke",
-        web::post().to(tokens_revoke),
-    );
+routes! {
+    GET "/orgs/{org}/settings/api-tokens" => tokens_index,
+    POST "/orgs/{org}/settings/api-tokens" => tokens_create,
+    POST "/orgs/{org}/settings/api-tokens/{token}/revoke" => tokens_revoke,
 }
 
 pub(crate) fn when(at: DateTime<Utc>) -> String {

@@ -11,43 +11,26 @@ pub mod general;
 pub mod plan;
 pub mod roles;
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 use crate::domain::policy;
 use crate::error::{AppError, AppResult};
 use crate::web::plumbing::context::OrgContext;
 use crate::web::plumbing::htmx::see_other;
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/settings", web::get().to(settings_index))
-        .route(
-            "/orgs/{org}/settings/general",
-            web::get().to(general::general_show),
-        )
-        .route(
-            "/orgs/{org}/settings/general",
-            web::post().to(general::general_update),
-        )
-        .route(
-            "/orgs/{org}/settings/features",
-            web::get().to(features::features_show),
-        )
-        .route(
-            "/orgs/{org}/settings/features/{feature}",
-            web::post().to(features::feature_toggle),
-        )
-        .route("/orgs/{org}/settings/plan", web::get().to(plan::plan_show))
-        .route(
-            "/orgs/{org}/settings/plan",
-            web::post().to(plan::seats_update),
-        )
-        .configure(roles::routes)
-        .configure(audit::routes)
-        .configure(api_tokens::routes)
-        .route(
-            "/orgs/{org}/settings/api",
-            web::get().to(api_docs::api_docs),
-        );
+routes! {
+    GET "/orgs/{org}/settings" => settings_index,
+    GET "/orgs/{org}/settings/general" => general::general_show,
+    POST "/orgs/{org}/settings/general" => general::general_update,
+    GET "/orgs/{org}/settings/features" => features::features_show,
+    POST "/orgs/{org}/settings/features/{feature}" => features::feature_toggle,
+    GET "/orgs/{org}/settings/plan" => plan::plan_show,
+    POST "/orgs/{org}/settings/plan" => plan::seats_update,
+    configure roles,
+    configure audit,
+    configure api_tokens,
+    GET "/orgs/{org}/settings/api" => api_docs::api_docs,
 }
 
 fn allow(ctx: &OrgContext, action: policy::Action) -> AppResult<()> {

@@ -26,19 +26,20 @@ use crate::services::teams as team_service;
 use crate::web::plumbing::context::{flash, Layout, OrgContext, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{page_or_fragment, redirect};
+use crate::web::plumbing::routing::routes;
 
 pub use members::MembersView;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/teams", web::get().to(teams_index))
-        .route("/orgs/{org}/teams", web::post().to(teams_create))
-        .route("/orgs/{org}/teams/{team}", web::get().to(team_show))
-        .configure(members::routes)
-        .configure(contacts::routes)
-        .configure(calls::routes)
-        .configure(settings::routes)
-        .configure(groups::routes)
-        .configure(services::routes);
+routes! {
+    GET "/orgs/{org}/teams" => teams_index,
+    POST "/orgs/{org}/teams" => teams_create,
+    GET "/orgs/{org}/teams/{team}" => team_show,
+    configure members,
+    configure contacts,
+    configure calls,
+    configure settings,
+    configure groups,
+    configure services,
 }
 
 /// Shape errors from `validator` (oversize input) under the fields of the team forms.

@@ -21,22 +21,17 @@ use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment,
 mod export;
 pub mod view;
 
+use crate::web::plumbing::routing::routes;
 pub use export::audit_export;
 use view::{event_view, EventView};
 
 pub const PAGE_SIZE: i64 = 50;
 pub const MAX_TEXT: usize = 200;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/settings/audit", web::get().to(audit_index))
-        .route(
-            "/orgs/{org}/settings/audit/export.csv",
-            web::get().to(audit_export),
-        )
-        .route(
-            "/orgs/{org}/settings/audit/retention",
-            web::post().to(audit_retention),
-        );
+routes! {
+    GET "/orgs/{org}/settings/audit" => audit_index,
+    GET "/orgs/{org}/settings/audit/export.csv" => audit_export,
+    POST "/orgs/{org}/settings/audit/retention" => audit_retention,
 }
 
 fn allow(ctx: &OrgContext, action: policy::Action) -> AppResult<()> {

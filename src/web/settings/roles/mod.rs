@@ -19,34 +19,20 @@ use crate::services::roles::{self as role_service, known_permissions, RoleInUse}
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
+use crate::web::plumbing::routing::routes;
 use view::{
     colspan, section, DeletePage, EditPage, EditRowFragment, FormFragment, IndexPage, RoleForm,
     RoleRow, RowFragment,
 };
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/settings/roles", web::get().to(roles_index))
-        .route("/orgs/{org}/settings/roles", web::post().to(roles_create))
-        .route(
-            "/orgs/{org}/settings/roles/{role}",
-            web::get().to(roles_edit),
-        )
-        .route(
-            "/orgs/{org}/settings/roles/{role}",
-            web::post().to(roles_update),
-        )
-        .route(
-            "/orgs/{org}/settings/roles/{role}/row",
-            web::get().to(roles_row),
-        )
-        .route(
-            "/orgs/{org}/settings/roles/{role}/delete",
-            web::get().to(roles_delete_confirm),
-        )
-        .route(
-            "/orgs/{org}/settings/roles/{role}/delete",
-            web::post().to(roles_delete),
-        );
+routes! {
+    GET "/orgs/{org}/settings/roles" => roles_index,
+    POST "/orgs/{org}/settings/roles" => roles_create,
+    GET "/orgs/{org}/settings/roles/{role}" => roles_edit,
+    POST "/orgs/{org}/settings/roles/{role}" => roles_update,
+    GET "/orgs/{org}/settings/roles/{role}/row" => roles_row,
+    GET "/orgs/{org}/settings/roles/{role}/delete" => roles_delete_confirm,
+    POST "/orgs/{org}/settings/roles/{role}/delete" => roles_delete,
 }
 
 fn allow(ctx: &OrgContext, action: Action) -> AppResult<()> {

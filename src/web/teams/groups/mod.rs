@@ -24,51 +24,22 @@ use crate::services::groups as groups_service;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::routing::routes;
 use view::{
     card_html, card_response, groups_path, loader, render_groups, render_rename, section_html,
 };
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/orgs/{org}/teams/{team}/groups",
-        web::get().to(groups_index),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups",
-        web::post().to(groups_create),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}",
-        web::get().to(groups_show),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}",
-        web::post().to(groups_rename),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/edit",
-        web::get().to(groups_edit),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/delete",
-        web::post().to(groups_delete),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/members",
-        web::post().to(groups_add_member),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/members/{member}/remove",
-        web::post().to(groups_remove_member),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/services",
-        web::post().to(groups_attach_service),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/groups/{group}/services/{service}/remove",
-        web::post().to(groups_detach_service),
-    );
+routes! {
+    GET "/orgs/{org}/teams/{team}/groups" => groups_index,
+    POST "/orgs/{org}/teams/{team}/groups" => groups_create,
+    GET "/orgs/{org}/teams/{team}/groups/{group}" => groups_show,
+    POST "/orgs/{org}/teams/{team}/groups/{group}" => groups_rename,
+    GET "/orgs/{org}/teams/{team}/groups/{group}/edit" => groups_edit,
+    POST "/orgs/{org}/teams/{team}/groups/{group}/delete" => groups_delete,
+    POST "/orgs/{org}/teams/{team}/groups/{group}/members" => groups_add_member,
+    POST "/orgs/{org}/teams/{team}/groups/{group}/members/{member}/remove" => groups_remove_member,
+    POST "/orgs/{org}/teams/{team}/groups/{group}/services" => groups_attach_service,
+    POST "/orgs/{org}/teams/{team}/groups/{group}/services/{service}/remove" => groups_detach_service,
 }
 
 // ---- Handlers --------------------------------------------------------------

@@ -34,41 +34,20 @@ use crate::services::teams::{
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::routing::routes;
 use crate::web::presence::PresenceDot;
 
 /// The longest "add member" search (the field's `maxlength`).
 const MAX_SEARCH: usize = 100;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Literal paths: the route-walk test reads them from here.
-    cfg.route(
-        "/orgs/{org}/teams/{team}/members",
-        web::post().to(member_add),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/members/{member}",
-        web::get().to(rows::member_row),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/members/{member}",
-        web::post().to(rows::member_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/members/{member}/edit",
-        web::get().to(rows::member_edit),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/members/{member}/remove",
-        web::get().to(remove::member_remove_form),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/members/{member}/remove",
-        web::post().to(remove::member_remove),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/add-by-email",
-        web::post().to(add_by_email::member_add_by_email),
-    );
+routes! {
+    POST "/orgs/{org}/teams/{team}/members" => member_add,
+    GET "/orgs/{org}/teams/{team}/members/{member}" => rows::member_row,
+    POST "/orgs/{org}/teams/{team}/members/{member}" => rows::member_update,
+    GET "/orgs/{org}/teams/{team}/members/{member}/edit" => rows::member_edit,
+    GET "/orgs/{org}/teams/{team}/members/{member}/remove" => remove::member_remove_form,
+    POST "/orgs/{org}/teams/{team}/members/{member}/remove" => remove::member_remove,
+    POST "/orgs/{org}/teams/{team}/add-by-email" => add_by_email::member_add_by_email,
 }
 
 /// The policy's reason when the viewer may not do `action` in this team.

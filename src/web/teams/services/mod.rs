@@ -20,38 +20,18 @@ use crate::services::team_services as service_uc;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::routing::routes;
 use crate::web::teams::groups::{allow_change, change_and_load, Outcome};
 use view::{loader, render_edit, render_services, row, row_done, section, services_path};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/orgs/{org}/teams/{team}/services",
-        web::get().to(services_index),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services",
-        web::post().to(services_create),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services/{service}",
-        web::get().to(services_show),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services/{service}",
-        web::post().to(services_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services/{service}/edit",
-        web::get().to(services_edit),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services/{service}/active",
-        web::post().to(services_toggle),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/services/{service}/delete",
-        web::post().to(services_delete),
-    );
+routes! {
+    GET "/orgs/{org}/teams/{team}/services" => services_index,
+    POST "/orgs/{org}/teams/{team}/services" => services_create,
+    GET "/orgs/{org}/teams/{team}/services/{service}" => services_show,
+    POST "/orgs/{org}/teams/{team}/services/{service}" => services_update,
+    GET "/orgs/{org}/teams/{team}/services/{service}/edit" => services_edit,
+    POST "/orgs/{org}/teams/{team}/services/{service}/active" => services_toggle,
+    POST "/orgs/{org}/teams/{team}/services/{service}/delete" => services_delete,
 }
 
 const NEEDS: &[Feature] = &[Feature::Services];

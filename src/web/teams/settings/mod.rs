@@ -20,42 +20,18 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, ARCHIVED};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::htmx::redirect;
+use crate::web::plumbing::routing::routes;
 use view::{changed, render_settings, settings_path, Section, SettingsForms, ToggleState};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Literal paths: the route-walk test reads them from here.
-    cfg.route(
-        "/orgs/{org}/teams/{team}/settings",
-        web::get().to(settings_show),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/settings",
-        web::post().to(settings_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/settings/goal",
-        web::post().to(goal_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/settings/toggle",
-        web::post().to(toggle_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/settings/workflow-id",
-        web::post().to(lifecycle::workflow_regenerate),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/archive",
-        web::post().to(lifecycle::team_archive),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/unarchive",
-        web::post().to(lifecycle::team_unarchive),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/delete",
-        web::post().to(lifecycle::team_delete),
-    );
+routes! {
+    GET "/orgs/{org}/teams/{team}/settings" => settings_show,
+    POST "/orgs/{org}/teams/{team}/settings" => settings_update,
+    POST "/orgs/{org}/teams/{team}/settings/goal" => goal_update,
+    POST "/orgs/{org}/teams/{team}/settings/toggle" => toggle_update,
+    POST "/orgs/{org}/teams/{team}/settings/workflow-id" => lifecycle::workflow_regenerate,
+    POST "/orgs/{org}/teams/{team}/archive" => lifecycle::team_archive,
+    POST "/orgs/{org}/teams/{team}/unarchive" => lifecycle::team_unarchive,
+    POST "/orgs/{org}/teams/{team}/delete" => lifecycle::team_delete,
 }
 
 pub async fn settings_show(req: HttpRequest, tctx: TeamContext) -> AppResult<HttpResponse> {
