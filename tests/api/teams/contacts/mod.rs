@@ -12,8 +12,10 @@ mod paging;
 
 use reqwest::StatusCode;
 
-pub use crate::groups::scene::{audits, exec, expect, join_team, returning_id, set_status, team};
 use crate::helpers::{location, spawn_app, TestApp, TestClient, PASSWORD};
+pub use crate::teams::groups::scene::{
+    audits, exec, expect, join_team, returning_id, set_status, team,
+};
 
 /// Acme with Ada as Owner (`app.client`), a "Support" team, and Tim, a plain
 /// member who is its Team manager, signed in.
@@ -27,7 +29,7 @@ pub struct Cast {
 impl Cast {
     /// The groups tests' scene is the same cast.
     pub async fn new() -> Self {
-        let s = crate::groups::scene::Scene::new().await;
+        let s = crate::teams::groups::scene::Scene::new().await;
         Self {
             app: s.app,
             org: s.org,
