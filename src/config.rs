@@ -6,7 +6,7 @@ use std::{env, fmt, net::SocketAddr, path::PathBuf, time::Duration};
 use anyhow::{bail, Context};
 
 use crate::domain::presence::Thresholds;
-use crate::web::proxy::{ProxyTrust, DEFAULT_TRUSTED_PROXIES};
+use crate::web::plumbing::proxy::{ProxyTrust, DEFAULT_TRUSTED_PROXIES};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -52,7 +52,7 @@ pub struct Settings {
     /// How long a password reset link stays valid (`ROSTER_PASSWORD_RESET_TTL_MINUTES`).
     pub password_reset_ttl: Duration,
     /// Whose word about the client address counts (`ROSTER_TRUST_PROXY`,
-    /// `ROSTER_TRUSTED_PROXIES`, `ROSTER_TRUST_FORWARDED_HEADER`): see `web::proxy`.
+    /// `ROSTER_TRUSTED_PROXIES`, `ROSTER_TRUST_FORWARDED_HEADER`): see `web::plumbing::proxy`.
     pub proxy: ProxyTrust,
     /// Passwords hashed or checked at once (`ROSTER_HASH_CONCURRENCY`, default two
     /// per core); a request past that is told to come back, not queued.

@@ -2,7 +2,7 @@
 //!
 //! Every layer returns `AppError` (diesel's errors convert into it), and only
 //! [`ResponseError::error_response`] decides status codes and pages. For htmx
-//! requests `web::htmx::retarget_errors` turns the page into a toast.
+//! requests `web::plumbing::htmx::retarget_errors` turns the page into a toast.
 
 use actix_web::{
     http::{header, StatusCode},
@@ -42,7 +42,7 @@ pub enum AppError {
 pub struct ErrorMessage(pub String);
 
 /// Carried on error pages beside [`ErrorMessage`]: the page's heading, so
-/// `web::error_layout` can draw the same page inside the app's layout.
+/// `web::plumbing::error_layout` can draw the same page inside the app's layout.
 #[derive(Clone, Copy, Debug)]
 pub struct ErrorTitle(pub &'static str);
 

@@ -22,8 +22,9 @@ use crate::config::Settings;
 use crate::db::{self, PgPool};
 use crate::error::AppError;
 use crate::metrics::Metrics;
+use crate::web as routes;
+use crate::web::plumbing::{csrf, htmx, middleware as mw, session_store::PgSessionStore};
 use crate::web::presence::{hub, Hub, ReportLimiter};
-use crate::web::{self as routes, csrf, htmx, middleware as mw, session_store::PgSessionStore};
 
 pub struct Application {
     port: u16,
@@ -75,7 +76,8 @@ impl Application {
                     format!("could not bind {} for metrics", settings.metrics_bind)
                 })?;
                 let port = listener.local_addr()?.port();
-                let server = crate::web::metrics::server(listener, metrics.clone(), pool.clone())?;
+                let server =
+                    crate::web::plumbing::metrics::server(listener, metrics.clone(), pool.clone())?;
                 Some((server, port))
             }
             None => None,
@@ -251,14 +253,14 @@ fn run(
             .wrap(from_fn(csrf::guard))
             .wrap(from_fn(mw::require_setup))
             // Inside the sessions: it asks who is signed in.
-            .wrap(from_fn(crate::web::error_layout::in_app))
+            .wrap(from_fn(crate::web::plumbing::error_layout::in_app))
             .wrap(sessions)
             // Outside the sessions: the session's load reads the account too.
-            .wrap(from_fn(crate::web::prefetch::scope))
+            .wrap(from_fn(crate::web::plumbing::prefetch::scope))
             .wrap(from_fn(htmx::retarget_errors))
             .wrap(from_fn(mw::security_headers))
             .wrap(from_fn(mw::log_requests))
-            .wrap(from_fn(crate::web::metrics::observe))
+            .wrap(from_fn(crate::web::plumbing::metrics::observe))
     })
     .workers(workers)
     .shutdown_timeout(shutdown_timeout)

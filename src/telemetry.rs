@@ -1,7 +1,7 @@
 //! Logging: tracing to stderr, filtered by `RUST_LOG` (default `info`), as
 //! lines for people or, with `ROSTER_LOG_FORMAT=json`, one JSON object per line
 //! for a log collector. Secrets are kept out where the fields are made (see
-//! `web::middleware::loggable_path`), so both formats redact alike.
+//! `web::plumbing::middleware::loggable_path`), so both formats redact alike.
 
 use tracing_subscriber::EnvFilter;
 

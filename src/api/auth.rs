@@ -22,7 +22,7 @@ use crate::domain::{
     ApiTokenId, Feature, OrgId, OrgRole, Permission, PermissionSet, Plan,
 };
 use crate::services::limits;
-use crate::web::context::client_ip;
+use crate::web::plumbing::context::client_ip;
 
 /// A valid token of an organization with API access on, within its rate limit.
 #[derive(Debug, Clone)]

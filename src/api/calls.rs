@@ -25,12 +25,10 @@ use crate::domain::{
     Permission,
 };
 use crate::services::calls::{self as call_service, Detail, ItemOutcome, Status};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/workflows/{workflow_id}/calls",
-        web::post().to(calls_ingest),
-    );
+routes! {
+    POST "/workflows/{workflow_id}/calls" => calls_ingest,
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,20 +16,15 @@ use crate::domain::{
     GroupId, ServiceId,
 };
 use crate::services::{groups as group_svc, team_services as service_svc};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/teams/{team}/groups", web::get().to(groups_list))
-        .route("/teams/{team}/groups", web::post().to(groups_create))
-        .route("/teams/{team}/services", web::get().to(services_list))
-        .route("/teams/{team}/services", web::post().to(services_create))
-        .route(
-            "/teams/{team}/groups/{group}/services/{service}",
-            web::put().to(group_service_attach),
-        )
-        .route(
-            "/teams/{team}/groups/{group}/services/{service}",
-            web::delete().to(group_service_detach),
-        );
+routes! {
+    GET "/teams/{team}/groups" => groups_list,
+    POST "/teams/{team}/groups" => groups_create,
+    GET "/teams/{team}/services" => services_list,
+    POST "/teams/{team}/services" => services_create,
+    PUT "/teams/{team}/groups/{group}/services/{service}" => group_service_attach,
+    DELETE "/teams/{team}/groups/{group}/services/{service}" => group_service_detach,
 }
 
 /// A group of a team, with the services it provides.

@@ -20,20 +20,15 @@ use crate::services::invitations::{
     InviteRequest,
 };
 use crate::services::limits;
-use crate::web::context::client_ip;
+use crate::web::plumbing::context::client_ip;
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/invitations", web::get().to(invitations_list))
-        .route("/invitations", web::post().to(invitations_create))
-        .route("/invitations/bulk", web::post().to(invitations_bulk))
-        .route(
-            "/invitations/{member}/resend",
-            web::post().to(invitations_resend),
-        )
-        .route(
-            "/invitations/{member}",
-            web::delete().to(invitations_revoke),
-        );
+routes! {
+    GET "/invitations" => invitations_list,
+    POST "/invitations" => invitations_create,
+    POST "/invitations/bulk" => invitations_bulk,
+    POST "/invitations/{member}/resend" => invitations_resend,
+    DELETE "/invitations/{member}" => invitations_revoke,
 }
 
 /// A pending member and their open invitation.

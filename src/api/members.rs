@@ -18,11 +18,12 @@ use crate::domain::{
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
 };
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members", web::get().to(members_list))
-        .route("/members/{member}", web::get().to(members_get))
-        .route("/members/{member}", web::patch().to(members_update));
+routes! {
+    GET "/members" => members_list,
+    GET "/members/{member}" => members_get,
+    PATCH "/members/{member}" => members_update,
 }
 
 pub const DEFAULT_LIMIT: i64 = 50;

@@ -12,10 +12,11 @@ use super::problem::{ApiResult, FieldError, Problem, ProblemBody, ProblemType};
 use crate::db::{self, PgPool};
 use crate::domain::{policy::Action, MembershipId, Permission, TeamId};
 use crate::services::members::lifecycle::{self as svc, Handover, Handovers, Restore};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members/{member}/revoke", web::post().to(members_revoke))
-        .route("/members/{member}/restore", web::post().to(members_restore));
+routes! {
+    POST "/members/{member}/revoke" => members_revoke,
+    POST "/members/{member}/restore" => members_restore,
 }
 
 /// At most this many teams' handovers in one revoke.

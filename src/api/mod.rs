@@ -17,6 +17,7 @@ pub mod types;
 
 use actix_web::web;
 
+use crate::web::plumbing::routing::Route;
 use problem::{ApiResult, Problem, ProblemType};
 
 async fn not_found() -> ApiResult<actix_web::HttpResponse> {
@@ -26,22 +27,41 @@ async fn not_found() -> ApiResult<actix_web::HttpResponse> {
     ))
 }
 
-/// The API's routes, under `/api/v1`. Paths here are relative to that scope;
-/// the route-walk test prefixes them.
+/// The API's routes, under `/api/v1`; the paths in [`v1`] are relative to it.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/api/v1")
+        web::scope(SCOPE)
             .app_data(json::json_config())
             .app_data(json::query_config())
             .app_data(json::path_config())
-            .route("/openapi.json", web::get().to(openapi::openapi_json))
-            .route("/problems/{slug}", web::get().to(openapi::problem_type))
-            .configure(members::routes)
-            .configure(members_lifecycle::routes)
-            .configure(calls::routes)
-            .configure(teams::routes)
-            .configure(invitations::routes)
-            .configure(groups::routes)
+            .configure(v1::routes)
             .default_service(web::to(not_found)),
     );
+}
+
+/// Every route of the API, with its full path.
+pub fn route_table() -> Vec<Route> {
+    v1::route_table()
+        .into_iter()
+        .map(|route| route.under(SCOPE))
+        .collect()
+}
+
+const SCOPE: &str = "/api/v1";
+
+/// The routes inside the `/api/v1` scope.
+mod v1 {
+    use super::{calls, groups, invitations, members, members_lifecycle, openapi, teams};
+    use crate::web::plumbing::routing::routes;
+
+    routes! {
+        GET "/openapi.json" => openapi::openapi_json,
+        GET "/problems/{slug}" => openapi::problem_type,
+        configure members,
+        configure members_lifecycle,
+        configure calls,
+        configure teams,
+        configure invitations,
+        configure groups,
+    }
 }

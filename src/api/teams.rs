@@ -16,17 +16,15 @@ use crate::domain::{
     MembershipId, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::services::teams::{self as svc, members::TeamAccess};
+use crate::web::plumbing::routing::routes;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/teams", web::get().to(teams_list))
-        .route("/teams", web::post().to(teams_create))
-        .route("/teams/{team}", web::get().to(teams_get))
-        .route("/teams/{team}", web::patch().to(teams_update))
-        .route("/teams/{team}/members", web::post().to(team_members_add))
-        .route(
-            "/teams/{team}/members/{member}",
-            web::delete().to(team_members_remove),
-        );
+routes! {
+    GET "/teams" => teams_list,
+    POST "/teams" => teams_create,
+    GET "/teams/{team}" => teams_get,
+    PATCH "/teams/{team}" => teams_update,
+    POST "/teams/{team}/members" => team_members_add,
+    DELETE "/teams/{team}/members/{member}" => team_members_remove,
 }
 
 /// A team of the organization.

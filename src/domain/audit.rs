@@ -9,7 +9,7 @@ use super::Invalid;
 /// The parts of the log an action belongs to, as the filter offers them. The
 /// database derives the same group from an action's prefix (migration 000017,
 /// `audit_events.action_group`); [`ActionGroup::of`] is that mapping here, and
-/// the test `audit::log::every_action_lands_in_the_group_the_database_gives_it`
+/// the test `settings::audit::log::every_action_lands_in_the_group_the_database_gives_it`
 /// holds the two together.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionGroup {

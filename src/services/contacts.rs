@@ -120,8 +120,8 @@ pub struct ContactsView {
 /// the team's contacts (migration 000025, `team_contacts_changed`). What is
 /// kept with a version is never older than it (the version is read first),
 /// so equal versions mean current menus and pages. Proved by
-/// `contacts::menus::the_menus_follow_every_change_to_the_teams_roster` and
-/// `contacts::search::a_kept_search_page_follows_every_change_to_the_teams_contacts`.
+/// `teams::contacts::menus::the_menus_follow_every_change_to_the_teams_roster` and
+/// `teams::contacts::search::a_kept_search_page_follows_every_change_to_the_teams_contacts`.
 /// A new column in the menus or the list needs its change covered by those
 /// triggers.
 #[derive(Debug, Default)]

@@ -1,46 +1,27 @@
-//! The HTTP surface: extractors, middleware, htmx helpers, assets, and one module
-//! per area of pages. `routes` is the whole URL map.
+//! The HTTP surface, one folder per area of the product: [`auth`] (setup,
+//! sign-in and -out, password reset), [`profile`], [`orgs`] (an organization's
+//! home, a new one), [`members`], [`invitations`], [`teams`] (a team and its
+//! tabs), [`settings`] (with roles, the audit log and API tokens) and
+//! [`presence`]. What every area stands on (extractors, CSRF, sessions,
+//! middleware, htmx helpers, assets) is in [`plumbing`]. [`routes`] is the
+//! whole URL map, each area bringing its own `routes!` list;
+//! [`route_table`] is the same map as data.
 
-pub mod api_docs;
-pub mod api_tokens;
-pub mod assets;
-pub mod audit;
 pub mod auth;
-pub mod context;
-pub mod csrf;
-pub mod error_layout;
-pub mod forms;
-pub mod groups;
-pub mod htmx;
 pub mod invitations;
-pub mod member_page;
 pub mod members;
-pub mod members_archived;
-pub mod members_bulk;
-pub mod members_delete;
-pub mod members_revoke;
-pub mod members_revoke_bulk;
-pub mod members_sort;
-pub mod members_view;
-pub mod metrics;
-pub mod middleware;
 pub mod orgs;
-pub mod password_reset;
-pub mod prefetch;
+pub mod plumbing;
 pub mod presence;
 pub mod profile;
-pub mod proxy;
-pub mod roles;
-pub mod session_store;
 pub mod settings;
-pub mod team_services;
 pub mod teams;
-pub mod upload;
 
 use actix_web::{web, HttpResponse};
 
 use crate::db::{self, PgPool};
 use crate::error::{AppError, AppResult};
+use plumbing::routing::Route;
 
 /// Liveness: the process answers. It asks nothing of the database, so an
 /// outage there does not get a healthy process restarted.
@@ -70,72 +51,42 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
-/// Every route of the application. The route-walk test lists these same paths.
+/// Every route of the application; a path none of them matches is a 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(auth::root))
-        .route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/static/{hash}/{path:.*}", web::get().to(assets::serve))
-        .route("/setup", web::get().to(auth::setup_form))
-        .route("/setup", web::post().to(auth::setup_submit))
-        .route("/signin", web::get().to(auth::signin_form))
-        .route("/signin", web::post().to(auth::signin_submit))
-        .route("/signout", web::post().to(auth::signout))
-        .configure(password_reset::routes)
-        .route("/profile", web::get().to(profile::profile_show))
-        .route("/profile/name", web::post().to(profile::profile_name))
-        .route(
-            "/profile/password",
-            web::post().to(profile::profile_password),
-        )
-        .route(
-            "/profile/sessions/end-all",
-            web::post().to(profile::sessions_end_all),
-        )
-        .route(
-            "/profile/sessions/{id}/end",
-            web::post().to(profile::session_end),
-        )
-        .route("/orgs/new", web::get().to(orgs::orgs_new))
-        .route("/orgs", web::post().to(orgs::orgs_create))
-        .route("/orgs/{org}", web::get().to(orgs::org_home))
-        .route(
-            "/orgs/{org}/settings",
-            web::get().to(settings::settings_index),
-        )
-        .route(
-            "/orgs/{org}/settings/general",
-            web::get().to(settings::general_show),
-        )
-        .route(
-            "/orgs/{org}/settings/general",
-            web::post().to(settings::general_update),
-        )
-        .route(
-            "/orgs/{org}/settings/features",
-            web::get().to(settings::features_show),
-        )
-        .route(
-            "/orgs/{org}/settings/features/{feature}",
-            web::post().to(settings::feature_toggle),
-        )
-        .route(
-            "/orgs/{org}/settings/plan",
-            web::get().to(settings::plan_show),
-        )
-        .route(
-            "/orgs/{org}/settings/plan",
-            web::post().to(settings::seats_update),
-        )
-        // Before members: `/members/invite` would otherwise match `/members/{member}`.
-        .configure(invitations::routes)
-        .configure(members::routes)
-        .configure(teams::routes)
-        .configure(groups::routes)
-        .configure(roles::routes)
-        .configure(presence::routes)
-        .configure(audit::routes)
-        .configure(api_tokens::routes)
-        .configure(crate::api::routes)
+    cfg.configure(url_map::routes)
         .default_service(web::to(not_found));
+}
+
+/// Every route served, as (method, path): the application's, in the order
+/// actix tries them, then the metrics listener's. Each comes from the same
+/// `routes!` list that registers it; the route-walk test walks this table.
+pub fn route_table() -> Vec<Route> {
+    let mut table = url_map::route_table();
+    table.extend(plumbing::metrics::route_table());
+    table
+}
+
+/// The URL map: the probes and the assets, then each area's own list.
+mod url_map {
+    use super::{
+        auth, healthz, invitations, members, orgs, plumbing, presence, profile, readyz, settings,
+        teams,
+    };
+    use crate::web::plumbing::routing::routes;
+
+    routes! {
+        GET "/healthz" => healthz,
+        GET "/readyz" => readyz,
+        GET "/static/{hash}/{path:.*}" => plumbing::assets::serve,
+        configure auth,
+        configure profile,
+        configure orgs,
+        configure settings,
+        // Before members: `/members/invite` would otherwise match `/members/{member}`.
+        configure invitations,
+        configure members,
+        configure teams,
+        configure presence,
+        configure crate::api,
+    }
 }

@@ -1,3 +1,8 @@
+//! Signing in and out (here) and the forgotten-password reset
+//! (`password_reset`).
+
+pub mod password_reset;
+
 use reqwest::StatusCode;
 
 use crate::helpers::{location, spawn_app, TestClient, PASSWORD};

@@ -3,22 +3,17 @@
 
 mod api;
 mod attacks;
-mod audit;
 mod auth;
 mod browser;
 mod calls;
-mod contacts;
 mod errors;
-mod groups;
 mod helpers;
 mod html;
 mod invitations;
 mod limits;
 mod members;
 mod ops;
-mod password_reset;
 mod presence;
-mod roles;
 mod routes;
 mod security;
 mod sessions;

@@ -1,6 +1,7 @@
 //! Walks every route of the application with every kind of visitor and asserts
-//! the status each gets. The route list is read from the source (`.route(…)` in
-//! src/web), so a route added without an entry here fails this test.
+//! the status each gets. The route list is `roster::web::route_table()`, made
+//! from the same `routes!` lists that register the routes, so a route added
+//! without an entry here fails this test.
 
 use std::collections::BTreeSet;
 
@@ -39,7 +40,7 @@ const ACTORS: [&str; 7] = [
     "anonymous",
 ];
 
-/// (method, path, expected per actor). Paths use the placeholders of src/web.
+/// (method, path, expected per actor). Paths use the placeholders of the routes.
 fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
     let member_page = [S200, S200, S200, S200, S200, S404, SignIn];
     let settings_view = [S200, S200, S403, S403, S403, S404, SignIn];
@@ -53,7 +54,7 @@ fn table() -> Vec<(&'static str, &'static str, [Want; 7])> {
         ("GET", "/", [S303, S303, S303, S303, S303, S303, SignIn]),
         ("GET", "/healthz", [S200; 7]),
         ("GET", "/readyz", [S200; 7]),
-        // Served only by the metrics listener (src/web/metrics.rs), never here.
+        // Served only by the metrics listener (src/web/plumbing/metrics.rs), never here.
         ("GET", "/metrics", [S404; 7]),
         ("GET", "/static/{hash}/{path:.*}", [S200; 7]),
         ("GET", "/setup", [S404; 7]),
@@ -539,52 +540,19 @@ fn api_table() -> Vec<(&'static str, &'static str, [u16; 3])> {
     ]
 }
 
-/// Every `.route("…", web::method()…)` in src/web and (under /api/v1) in
-/// src/api, except the bench-only ones.
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let mut found = routes_under("src/web", "");
-    found.extend(routes_under("src/api", "/api/v1"));
-    found
-}
-
-fn routes_under(folder: &str, prefix: &str) -> BTreeSet<(String, String)> {
-    let mut found = BTreeSet::new();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
-    let mut files = vec![dir];
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(
-                std::fs::read_dir(&path)
-                    .unwrap()
-                    .flatten()
-                    .map(|e| e.path()),
-            );
-            continue;
-        }
-        let source = std::fs::read_to_string(&path).unwrap();
-        let compact: String = source.split_whitespace().collect::<Vec<_>>().join("");
-        for piece in compact.split(".route(\"").skip(1) {
-            let Some((path, rest)) = piece.split_once('"') else {
-                continue;
-            };
-            let Some(method) = rest
-                .strip_prefix(",web::")
-                .and_then(|r| r.split_once("()"))
-                .map(|(m, _)| m)
-            else {
-                continue;
-            };
-            if !path.starts_with("/bench/") {
-                found.insert((method.to_uppercase(), format!("{prefix}{path}")));
-            }
-        }
-    }
-    found
+/// Every route the application serves (`web::route_table`, the JSON API's
+/// under /api/v1 included), except the bench-only ones.
+fn served_routes() -> BTreeSet<(String, String)> {
+    roster::web::route_table()
+        .into_iter()
+        .filter(|route| !route.path.starts_with("/bench/"))
+        .map(|route| (route.method.to_owned(), route.path))
+        .collect()
 }
 
 #[test]
 fn every_route_in_the_source_has_an_entry_in_the_walk() {
-    let source = routes_in_source();
+    let source = served_routes();
     let table: BTreeSet<(String, String)> = table()
         .iter()
         .map(|(m, p, _)| (m.to_string(), p.to_string()))
@@ -606,7 +574,7 @@ fn every_route_in_the_source_has_an_entry_in_the_walk() {
     );
     assert!(
         source.len() >= 30,
-        "the source scan found only {} routes",
+        "the route table lists only {} routes",
         source.len()
     );
 }

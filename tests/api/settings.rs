@@ -1,3 +1,9 @@
+//! An organization's settings: General, Features and Plan (here), Roles
+//! (`roles`) and the audit log (`audit`).
+
+mod audit;
+mod roles;
+
 use reqwest::StatusCode;
 
 use crate::helpers::{location, spawn_app, PASSWORD};

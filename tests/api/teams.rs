@@ -1,8 +1,11 @@
 //! Teams: the list, creating a team and landing on it, and (in the submodules)
-//! its members, its settings, and who may do what.
+//! its members, its settings, its Groups and Services tabs (`groups`), its
+//! Contacts tab (`contacts`), and who may do what.
 
 mod access;
 mod add_by_email;
+pub mod contacts;
+pub mod groups;
 mod members;
 mod settings;
 

@@ -71,7 +71,7 @@ const ROW_COLUMNS: &str =
 /// `contacts_team_unassigned_sort_idx` (migration 000021); a search walks the
 /// filter's index, or the trigram index for a rare string, so it is planned
 /// with its value every time. The statement count per page is held by
-/// `contacts::cost::the_contacts_tab_runs_the_same_number_of_statements_for_5_or_5000_contacts`.
+/// `teams::contacts::cost::the_contacts_tab_runs_the_same_number_of_statements_for_5_or_5000_contacts`.
 pub fn page_statement(plan: &PagePlan<'_>) -> Statement<'static> {
     let head =
         "WITH page AS (SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \

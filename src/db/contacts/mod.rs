@@ -196,7 +196,7 @@ pub struct Assignee {
 /// locked (shared) for the transaction, so an archive or a removal from the
 /// team waits for the assignment and then finds it, and an assignment that
 /// meets an archive in progress waits for it and then sees it (the test
-/// `contacts::assign::an_assignment_waits_for_an_archive_of_its_assignee_and_then_refuses`);
+/// `teams::contacts::assign::an_assignment_waits_for_an_archive_of_its_assignee_and_then_refuses`);
 /// `None` when they are not in this team (another team's or organization's id).
 pub fn lock_assignee(
     conn: &mut PgConnection,

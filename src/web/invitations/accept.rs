@@ -16,9 +16,9 @@ use crate::error::AppResult;
 use crate::services::invitations::{self as svc, Accepting, Invite, Problem};
 use crate::services::{limits, passwords::Hashing};
 use crate::web::auth::start_signed_in_session;
-use crate::web::context::{client_ip, flash, signed_in_account_id, Layout};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{redirect, render_token_page};
+use crate::web::plumbing::context::{client_ip, flash, signed_in_account_id, Layout};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{redirect, render_token_page};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]

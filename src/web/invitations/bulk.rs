@@ -15,10 +15,10 @@ use crate::services::invitations::bulk::{
     self as svc, BulkRequest, LineInput, Plan, PlannedLine, MAX_LINES,
 };
 use crate::services::limits;
-use crate::web::context::{client_ip, Layout, OrgContext};
-use crate::web::forms::{pairs, FormErrors};
-use crate::web::htmx::{is_htmx, org_page_or_fragment, Toast};
-use crate::web::upload::{self, MAX_CSV_BYTES, MAX_INVITE_FORM_BYTES};
+use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
+use crate::web::plumbing::forms::{pairs, FormErrors};
+use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, Toast};
+use crate::web::plumbing::upload::{self, MAX_CSV_BYTES, MAX_INVITE_FORM_BYTES};
 
 /// A submitted invite form: its text fields, and the CSV file when one was chosen.
 pub struct Submission {
@@ -393,7 +393,7 @@ fn done(
     if !is_htmx(req) {
         return render(req, ctx, StatusCode::OK, v);
     }
-    let csrf = crate::web::csrf::token(session);
+    let csrf = crate::web::plumbing::csrf::token(session);
     let mut body = BulkFragment { v, csrf: &csrf }.render()?;
     let message = format!(
         "{} invitation{} queued; {} line{} skipped.",

@@ -14,9 +14,9 @@ use crate::domain::PublicAccountId;
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::by_account::{self, AddByIdRequest};
 use crate::services::limits;
-use crate::web::context::{client_ip, Layout, OrgContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::org_page_or_fragment;
+use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::org_page_or_fragment;
 
 #[derive(Template)]
 #[template(path = "pages/members/add_by_id.html")]

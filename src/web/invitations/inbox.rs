@@ -9,8 +9,8 @@ use crate::db::{self, PgPool};
 use crate::domain::{AccountId, OrgRole};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::inbox::{self, OpenInvitation};
-use crate::web::context::{flash, Layout, SignedIn};
-use crate::web::htmx::redirect;
+use crate::web::plumbing::context::{flash, Layout, SignedIn};
+use crate::web::plumbing::htmx::redirect;
 
 /// One open invitation as the banner and the list show it.
 pub struct InboxItem {
@@ -51,7 +51,7 @@ pub struct InboxPage {
 
 pub async fn invitations_index(pool: web::Data<PgPool>, me: SignedIn) -> AppResult<HttpResponse> {
     let invitations = open_items(&pool, me.account.id).await?;
-    crate::web::htmx::render(&InboxPage {
+    crate::web::plumbing::htmx::render(&InboxPage {
         layout: Layout::signed_in(&me, "invitations"),
         invitations,
     })

@@ -11,8 +11,8 @@ use crate::db::{self, PgPool};
 use crate::error::AppResult;
 use crate::services::invitations::lifecycle::{self, CopiedLink};
 use crate::services::limits;
-use crate::web::context::{client_ip, Layout, OrgContext};
-use crate::web::htmx::page_or_fragment;
+use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
+use crate::web::plumbing::htmx::page_or_fragment;
 
 #[derive(Template)]
 #[template(path = "fragments/invitations/_link.html")]

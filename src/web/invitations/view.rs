@@ -9,7 +9,7 @@ use crate::db::{self, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
 use crate::domain::{Feature, OrgId, OrgRole, Permission, Scope, TeamRole};
 use crate::error::AppResult;
-use crate::web::forms::FormErrors;
+use crate::web::plumbing::forms::FormErrors;
 
 pub struct RoleChoice {
     pub value: &'static str,

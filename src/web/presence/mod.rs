@@ -18,7 +18,8 @@ use crate::domain::presence::{Report, TabId};
 use crate::domain::Feature;
 use crate::error::{AppError, AppResult};
 use crate::services::presence::{self as svc, Heartbeat};
-use crate::web::context::OrgContext;
+use crate::web::plumbing::context::OrgContext;
+use crate::web::plumbing::routing::routes;
 
 pub use dot::PresenceDot;
 pub use hub::Hub;
@@ -26,12 +27,9 @@ pub use limit::ReportLimiter;
 
 pub const PRESENCE_OFF: &str = "Presence is switched off for this organization.";
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/presence", web::post().to(presence_heartbeat))
-        .route(
-            "/orgs/{org}/presence/stream",
-            web::get().to(stream::presence_stream),
-        );
+routes! {
+    POST "/orgs/{org}/presence" => presence_heartbeat,
+    GET "/orgs/{org}/presence/stream" => stream::presence_stream,
 }
 
 /// Refuses presence requests while the feature is off.

@@ -15,7 +15,7 @@ use super::hub::{Frame, Hub, OpenStream};
 use crate::config::Settings;
 use crate::domain::policy;
 use crate::error::AppResult;
-use crate::web::context::OrgContext;
+use crate::web::plumbing::context::OrgContext;
 
 /// Sent first: the browser's reconnection delay, and bytes to flush the headers.
 const OPENING: &[u8] = b"retry: 2000\n: presence\n\n";

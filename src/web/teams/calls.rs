@@ -18,14 +18,14 @@ use crate::db::{
 };
 use crate::domain::{policy::TeamAction, CallId, MembershipId, MembershipStatus};
 use crate::error::AppResult;
-use crate::web::context::{Layout, TeamContext};
-use crate::web::htmx::page_or_fragment;
+use crate::web::plumbing::context::{Layout, TeamContext};
+use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::routing::routes;
 
 pub const PAGE_SIZE: i64 = 50;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    // Literal paths: the route-walk test reads them from here.
-    cfg.route("/orgs/{org}/teams/{team}/calls", web::get().to(calls_index));
+routes! {
+    GET "/orgs/{org}/teams/{team}/calls" => calls_index,
 }
 
 /// The tab's URL state, as sent. Everything is a string so that a bad value

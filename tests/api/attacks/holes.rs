@@ -5,9 +5,9 @@
 
 use reqwest::StatusCode;
 
-use crate::groups::scene::{exec, expect, Scene};
 use crate::helpers::{spawn_app, PASSWORD};
 use crate::members::{auditor_role, membership_id};
+use crate::teams::groups::scene::{exec, expect, Scene};
 
 const NO_GROUPS: &str = "You do not have permission to manage groups.";
 const GROUPS_OFF: &str = "Groups are switched off for this organization (Settings → Features).";

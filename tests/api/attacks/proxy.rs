@@ -103,7 +103,8 @@ async fn behind_the_proxy_the_address_it_appended_counts_and_what_the_client_wro
 #[tokio::test]
 async fn a_peer_that_is_not_a_trusted_proxy_is_the_client_whatever_it_sends() {
     let app = spawn_app_with(|s| {
-        s.proxy = roster::web::proxy::ProxyTrust::parse(true, "10.0.0.0/8", false).unwrap();
+        s.proxy =
+            roster::web::plumbing::proxy::ProxyTrust::parse(true, "10.0.0.0/8", false).unwrap();
     })
     .await;
     app.setup_owner().await;
@@ -116,7 +117,7 @@ async fn a_peer_that_is_not_a_trusted_proxy_is_the_client_whatever_it_sends() {
 #[tokio::test]
 async fn with_the_forwarded_header_configured_its_right_most_untrusted_for_counts() {
     let app = spawn_app_with(|s| {
-        s.proxy = roster::web::proxy::ProxyTrust::parse(true, "127.0.0.1", true).unwrap();
+        s.proxy = roster::web::plumbing::proxy::ProxyTrust::parse(true, "127.0.0.1", true).unwrap();
     })
     .await;
     app.setup_owner().await;

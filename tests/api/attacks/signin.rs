@@ -132,7 +132,7 @@ async fn guessing_from_many_addresses_runs_into_the_slower_budget_of_the_email()
 #[tokio::test]
 async fn a_successful_password_reset_clears_the_lockout() {
     let smtp = SmtpServer::start().await;
-    let app = crate::password_reset::app_with_smtp(&smtp).await;
+    let app = crate::auth::password_reset::app_with_smtp(&smtp).await;
     let ada = TestClient::new(&app.address);
     for _ in 0..5 {
         ada.sign_in("ada@example.com", WRONG).await;
@@ -141,7 +141,7 @@ async fn a_successful_password_reset_clears_the_lockout() {
         ada.sign_in("ada@example.com", PASSWORD).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    let link = crate::password_reset::reset_path(&app, &smtp).await;
+    let link = crate::auth::password_reset::reset_path(&app, &smtp).await;
     let new_password = "the password ada now uses";
     ada.page(&link).await;
     let res = ada
@@ -233,8 +233,8 @@ async fn the_profiles_current_password_check_spends_the_sign_in_budget() {
 #[tokio::test]
 async fn a_password_change_expires_the_reset_links_already_mailed() {
     let smtp = SmtpServer::start().await;
-    let app = crate::password_reset::app_with_smtp(&smtp).await;
-    let link = crate::password_reset::reset_path(&app, &smtp).await;
+    let app = crate::auth::password_reset::app_with_smtp(&smtp).await;
+    let link = crate::auth::password_reset::reset_path(&app, &smtp).await;
 
     let new_password = "changed on the profile page";
     let res = app

@@ -7,7 +7,7 @@ use std::time::Duration;
 use fantoccini::{Client, Locator};
 
 use super::{fill, screenshot, sign_in_in_browser, text_of};
-use crate::contacts::Cast;
+use crate::teams::contacts::Cast;
 
 async fn click(browser: &Client, css: &str) {
     browser

@@ -11,10 +11,10 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, AssignOutcome, Assigned, MAX_BULK};
-use crate::web::context::TeamContext;
-use crate::web::forms::{first, pairs};
-use crate::web::groups::allow_change;
-use crate::web::htmx::{is_htmx, render_status};
+use crate::web::plumbing::context::TeamContext;
+use crate::web::plumbing::forms::{first, pairs};
+use crate::web::plumbing::htmx::{is_htmx, render_status};
+use crate::web::teams::groups::allow_change;
 
 /// One line of what an assignment did, in words.
 fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {

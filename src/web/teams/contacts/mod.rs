@@ -19,58 +19,31 @@ use crate::db::{self, PgPool};
 use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
-use crate::web::context::{flash, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::groups::allow_change;
-use crate::web::htmx::{fragment_with_toast, is_htmx, redirect, render_status, see_other};
+use crate::web::plumbing::context::{flash, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{
+    fragment_with_toast, is_htmx, redirect, render_status, see_other,
+};
+use crate::web::plumbing::routing::routes;
+use crate::web::teams::groups::allow_change;
 use state::{parse_assign_to, ContactForm, ListQuery, ListState};
 use view::{
     create_html, list_url, render_delete, render_edit, render_list, render_off, row_html, worker,
     Shown,
 };
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/orgs/{org}/teams/{team}/contacts",
-        web::get().to(contacts_index),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts",
-        web::post().to(contacts_create),
-    )
+routes! {
+    GET "/orgs/{org}/teams/{team}/contacts" => contacts_index,
+    POST "/orgs/{org}/teams/{team}/contacts" => contacts_create,
     // Before `{contact}`, which would otherwise take "bulk" for an id.
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/bulk",
-        web::post().to(assign::contacts_bulk),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}",
-        web::get().to(contacts_show),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}",
-        web::post().to(contacts_update),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}/edit",
-        web::get().to(contacts_edit),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}/delete",
-        web::get().to(contacts_delete_confirm),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}/delete",
-        web::post().to(contacts_delete),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
-        web::get().to(assign::contacts_assign_form),
-    )
-    .route(
-        "/orgs/{org}/teams/{team}/contacts/{contact}/assign",
-        web::post().to(assign::contacts_assign),
-    );
+    POST "/orgs/{org}/teams/{team}/contacts/bulk" => assign::contacts_bulk,
+    GET "/orgs/{org}/teams/{team}/contacts/{contact}" => contacts_show,
+    POST "/orgs/{org}/teams/{team}/contacts/{contact}" => contacts_update,
+    GET "/orgs/{org}/teams/{team}/contacts/{contact}/edit" => contacts_edit,
+    GET "/orgs/{org}/teams/{team}/contacts/{contact}/delete" => contacts_delete_confirm,
+    POST "/orgs/{org}/teams/{team}/contacts/{contact}/delete" => contacts_delete,
+    GET "/orgs/{org}/teams/{team}/contacts/{contact}/assign" => assign::contacts_assign_form,
+    POST "/orgs/{org}/teams/{team}/contacts/{contact}/assign" => assign::contacts_assign,
 }
 
 #[derive(Debug, Deserialize)]
@@ -306,7 +279,7 @@ async fn row_done(
         ),
         // Handed to someone else, it is no longer the viewer's to see: the row goes.
         Err(AppError::NotFound) => {
-            let empty = crate::web::htmx::Toast {
+            let empty = crate::web::plumbing::htmx::Toast {
                 kind: "success",
                 message: &message,
                 oob: true,

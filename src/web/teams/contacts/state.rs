@@ -9,7 +9,7 @@ use crate::domain::{
     contact_fields::{ContactDetails, ContactEmail, ContactName, ContactNote, ContactPhone},
     ContactId, Invalid, MembershipId, SearchText,
 };
-use crate::web::forms::FormErrors;
+use crate::web::plumbing::forms::FormErrors;
 
 pub const MAX_SEARCH: usize = 200;
 

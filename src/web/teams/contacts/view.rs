@@ -11,9 +11,9 @@ use crate::domain::{policy::TeamAction, MembershipId};
 use crate::error::AppResult;
 use crate::services::contacts::{ContactsView, Worker};
 use crate::services::teams::ARCHIVED;
-use crate::web::context::{Layout, TeamContext};
-use crate::web::forms::FormErrors;
-use crate::web::htmx::{page_or_fragment, render_status};
+use crate::web::plumbing::context::{Layout, TeamContext};
+use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::{page_or_fragment, render_status};
 
 /// What the viewer may do on the tab, and why not.
 pub struct Ctl {
@@ -211,7 +211,7 @@ pub struct OffPage<'a> {
 }
 
 fn csrf(tctx: &TeamContext) -> String {
-    crate::web::csrf::token(&tctx.ctx.me.session)
+    crate::web::plumbing::csrf::token(&tctx.ctx.me.session)
 }
 
 /// The tab while the module is off: the team's header and a notice, 403.
