@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::auth::ApiActor;
 use super::json::double_option;
 use super::problem::{ApiResult, FieldError, Problem, ProblemBody};
-use super::types::{stored, ApiOrgRole, ApiStatus, Cursor};
+use super::types::{ApiOrgRole, ApiStatus, Cursor};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{
     policy::Action, MembershipId, MembershipStatus, OrgRole, Permission, PermissionSet, SearchText,
@@ -77,8 +77,8 @@ pub struct Member {
 impl Member {
     pub fn of(row: q::MemberRow) -> ApiResult<Self> {
         Ok(Self {
-            role: stored(&row.base.role, OrgRole::parse)?.into(),
-            status: stored(&row.base.status, MembershipStatus::parse)?.into(),
+            role: row.base.role.into(),
+            status: row.base.status.into(),
             id: row.base.id,
             account_id: row.base.account_id,
             name: row.base.display_name,
@@ -92,7 +92,7 @@ impl Member {
                 .map(|t| MemberTeam {
                     team_id: t.team_id,
                     name: t.name,
-                    role: t.role,
+                    role: t.role.as_str().to_owned(),
                     custom_role_id: t.custom_role_id,
                 })
                 .collect(),
@@ -164,10 +164,8 @@ pub fn parse_list(query: &MemberQuery) -> ApiResult<(q::MemberFilter, i64, Optio
     let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
     let filter = q::MemberFilter {
         search,
-        role: query.role.map(|r| OrgRole::from(r).as_str().to_owned()),
-        status: query
-            .status
-            .map(|s| MembershipStatus::from(s).as_str().to_owned()),
+        role: query.role.map(OrgRole::from),
+        status: query.status.map(MembershipStatus::from),
         team: query.team.map(TeamId),
         only_account: None,
         sort: q::MemberSort::Name,

@@ -15,6 +15,7 @@ use crate::domain::{
     team_fields::{GoalThreshold, TeamDescription, TeamName, TeamToggle},
     MembershipId, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
+use crate::error::AppError;
 use crate::services::teams::{self as svc, members::TeamAccess};
 use crate::web::plumbing::routing::routes;
 
@@ -240,14 +241,10 @@ pub async fn teams_update(
         conn.transaction(|conn| {
             let mut saved = None;
             if let Some((name, description)) = &details {
-                saved = Some(svc::update_details(
-                    conn,
-                    &actor,
-                    org,
-                    id,
-                    name,
-                    description,
-                )?);
+                saved = Some(
+                    svc::update_details(conn, &actor, org, id, name, description)?
+                        .map_err(AppError::from)?,
+                );
             }
             for (toggle, on) in toggles {
                 if let Some(on) = on {

@@ -89,13 +89,6 @@ impl From<ApiTeamRole> for TeamRole {
     }
 }
 
-/// Stored text that should always parse; anything else is a bug, not a 4xx.
-pub fn stored<T>(raw: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T, Problem> {
-    parse(raw).ok_or_else(|| {
-        crate::error::AppError::unexpected(anyhow::anyhow!("unknown stored value {raw:?}")).into()
-    })
-}
-
 /// Where the next page of a list starts: how many rows came before it, and the
 /// last member shown (a plain list by name is read from there by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -21,6 +21,13 @@ macro_rules! stored_as_text {
             }
         }
 
+        /// Written as its `as_str` text (in audit events' JSON, for one).
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
         impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 let raw = <String as diesel::deserialize::FromSql<

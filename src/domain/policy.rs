@@ -85,6 +85,26 @@ pub struct Target {
     pub last_active_owner: bool,
 }
 
+impl Target {
+    /// The member as a row or a lock reads them: the one conversion from a
+    /// membership to the policy's target. `active_owners` is the
+    /// organization's count of active Owners (the last one is protected).
+    pub fn of(
+        account_id: AccountId,
+        role: OrgRole,
+        status: super::MembershipStatus,
+        active_owners: i64,
+    ) -> Self {
+        let active = status == super::MembershipStatus::Active;
+        Self {
+            account_id,
+            role,
+            active,
+            last_active_owner: role == OrgRole::Owner && active && active_owners <= 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub enum Action {
     ViewSettings,

@@ -240,8 +240,9 @@ impl fmt::Display for OrgRole {
 
 /// The built-in team roles. `Custom` takes its permissions from a custom role or
 /// from the team member's own set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Deserialize)]
 #[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
 pub enum TeamRole {
     TeamManager,
     Supervisor,
@@ -313,6 +314,13 @@ impl MembershipStatus {
             Self::Pending => "pending",
             Self::Active => "active",
             Self::Archived => "archived",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Active => "Active",
+            Self::Archived => "Archived",
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {

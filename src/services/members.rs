@@ -7,7 +7,9 @@ use serde_json::json;
 
 use crate::db::{self, audit::NewEvent, members as q};
 use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
-use crate::domain::{CustomRoleId, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamRole};
+use crate::domain::{
+    CustomRoleId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 
 mod groups;
@@ -189,21 +191,19 @@ fn target_of(
     actor: &Actor,
     current: &q::LockedMember,
     patch: &MemberPatch,
-    last_active_owner: bool,
+    active_owners: i64,
 ) -> AppResult<Target> {
     if patch.version.is_some_and(|v| v != current.version) {
         return Err(AppError::Conflict(
             "Someone else changed this member while you were editing. Reload the row to see their changes.".into(),
         ));
     }
-    let role = OrgRole::parse(&current.role)
-        .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("bad role")))?;
-    let target = Target {
-        account_id: crate::domain::AccountId(current.account_id),
-        role,
-        active: current.status == "active",
-        last_active_owner,
-    };
+    let target = Target::of(
+        crate::domain::AccountId(current.account_id),
+        current.role,
+        current.status,
+        active_owners,
+    );
     policy::check(actor, Action::EditMember(target)).map_err(denied)?;
     Ok(target)
 }
@@ -211,7 +211,7 @@ fn target_of(
 /// A member's access as an audit event records it: org role, custom role, own
 /// permissions, teams (team id, team role) and groups; teams and groups by id.
 struct Recorded<'a> {
-    role: &'a str,
+    role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: &'a Option<Vec<String>>,
     teams: Vec<(i64, &'a str)>,
@@ -219,7 +219,7 @@ struct Recorded<'a> {
 }
 
 /// A role, custom role and own permissions, as [`Recorded`] takes them.
-type AccessRef<'a> = (&'a str, Option<i64>, &'a Option<Vec<String>>);
+type AccessRef<'a> = (OrgRole, Option<i64>, &'a Option<Vec<String>>);
 
 impl<'a> Recorded<'a> {
     /// With team places and (group, team membership) pairs, as the locked path reads them.
@@ -302,11 +302,11 @@ fn quick_access_change(
     patch: &MemberPatch,
 ) -> AppResult<Quick> {
     let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
-    if row.role == OrgRole::Owner.as_str() {
+    if row.role == OrgRole::Owner {
         return Ok(Quick::Lock);
     }
     let current = q::LockedMember::from(&row.base);
-    let target = target_of(actor, &current, patch, false)?;
+    let target = target_of(actor, &current, patch, owners)?;
     let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, patch)?;
     if role == OrgRole::Owner {
         return Ok(Quick::Lock);
@@ -321,10 +321,10 @@ fn quick_access_change(
         org,
         member,
         Recorded::of_row(
-            (&current.role, current.custom_role_id, &current.permissions),
+            (current.role, current.custom_role_id, &current.permissions),
             &row,
         ),
-        Recorded::of_row((role.as_str(), custom_role_id, &own), &row),
+        Recorded::of_row((role, custom_role_id, &own), &row),
     );
     if !q::update_access_if_unchanged(
         conn,
@@ -341,7 +341,7 @@ fn quick_access_change(
     }
     // The row as saved: only its access and version moved.
     let mut saved = row;
-    saved.base.role = role.as_str().to_owned();
+    saved.base.role = role;
     if custom_role_id.is_none() {
         saved.base.custom_role_name = None;
     }
@@ -369,10 +369,13 @@ pub fn update_member(
     conn.transaction(|conn| {
         let (current, before_teams, before_groups) =
             q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
-        let last_active_owner = current.role == OrgRole::Owner.as_str()
-            && current.status == "active"
-            && q::lock_active_owners(conn, org)? <= 1;
-        let target = target_of(actor, &current, &patch, last_active_owner)?;
+        // An Owner's change waits on the Owners' count (see lock_active_owners).
+        let owners = if current.role == OrgRole::Owner {
+            q::lock_active_owners(conn, org)?
+        } else {
+            0
+        };
+        let target = target_of(actor, &current, &patch, owners)?;
         let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, &patch)?;
         let access_changed = role != target.role
             || custom_role_id != current.custom_role_id
@@ -431,7 +434,7 @@ pub fn update_member(
         }
 
         if !matches!(patch.groups, GroupsPatch::Keep) {
-            let active = current.status == "active";
+            let active = current.status == MembershipStatus::Active;
             groups::apply(
                 conn,
                 actor,
@@ -460,15 +463,11 @@ pub fn update_member(
                 org,
                 member,
                 Recorded::of(
-                    (&current.role, current.custom_role_id, &current.permissions),
+                    (current.role, current.custom_role_id, &current.permissions),
                     &before_teams,
                     &before_groups,
                 ),
-                Recorded::of(
-                    (role.as_str(), custom_role_id, &own),
-                    &teams_after,
-                    &groups_after,
-                ),
+                Recorded::of((role, custom_role_id, &own), &teams_after, &groups_after),
             ),
         )?;
         Ok(None)

@@ -68,10 +68,34 @@ pub(crate) fn lock_editable(conn: &mut PgConnection, org: OrgId, team: TeamId) -
 }
 
 fn duplicate_name(name: &TeamName) -> AppError {
-    AppError::Conflict(format!(
-        "A team named “{}” already exists in this organization.",
-        name.as_str()
-    ))
+    TeamRefusal::NameTaken(name.as_str().to_owned()).into()
+}
+
+/// Why a change to a team's details was refused: a value the page shows by
+/// the field it is about, never recognised by its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeamRefusal {
+    /// The team is archived.
+    Archived,
+    /// Another team of the organization has this name.
+    NameTaken(String),
+}
+
+impl TeamRefusal {
+    pub fn message(&self) -> String {
+        match self {
+            Self::Archived => ARCHIVED.to_owned(),
+            Self::NameTaken(name) => {
+                format!("A team named “{name}” already exists in this organization.")
+            }
+        }
+    }
+}
+
+impl From<TeamRefusal> for AppError {
+    fn from(refusal: TeamRefusal) -> Self {
+        AppError::Conflict(refusal.message())
+    }
 }
 
 /// Creates a team with a fresh workflow ID. Someone who may create teams but
@@ -137,11 +161,15 @@ pub fn update_details(
     team: TeamId,
     name: &TeamName,
     description: &TeamDescription,
-) -> AppResult<Team> {
+) -> AppResult<Result<Team, TeamRefusal>> {
     conn.transaction(|conn| {
-        let current = lock_editable(conn, org, team)?;
+        // A refusal comes before any write: nothing to roll back.
+        let current = lock(conn, org, team)?;
+        if current.is_archived() {
+            return Ok(Err(TeamRefusal::Archived));
+        }
         if db::teams::name_taken(conn, org, name.as_str(), Some(team))? {
-            return Err(duplicate_name(name));
+            return Ok(Err(TeamRefusal::NameTaken(name.as_str().to_owned())));
         }
         let updated = db::teams::update_details(conn, team, name.as_str(), description.as_str())?;
         audit_team(
@@ -152,7 +180,7 @@ pub fn update_details(
             Some(json!({"name": current.name, "description": current.description})),
             Some(json!({"name": updated.name, "description": updated.description})),
         )?;
-        Ok(updated)
+        Ok(Ok(updated))
     })
 }
 

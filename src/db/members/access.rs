@@ -11,7 +11,7 @@ use diesel::{
 use super::super::sql::{from_json, Statement};
 use super::counts::Count;
 use super::row::MemberBase;
-use crate::domain::{AccountId, MembershipId, OrgId};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole};
 
 /// A membership row locked for the rest of the transaction.
 #[derive(Debug, Clone, QueryableByName)]
@@ -21,9 +21,9 @@ pub struct LockedMember {
     #[diesel(sql_type = BigInt)]
     pub account_id: i64,
     #[diesel(sql_type = Text)]
-    pub role: String,
+    pub role: OrgRole,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: MembershipStatus,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     pub custom_role_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Array<Text>>)]
@@ -39,8 +39,8 @@ impl From<&MemberBase> for LockedMember {
         Self {
             id: row.id,
             account_id: row.account_id,
-            role: row.role.clone(),
-            status: row.status.clone(),
+            role: row.role,
+            status: row.status,
             custom_role_id: row.custom_role_id,
             permissions: row.permissions.clone(),
             version: row.version,
@@ -179,9 +179,9 @@ pub fn update_access_if_unchanged(
         .sql(" AND version = ")
         .bind::<Integer, _>(read.version)
         .sql(" AND role = ")
-        .bind::<Text, _>(read.role.clone())
+        .bind::<Text, _>(read.role)
         .sql(" AND status = ")
-        .bind::<Text, _>(read.status.clone())
+        .bind::<Text, _>(read.status)
         .sql(" RETURNING id) ");
     let inserted = super::super::audit::insert_from(q, "changed", event).execute(conn)?;
     Ok(inserted == 1)

@@ -13,7 +13,7 @@ use diesel::{
 use super::super::sql::Statement;
 use super::filter::{with_filters, MemberFilter};
 use super::plan::statement;
-use crate::domain::OrgId;
+use crate::domain::{MembershipStatus, OrgId};
 
 /// What the number of members a filter matches depends on, and so where the
 /// list may read it from.
@@ -72,7 +72,7 @@ pub fn basis(filter: &MemberFilter) -> CountBasis {
 pub struct SearchCounts(Mutex<HashMap<SearchKey, Counted>>);
 
 /// (organization, search text, status).
-pub(super) type SearchKey = (i64, String, Option<String>);
+pub(super) type SearchKey = (i64, String, Option<MembershipStatus>);
 
 /// A search's count and the organization's `changes` it was made at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +88,7 @@ impl SearchCounts {
     /// The key a count of `filter` is remembered under: only a search's.
     pub(super) fn key(org: OrgId, filter: &MemberFilter) -> Option<SearchKey> {
         match (basis(filter), &filter.search) {
-            (CountBasis::Search, Some(search)) => {
-                Some((org.0, search.clone(), filter.status.clone()))
-            }
+            (CountBasis::Search, Some(search)) => Some((org.0, search.clone(), filter.status)),
             _ => None,
         }
     }
@@ -152,7 +150,7 @@ pub(super) struct KeptCounts {
 pub(super) fn kept_counts(
     conn: &mut PgConnection,
     org: OrgId,
-    status: Option<&str>,
+    status: Option<MembershipStatus>,
 ) -> QueryResult<KeptCounts> {
     kept_counts_sql(Statement::prepared(""), org, status).get_result(conn)
 }
@@ -161,11 +159,11 @@ pub(super) fn kept_counts(
 pub(super) fn kept_counts_sql<'a>(
     q: Statement<'a>,
     org: OrgId,
-    status: Option<&str>,
+    status: Option<MembershipStatus>,
 ) -> Statement<'a> {
-    let statuses: Vec<String> = match status {
-        Some(status) => vec![status.to_owned()],
-        None => vec!["active".into(), "pending".into()],
+    let statuses: Vec<MembershipStatus> = match status {
+        Some(status) => vec![status],
+        None => vec![MembershipStatus::Active, MembershipStatus::Pending],
     };
     q.sql("SELECT COALESCE(sum(n) FILTER (WHERE status = ANY(")
         .bind::<diesel::sql_types::Array<Text>, _>(statuses)

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::super::sql::Statement;
 use super::counts::{basis, CountBasis};
-use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MemberSort {
@@ -80,9 +80,9 @@ impl MemberSort {
 pub struct MemberFilter {
     /// Substring of name or email, lowercased.
     pub search: Option<String>,
-    pub role: Option<String>,
+    pub role: Option<OrgRole>,
     /// `None` shows pending and active members; archived ones have their own filter.
-    pub status: Option<String>,
+    pub status: Option<MembershipStatus>,
     pub team: Option<TeamId>,
     /// Members without `members.view` see only themselves.
     pub only_account: Option<AccountId>,
@@ -155,11 +155,11 @@ pub(super) fn with_filters<'a>(
             .bind::<Text, _>(search.clone())
             .sql(") > 0");
     }
-    if let Some(role) = &filter.role {
-        q = q.sql(" AND m.role = ").bind::<Text, _>(role.clone());
+    if let Some(role) = filter.role {
+        q = q.sql(" AND m.role = ").bind::<Text, _>(role);
     }
-    match &filter.status {
-        Some(status) => q = q.sql(" AND m.status = ").bind::<Text, _>(status.clone()),
+    match filter.status {
+        Some(status) => q = q.sql(" AND m.status = ").bind::<Text, _>(status),
         None => q = q.sql(" AND m.status <> 'archived'"),
     }
     if let Some(team) = filter.team {

@@ -93,7 +93,7 @@ pub fn list_page(
         None => {
             // No rows, so no numbers: read the counts apart, and past the last
             // page of a search or filter count its matches apart too.
-            let counts = kept_counts(conn, org, filter.status.as_deref())?;
+            let counts = kept_counts(conn, org, filter.status)?;
             let total = match plan.count {
                 CountSource::Kept => counts.n,
                 _ if request.offset == 0 => 0,
@@ -127,7 +127,7 @@ fn read_plan(
     known: &mut Known,
 ) -> QueryResult<Plan> {
     if known.length.is_none() && wants_length(filter, request) {
-        known.length = Some(kept_counts(conn, org, filter.status.as_deref())?.n);
+        known.length = Some(kept_counts(conn, org, filter.status)?.n);
     }
     Ok(plan(filter, request, known))
 }
@@ -215,7 +215,7 @@ pub(super) fn page_statement(org: OrgId, filter: &MemberFilter, plan: &Plan) -> 
         .sql(" AS invitation")
         .sql(BASE_FROM)
         .sql(" JOIN page ON page.id = m.id CROSS JOIN (");
-    kept_counts_sql(q, org, filter.status.as_deref())
+    kept_counts_sql(q, org, filter.status)
         .sql(") counts ORDER BY ")
         .sql(filter.sort.order_by())
 }

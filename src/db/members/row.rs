@@ -12,7 +12,7 @@ use diesel::{
 
 use super::super::sql::{from_json, Statement};
 use super::counts::kept_counts_sql;
-use crate::domain::{MembershipId, OrgId};
+use crate::domain::{MembershipId, MembershipStatus, OrgId, OrgRole, TeamRole};
 
 #[derive(Debug, Clone, QueryableByName)]
 pub struct MemberBase {
@@ -27,9 +27,9 @@ pub struct MemberBase {
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
     pub last_seen_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Text)]
-    pub role: String,
+    pub role: OrgRole,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: MembershipStatus,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     pub custom_role_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
@@ -51,7 +51,7 @@ pub struct MemberBase {
 pub struct TeamChip {
     pub team_id: i64,
     pub name: String,
-    pub role: String,
+    pub role: TeamRole,
     pub custom_role_id: Option<i64>,
 }
 
@@ -111,7 +111,7 @@ struct Decoration {
     #[diesel(sql_type = Text)]
     team_name: String,
     #[diesel(sql_type = Text)]
-    role: String,
+    role: TeamRole,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
     custom_role_id: Option<i64>,
     #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
@@ -180,7 +180,7 @@ fn assemble(base: MemberBase, decorations: &[Decoration]) -> MemberRow {
             row.teams.push(TeamChip {
                 team_id: d.team_id,
                 name: d.team_name.clone(),
-                role: d.role.clone(),
+                role: d.role,
                 custom_role_id: d.custom_role_id,
             });
         }

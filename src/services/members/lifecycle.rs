@@ -143,21 +143,14 @@ pub fn collided(e: AppError) -> AppError {
     }
 }
 
-/// The policy's target for a member as locked or listed.
+/// The policy's target for a member as locked or listed (see [`Target::of`]).
 pub(super) fn target(
     account: i64,
-    role: &str,
-    status: &str,
-    last_active_owner: bool,
-) -> AppResult<Target> {
-    let role = OrgRole::parse(role)
-        .ok_or_else(|| AppError::unexpected(anyhow::anyhow!("unknown role {role:?}")))?;
-    Ok(Target {
-        account_id: AccountId(account),
-        role,
-        active: status == MembershipStatus::Active.as_str(),
-        last_active_owner,
-    })
+    role: OrgRole,
+    status: MembershipStatus,
+    active_owners: i64,
+) -> Target {
+    Target::of(AccountId(account), role, status, active_owners)
 }
 
 pub(super) fn denied(d: policy::Denied) -> AppError {
@@ -165,13 +158,13 @@ pub(super) fn denied(d: policy::Denied) -> AppError {
 }
 
 /// Why a member in this status cannot be revoked, if they cannot.
-fn not_revocable(name: &str, status: &str) -> Option<String> {
-    match MembershipStatus::parse(status) {
-        Some(MembershipStatus::Archived) => Some(format!("{name} is already archived.")),
-        Some(MembershipStatus::Pending) => Some(format!(
+fn not_revocable(name: &str, status: MembershipStatus) -> Option<String> {
+    match status {
+        MembershipStatus::Archived => Some(format!("{name} is already archived.")),
+        MembershipStatus::Pending => Some(format!(
             "{name} has not accepted their invitation yet; revoke the invitation instead."
         )),
-        _ => None,
+        MembershipStatus::Active => None,
     }
 }
 
@@ -196,12 +189,11 @@ pub fn preview(
 ) -> AppResult<RevokePreview> {
     policy::check(actor, Action::ViewMembers).map_err(|_| AppError::NotFound)?;
     let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
-    let last = row.role == OrgRole::Owner.as_str() && row.status == "active" && owners <= 1;
-    let refused = match not_revocable(&row.display_name, &row.status) {
+    let refused = match not_revocable(&row.display_name, row.status) {
         Some(why) => Some(why),
         None => policy::check(
             actor,
-            Action::RevokeMember(target(row.account_id, &row.role, &row.status, last)?),
+            Action::RevokeMember(target(row.account_id, row.role, row.status, owners)),
         )
         .err()
         .map(|d| d.0.to_owned()),
@@ -258,13 +250,16 @@ pub fn revoke(
     conn.transaction(|conn| {
         let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
         let (name, email) = who(conn, current.account_id)?;
-        if let Some(why) = not_revocable(&name, &current.status) {
+        if let Some(why) = not_revocable(&name, current.status) {
             return Err(AppError::Conflict(why));
         }
-        let last =
-            current.role == OrgRole::Owner.as_str() && q::lock_active_owners(conn, org)? <= 1;
+        let owners = if current.role == OrgRole::Owner {
+            q::lock_active_owners(conn, org)?
+        } else {
+            0
+        };
         still_active(conn, org, actor)?;
-        let target = target(current.account_id, &current.role, &current.status, last)?;
+        let target = target(current.account_id, current.role, current.status, owners);
         policy::check(actor, Action::RevokeMember(target)).map_err(denied)?;
 
         let teams = off::held_teams(conn, org, member)?;

@@ -178,7 +178,7 @@ pub struct PendingView {
 /// id, role), from the details the page's statement read with them.
 pub fn pending_views(
     actor: &Actor,
-    rows: &[(i64, String)],
+    rows: &[(i64, OrgRole)],
     details: Vec<db::invitations::PendingDetails>,
 ) -> Vec<(i64, PendingView)> {
     details
@@ -187,8 +187,7 @@ pub fn pending_views(
             let role = rows
                 .iter()
                 .find(|r| r.0 == d.membership_id)
-                .and_then(|r| OrgRole::parse(&r.1))
-                .unwrap_or(OrgRole::Member);
+                .map_or(OrgRole::Member, |r| r.1);
             let delivery = match d.delivery.as_deref() {
                 Some("queued") if d.attempts > 0 => "retrying",
                 Some("queued") => "queued",

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::list::{MAX_SEARCH, PAGE_SIZE};
 use super::revoke::{changed, member_id};
 use crate::db::{self, members as q, offboarding as off, PgPool};
-use crate::domain::{policy, AccountId, OrgId, OrgRole, TeamRole};
+use crate::domain::{policy, MembershipStatus, OrgId, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Restore};
 use crate::web::plumbing::context::{Layout, OrgContext};
@@ -50,19 +50,16 @@ impl ArchivedList {
     }
 }
 
+/// An archived member as the policy sees them (never active, so never the
+/// last active Owner).
 pub(crate) fn target_of(row: &q::MemberRow) -> policy::Target {
-    policy::Target {
-        account_id: AccountId(row.account_id),
-        role: OrgRole::parse(&row.role).unwrap_or(OrgRole::Member),
-        active: false,
-        last_active_owner: false,
-    }
+    super::view::target_of(row, 0)
 }
 
 fn role_label(row: &q::MemberRow) -> String {
     match &row.custom_role_name {
         Some(name) => format!("{name} (custom)"),
-        None => OrgRole::parse(&row.role).map_or(row.role.clone(), |r| r.label().to_owned()),
+        None => row.role.label().to_owned(),
     }
 }
 
@@ -129,7 +126,7 @@ fn load(
 ) -> AppResult<ArchivedList> {
     let filter = q::MemberFilter {
         search: (!search.is_empty()).then(|| search.to_lowercase()),
-        status: Some("archived".into()),
+        status: Some(MembershipStatus::Archived),
         ..q::MemberFilter::default()
     };
     let listed = q::list_page(

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::archived::target_of;
 use super::revoke::{changed, member_id};
 use crate::db::{self, members as q, PgPool};
-use crate::domain::{policy, MembershipId};
+use crate::domain::{policy, MembershipId, MembershipStatus};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle as svc;
 use crate::web::plumbing::context::{Layout, OrgContext};
@@ -52,7 +52,7 @@ async fn delete_view(
         q::find_row(conn, org, member)?.ok_or(AppError::NotFound)
     })
     .await?;
-    if row.status != "archived" {
+    if row.status != MembershipStatus::Archived {
         return Err(AppError::Conflict(format!(
             "Revoke {}'s access first: only archived members can be deleted.",
             row.display_name

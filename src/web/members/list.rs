@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use super::view::{edit_form, member_view, EditForm, MemberView};
 use crate::db::{self, members as q, PgPool};
-use crate::domain::{policy, Feature, MembershipId, OrgId, OrgRole, PermissionSet, Scope, TeamId};
+use crate::domain::{
+    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamId,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
@@ -61,7 +63,7 @@ impl ListState {
         state.role = OrgRole::parse(&raw.role)
             .map(|r| r.as_str().to_owned())
             .unwrap_or_default();
-        state.status = crate::domain::MembershipStatus::parse(&raw.status)
+        state.status = MembershipStatus::parse(&raw.status)
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default();
         state.team = raw.team.parse().ok();
@@ -92,8 +94,8 @@ impl ListState {
     pub(crate) fn list_filter(&self) -> q::MemberFilter {
         q::MemberFilter {
             search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
-            role: (!self.role.is_empty()).then(|| self.role.clone()),
-            status: (!self.status.is_empty()).then(|| self.status.clone()),
+            role: OrgRole::parse(&self.role),
+            status: MembershipStatus::parse(&self.status),
             team: self.team.map(TeamId),
             only_account: None,
             sort: self.sort,
@@ -163,7 +165,7 @@ impl ListState {
         if let Some(role) = OrgRole::parse(&self.role) {
             parts.push(format!("with the role {}", role.label()));
         }
-        if let Some(status) = crate::domain::MembershipStatus::parse(&self.status) {
+        if let Some(status) = MembershipStatus::parse(&self.status) {
             parts.push(format!("who are {}", status.as_str()));
         }
         if let Some(team) = self.team {
@@ -285,10 +287,10 @@ pub fn load_listing(
         anchor,
         counts,
     )?;
-    let pending: Vec<(i64, String)> = rows
+    let pending: Vec<(i64, OrgRole)> = rows
         .iter()
-        .filter(|r| r.status == "pending")
-        .map(|r| (r.id, r.role.clone()))
+        .filter(|r| r.status == MembershipStatus::Pending)
+        .map(|r| (r.id, r.role))
         .collect();
     let invitations = crate::web::invitations::view::pending_views(actor, &pending, invitations);
     let teams = q::team_options(conn, ctx_org)?;

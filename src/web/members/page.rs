@@ -13,7 +13,8 @@ use crate::db::{self, audit::log as log_q, members as q, PgPool};
 use crate::domain::audit::{cursor_key, parse_cursor_key, EventCursor};
 use crate::domain::policy::{self, Action, Actor};
 use crate::domain::{
-    effective_permissions, MembershipId, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamRole,
+    effective_permissions, MembershipId, MembershipStatus, OrgId, Permission, PermissionSet, Scope,
+    TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::web::invitations::view::{pending_views, PendingView};
@@ -91,7 +92,7 @@ fn labels(set: PermissionSet, scope: Scope, source: &str) -> Vec<Granted> {
 
 /// The org permissions and the words for where they come from.
 fn org_access(row: &q::MemberRow, roles: &[db::roles::CustomRole]) -> (String, Vec<Granted>, bool) {
-    let role = OrgRole::parse(&row.role).unwrap_or(OrgRole::Member);
+    let role = row.role;
     let custom = row
         .custom_role_id
         .and_then(|id| roles.iter().find(|r| r.id.0 == id));
@@ -123,14 +124,12 @@ fn team_places(
         .iter()
         .map(|t| {
             let own = held.iter().find(|h| h.0 == t.team_id);
-            let preset = TeamRole::parse(&t.role);
             let custom = t
                 .custom_role_id
                 .and_then(|id| roles.iter().find(|r| r.id.0 == id));
-            let role = match (preset, custom) {
-                (Some(TeamRole::Custom), Some(c)) => format!("{} (custom)", c.name),
-                (Some(r), _) => r.label().to_owned(),
-                (None, _) => t.role.clone(),
+            let role = match (t.role, custom) {
+                (TeamRole::Custom, Some(c)) => format!("{} (custom)", c.name),
+                (preset, _) => preset.label().to_owned(),
             };
             let own_set = own.and_then(|h| h.3.as_deref());
             let source = match (own_set, custom) {
@@ -139,7 +138,7 @@ fn team_places(
                 (None, None) => format!("Team role {role}"),
             };
             let set = effective_permissions(
-                preset.map(TeamRole::permissions).unwrap_or_default(),
+                t.role.permissions(),
                 own.and_then(|h| h.2.as_deref()),
                 own_set,
             );
@@ -194,7 +193,7 @@ fn load(
     if !own && policy::check(actor, Action::ViewMembers).is_err() {
         return Err(AppError::NotFound);
     }
-    let pending = row.status == "pending";
+    let pending = row.status == MembershipStatus::Pending;
     // The org's custom roles first, then the teams' (one statement).
     let (mut roles, team_roles): (Vec<_>, Vec<_>) = db::roles::list_all_for_org(conn, org)?
         .into_iter()
@@ -203,7 +202,7 @@ fn load(
     let held = q::team_roles_of_account(conn, org, crate::domain::AccountId(row.account_id))?;
     let contacts = q::profile::contacts_per_team(conn, org, member)?;
     // The row reads the member's presence with them.
-    let dot = (presence_on && row.status == "active").then(|| {
+    let dot = (presence_on && row.status == MembershipStatus::Active).then(|| {
         crate::web::presence::PresenceDot::new(
             row.id,
             row.presence_status.as_deref(),
@@ -216,7 +215,7 @@ fn load(
         let details = q::profile::open_invitation(conn, org, member)?;
         pending_views(
             actor,
-            &[(row.id, row.role.clone())],
+            &[(row.id, row.role)],
             details.into_iter().collect(),
         )
         .into_iter()

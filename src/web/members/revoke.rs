@@ -7,7 +7,7 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::db::{self, PgPool};
-use crate::domain::{policy, MembershipId, OrgRole, TeamId, TeamRole};
+use crate::domain::{policy, MembershipId, TeamId, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Handover, Handovers, RevokePreview};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
@@ -68,7 +68,7 @@ impl RevokeView {
         let m = &p.member;
         let role_label = match &m.custom_role_name {
             Some(name) => format!("{name} (custom)"),
-            None => OrgRole::parse(&m.role).map_or(m.role.clone(), |r| r.label().to_owned()),
+            None => m.role.label().to_owned(),
         };
         let contacts = p
             .contacts

@@ -4,7 +4,9 @@
 use crate::db::members::{MemberRow, TeamOption};
 use crate::db::roles::CustomRole;
 use crate::domain::policy::{self, Action, Actor, Target};
-use crate::domain::{AccountId, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+use crate::domain::{
+    AccountId, MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole,
+};
 use crate::services::groups::GROUPS_OFF;
 use crate::services::members::{groups_locked, GroupsLocked, TeamRights};
 use crate::web::presence::PresenceDot;
@@ -22,7 +24,7 @@ pub struct MemberView {
     pub display_name: String,
     pub email: String,
     pub role_label: String,
-    pub status: String,
+    pub status: MembershipStatus,
     pub teams: Vec<Chip>,
     pub groups: Vec<Chip>,
     pub services: Vec<String>,
@@ -43,21 +45,24 @@ pub struct MemberView {
     pub presence: Option<PresenceDot>,
 }
 
-pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
-    let role = OrgRole::parse(&row.role).unwrap_or(OrgRole::Member);
-    let active = row.status == "active";
-    Target {
-        account_id: AccountId(row.account_id),
-        role,
-        active,
-        last_active_owner: role == OrgRole::Owner && active && active_owners <= 1,
+impl MemberView {
+    /// The status badge's words: a pending member's expired invitation says so.
+    pub fn status_label(&self) -> &'static str {
+        match (&self.invitation, self.status) {
+            (Some(inv), MembershipStatus::Pending) if inv.expired => "Expired",
+            (_, status) => status.label(),
+        }
     }
 }
 
-fn team_role_label(raw: &str) -> String {
-    TeamRole::parse(raw)
-        .map(|r| r.label().to_owned())
-        .unwrap_or_else(|| raw.to_owned())
+/// The row's member as the policy sees them.
+pub fn target_of(row: &MemberRow, active_owners: i64) -> Target {
+    Target::of(
+        AccountId(row.account_id),
+        row.role,
+        row.status,
+        active_owners,
+    )
 }
 
 pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> MemberView {
@@ -76,14 +81,14 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
         display_name: row.display_name.clone(),
         email: row.email.clone(),
         role_label,
-        status: row.status.clone(),
+        status: row.status,
         teams: row
             .teams
             .iter()
             .map(|t| Chip {
                 id: t.team_id,
                 name: t.name.clone(),
-                detail: team_role_label(&t.role),
+                detail: t.role.label().to_owned(),
             })
             .collect(),
         groups: row
@@ -108,7 +113,7 @@ pub fn member_view(row: &MemberRow, actor: &Actor, active_owners: i64) -> Member
             .map(|d| d.0),
         may_revoke: target.active && actor.has(Permission::MembersRevoke),
         invitation: None,
-        presence: (row.status == "active").then(|| {
+        presence: (row.status == MembershipStatus::Active).then(|| {
             let now = chrono::Utc::now();
             if row.account_id == actor.account_id.0 {
                 // The viewer is on this page: online, whatever the page's own
@@ -228,7 +233,7 @@ pub fn edit_form(
     let target = target_of(row, active_owners);
     let current = match row.custom_role_id {
         Some(id) => format!("custom:{id}"),
-        None => row.role.clone(),
+        None => row.role.as_str().to_owned(),
     };
     let mut role_choices: Vec<Choice> = OrgRole::ALL
         .into_iter()
@@ -278,14 +283,14 @@ pub fn edit_form(
         .iter()
         .map(|t| {
             let role = match t.custom_role_id {
-                Some(id) if t.role == "custom" => format!("custom:{id}"),
-                _ => t.role.clone(),
+                Some(id) if t.role == TeamRole::Custom => format!("custom:{id}"),
+                _ => t.role.as_str().to_owned(),
             };
             (t.team_id, role)
         })
         .collect();
     let group_ids: Vec<i64> = row.groups.iter().map(|g| g.group_id).collect();
-    let pending = (row.status != "active")
+    let pending = (row.status != MembershipStatus::Active)
         .then_some("Pending members can join groups once they accept their invitation.");
     let team_roles: Vec<&CustomRole> = roles
         .iter()

@@ -35,4 +35,4 @@ AND owner), 0)::bigint AS owners, COALESCE(sum(changes), 0)::bigint AS changes
 FROM membership_counts
 WHERE organization_id = $4) counts
 ORDER BY (CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END) DESC NULLS LAST, m.id
--- binds: [1, 50, ["active", "pending"], 1]
+-- binds: [1, 50, [Active, Pending], 1]

@@ -34,4 +34,4 @@ AND owner), 0)::bigint AS owners, COALESCE(sum(changes), 0)::bigint AS changes
 FROM membership_counts
 WHERE organization_id = $4) counts
 ORDER BY m.sort_name, m.id
--- binds: [1, 100, ["active", "pending"], 1]
+-- binds: [1, 100, [Active, Pending], 1]

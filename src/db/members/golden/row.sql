@@ -21,4 +21,4 @@ FROM membership_counts
 WHERE organization_id = $2) counts
 WHERE m.organization_id = $3
 AND m.id = $4
--- binds: [["active", "pending"], 1, 1, 42]
+-- binds: [[Active, Pending], 1, 1, 42]

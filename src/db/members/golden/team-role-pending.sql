@@ -1,5 +1,5 @@
 -- A team, a role and a status: planned with its values, counted by a window
--- MemberFilter { search: None, role: Some("manager"), status: Some("pending"), team: Some(TeamId(9)), only_account: None, sort: Name }
+-- MemberFilter { search: None, role: Some(Manager), status: Some(Pending), team: Some(TeamId(9)), only_account: None, sort: Name }
 -- Plan { limit: 50, start: Skip(0), count: Window, prepared: false, accounts: false }
 WITH page AS (SELECT m.id, count(*) OVER () AS total
 FROM memberships m
@@ -38,4 +38,4 @@ AND owner), 0)::bigint AS owners, COALESCE(sum(changes), 0)::bigint AS changes
 FROM membership_counts
 WHERE organization_id = $6) counts
 ORDER BY m.sort_name, m.id
--- binds: [1, "manager", "pending", 9, ["pending"], 1]
+-- binds: [1, Manager, Pending, 9, [Pending], 1]

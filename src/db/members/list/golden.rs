@@ -12,7 +12,7 @@ use super::super::plan::{plan, Known, PageRequest};
 use super::super::row::row_statement;
 use super::{ids_statement, page_statement};
 use crate::db::sql::golden::{compare, render};
-use crate::domain::{AccountId, MembershipId, OrgId, TeamId};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamId};
 
 const ORG: OrgId = OrgId(1);
 
@@ -127,8 +127,8 @@ fn the_members_lists_statements_are_the_golden_sql() {
             page(
                 "A team, a role and a status: planned with its values, counted by a window",
                 MemberFilter {
-                    role: Some("manager".into()),
-                    status: Some("pending".into()),
+                    role: Some(OrgRole::Manager),
+                    status: Some(MembershipStatus::Pending),
                     team: Some(TeamId(9)),
                     ..plain.clone()
                 },

@@ -14,7 +14,7 @@ use crate::db::{
     organizations as orgs,
 };
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId};
 use crate::error::{AppError, AppResult};
 
 /// What a restore did, or why it could not.
@@ -50,12 +50,12 @@ pub fn restore(
         let organization = orgs::find_for_update(conn, org)?;
         let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
         let (name, email) = who(conn, current.account_id)?;
-        if current.status != MembershipStatus::Archived.as_str() {
+        if current.status != MembershipStatus::Archived {
             return Err(AppError::Conflict(format!(
                 "{name} is not archived; there is nothing to restore."
             )));
         }
-        let target = target(current.account_id, &current.role, &current.status, false)?;
+        let target = target(current.account_id, current.role, current.status, 0);
         policy::check(actor, Action::RestoreMember(target)).map_err(denied)?;
         if orgs::count_seats_used(conn, org)? >= i64::from(organization.seats_purchased) {
             return Ok(Restore::NoSeat {
@@ -73,9 +73,7 @@ pub fn restore(
             skipped.push(format!(
                 "the custom role {} (deleted; they have the {} role's permissions)",
                 held.custom_role_name.as_deref().unwrap_or_default(),
-                OrgRole::parse(&current.role)
-                    .unwrap_or(OrgRole::Member)
-                    .label()
+                current.role.label()
             ));
         }
         off::delete_archive(conn, member)?;
@@ -171,12 +169,12 @@ pub fn delete(
         // Locked: an invitation accepted meanwhile cannot give it a new membership.
         let found = db::accounts::lock_by_id(conn, account)?.ok_or(AppError::NotFound)?;
         let (name, email) = (found.display_name, found.email);
-        if current.status != MembershipStatus::Archived.as_str() {
+        if current.status != MembershipStatus::Archived {
             return Err(AppError::Conflict(format!(
                 "Revoke {name}'s access first: only archived members can be deleted."
             )));
         }
-        let target = target(current.account_id, &current.role, &current.status, false)?;
+        let target = target(current.account_id, current.role, current.status, 0);
         policy::check(actor, Action::DeleteMember(target)).map_err(denied)?;
         if !typed.trim().eq_ignore_ascii_case(&email) {
             return Err(AppError::Validation(format!(

@@ -3,7 +3,7 @@
 
 use super::{get, invalid, Applied};
 use crate::db::{self, members as q};
-use crate::domain::{CustomRoleId, OrgId, OrgRole, TeamRole};
+use crate::domain::{CustomRoleId, OrgId, TeamRole};
 use crate::error::AppResult;
 use crate::services::members::{GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice};
 
@@ -113,14 +113,14 @@ pub fn what_changes(before: &q::MemberRow, change: Change, names: &Names) -> App
         Change::Role(choice) => {
             let same = match choice {
                 OrgRoleChoice::Builtin(role) => {
-                    before.role == role.as_str() && before.custom_role_id.is_none()
+                    before.role == role && before.custom_role_id.is_none()
                 }
                 OrgRoleChoice::Custom(id) => before.custom_role_id == Some(id),
             };
-            let was = before.custom_role_name.clone().unwrap_or_else(|| {
-                OrgRole::parse(&before.role)
-                    .map_or_else(|| before.role.clone(), |r| r.label().to_owned())
-            });
+            let was = before
+                .custom_role_name
+                .clone()
+                .unwrap_or_else(|| before.role.label().to_owned());
             if same {
                 unchanged(was)
             } else {
@@ -132,13 +132,14 @@ pub fn what_changes(before: &q::MemberRow, change: Change, names: &Names) -> App
             Some(chip) => {
                 let same = match choice {
                     TeamRoleChoice::Preset(role) => {
-                        chip.role == role.as_str() && chip.custom_role_id.is_none()
+                        chip.role == role && chip.custom_role_id.is_none()
                     }
                     TeamRoleChoice::Custom(id) => chip.custom_role_id == Some(id),
                 };
-                let was = TeamRole::parse(&chip.role)
-                    .filter(|r| *r != TeamRole::Custom)
-                    .map_or("a custom role", |r| r.label());
+                let was = match chip.role {
+                    TeamRole::Custom => "a custom role",
+                    preset => preset.label(),
+                };
                 if same {
                     unchanged(format!("{was} in {}", names.team))
                 } else {

@@ -17,7 +17,7 @@ use crate::domain::{
     team_fields::{GoalThreshold, TeamDescription, TeamName, TeamToggle},
 };
 use crate::error::{AppError, AppResult};
-use crate::services::teams::{self as team_service, ARCHIVED};
+use crate::services::teams::{self as team_service, TeamRefusal};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::htmx::redirect;
 use crate::web::plumbing::routing::routes;
@@ -69,15 +69,15 @@ pub async fn settings_update(
         .await;
         match saved {
             // The name shows in the header and tabs: reload the whole tab.
-            Ok(team) => {
+            Ok(Ok(team)) => {
                 flash(&tctx.ctx.me.session, "success", "Team details saved.");
                 return Ok(redirect(&req, &settings_path(&team)));
             }
-            Err(AppError::Conflict(message)) if message == ARCHIVED => {
+            Ok(Err(refusal @ TeamRefusal::Archived)) => {
                 status = StatusCode::CONFLICT;
-                errors.add("form", message);
+                errors.add("form", refusal.message());
             }
-            Err(AppError::Conflict(message)) => errors.add("name", message),
+            Ok(Err(refusal @ TeamRefusal::NameTaken(_))) => errors.add("name", refusal.message()),
             Err(other) => return Err(other),
         }
     }
