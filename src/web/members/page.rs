@@ -213,14 +213,10 @@ fn load(
     let milestones = log_q::milestones(conn, org, member)?;
     let invitation = if pending {
         let details = q::profile::open_invitation(conn, org, member)?;
-        pending_views(
-            actor,
-            &[(row.id, row.role)],
-            details.into_iter().collect(),
-        )
-        .into_iter()
-        .next()
-        .map(|(_, v)| v)
+        pending_views(actor, &[(row.id, row.role)], details.into_iter().collect())
+            .into_iter()
+            .next()
+            .map(|(_, v)| v)
     } else {
         None
     };
