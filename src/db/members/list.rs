@@ -70,9 +70,10 @@ pub fn list_page(
     };
     let mut plan = read_plan(conn, org, filter, &request, &mut known)?;
     let mut rows = page_rows(conn, org, filter, &plan)?;
-    if rows.is_empty() && request.anchor.is_some() {
+    if rows.is_empty() && matches!(plan.start, Start::At(_)) {
         // An anchor whose member has left (or was never here) finds no rows:
-        // the page number still says where the page is.
+        // the page number still says where the page is. (A plan that went by
+        // number already did: its empty page is past the end.)
         plan = read_plan(conn, org, filter, &request.by_number(), &mut known)?;
         rows = page_rows(conn, org, filter, &plan)?;
     }
