@@ -58,6 +58,11 @@ pub struct PagePlan<'a> {
     pub limit: i64,
 }
 
+/// The start of a page's statement: its contacts, from the team's rows.
+const PAGE_HEAD: &str =
+    "WITH page AS (SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \
+            c.sort_name FROM contacts c WHERE c.team_id = ";
+
 const ROW_COLUMNS: &str =
     "SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \
      a.display_name AS assignee_name FROM page c \
@@ -73,13 +78,10 @@ const ROW_COLUMNS: &str =
 /// with its value every time. The statement count per page is held by
 /// `teams::contacts::cost::the_contacts_tab_runs_the_same_number_of_statements_for_5_or_5000_contacts`.
 pub fn page_statement(plan: &PagePlan<'_>) -> Statement<'static> {
-    let head =
-        "WITH page AS (SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \
-                c.sort_name FROM contacts c WHERE c.team_id = ";
     let mut q = if plan.filter.search.is_some() {
-        Statement::unprepared(head)
+        Statement::unprepared(PAGE_HEAD)
     } else {
-        Statement::prepared(head)
+        Statement::prepared(PAGE_HEAD)
     };
     q = q
         .bind::<BigInt, _>(plan.team.0)
@@ -188,19 +190,16 @@ pub fn rows_by_ids(
     ids: &[ContactId],
 ) -> QueryResult<Vec<ContactRow>> {
     let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    Statement::prepared(
-        "WITH page AS (SELECT c.id, c.name, c.email, c.phone, c.note, c.assignee_membership_id, \
-                c.sort_name FROM contacts c WHERE c.team_id = ",
-    )
-    .bind::<BigInt, _>(team.0)
-    .sql(" AND c.organization_id = ")
-    .bind::<BigInt, _>(org.0)
-    .sql(" AND c.id = ANY(")
-    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
-    .sql(")) ")
-    .sql(ROW_COLUMNS)
-    .sql(" ORDER BY c.sort_name, c.id")
-    .load(conn)
+    Statement::prepared(PAGE_HEAD)
+        .bind::<BigInt, _>(team.0)
+        .sql(" AND c.organization_id = ")
+        .bind::<BigInt, _>(org.0)
+        .sql(" AND c.id = ANY(")
+        .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+        .sql(")) ")
+        .sql(ROW_COLUMNS)
+        .sql(" ORDER BY c.sort_name, c.id")
+        .load(conn)
 }
 
 #[cfg(test)]
