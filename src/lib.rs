@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod kept;
 pub mod mail;
 pub mod metrics;
 pub mod services;

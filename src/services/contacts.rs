@@ -4,8 +4,7 @@
 //! team (refusing an archived one) and the contacts it touches, asks the policy
 //! about each contact as it is, and writes its audit events.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
@@ -23,6 +22,7 @@ use crate::domain::{
     ContactId, Feature, MembershipId, MembershipStatus, OrgId, PermissionSet, TeamId,
 };
 use crate::error::{AppError, AppResult};
+use crate::kept::Kept;
 use crate::services::groups::record;
 use crate::services::orgs::is_enabled;
 
@@ -126,15 +126,15 @@ pub struct ContactsView {
 /// triggers.
 #[derive(Debug, Default)]
 pub struct Menus {
-    kept: Mutex<HashMap<TeamId, Kept>>,
-    searches: Mutex<HashMap<SearchKey, KeptPage>>,
+    menus: Kept<TeamId, KeptMenu, KEEP_AT_MOST>,
+    searches: Kept<SearchKey, KeptPage, KEEP_AT_MOST>,
 }
 
 /// A team's roster version.
 type Version = (i64, i64);
 
 /// A team's roster version and the choices read with it.
-type Kept = (Version, Arc<Vec<MemberChoice>>);
+type KeptMenu = (Version, Arc<Vec<MemberChoice>>);
 
 /// A search's page: its team, what it was narrowed to, where it started.
 type SearchKey = (TeamId, ContactFilter, Option<Anchor>);
@@ -153,18 +153,6 @@ struct KeptPage {
 /// each is plenty, and past it they start over.
 const KEEP_AT_MOST: usize = 1_000;
 
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn keep<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, V>>, key: K, value: V) {
-    let mut map = locked(map);
-    if map.len() >= KEEP_AT_MOST && !map.contains_key(&key) {
-        map.clear();
-    }
-    map.insert(key, value);
-}
-
 impl Menus {
     /// The team's choices as of now: kept ones when the version is unchanged.
     pub fn of(&self, conn: &mut PgConnection, team: TeamId) -> AppResult<Arc<Vec<MemberChoice>>> {
@@ -178,13 +166,11 @@ impl Menus {
         team: TeamId,
         version: Version,
     ) -> AppResult<Arc<Vec<MemberChoice>>> {
-        if let Some((v, choices)) = locked(&self.kept).get(&team) {
-            if *v == version {
-                return Ok(choices.clone());
-            }
+        if let Some((_, choices)) = self.menus.get(&team).filter(|(v, _)| *v == version) {
+            return Ok(choices);
         }
         let choices = Arc::new(db::teams::members::member_choices(conn, team)?);
-        keep(&self.kept, team, (version, choices.clone()));
+        self.menus.put(team, (version, choices.clone()));
         Ok(choices)
     }
 
@@ -199,11 +185,11 @@ impl Menus {
         anchor: Option<Anchor>,
     ) -> AppResult<Page> {
         let key = (team, filter.clone(), anchor);
-        let kept = locked(&self.searches)
+        if let Some(kept) = self
+            .searches
             .get(&key)
             .filter(|page| page.version == version)
-            .cloned();
-        if let Some(kept) = kept {
+        {
             return Ok(Page {
                 rows: db::contacts::rows_by_ids(conn, org, team, &kept.ids)?,
                 has_prev: kept.has_prev,
@@ -217,7 +203,7 @@ impl Menus {
             has_prev: page.has_prev,
             has_next: page.has_next,
         };
-        keep(&self.searches, key, kept);
+        self.searches.put(key, kept);
         Ok(page)
     }
 }

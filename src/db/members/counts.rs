@@ -2,9 +2,6 @@
 //! by [`basis`]; the trigger-kept counts and the search counts this server
 //! remembers ([`SearchCounts`]) are read here.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
 use diesel::{
     prelude::*,
     sql_types::{BigInt, Text},
@@ -14,6 +11,7 @@ use super::super::sql::Statement;
 use super::filter::{with_filters, MemberFilter};
 use super::plan::statement;
 use crate::domain::{MembershipStatus, OrgId};
+use crate::kept::Kept;
 
 /// What the number of members a filter matches depends on, and so where the
 /// list may read it from.
@@ -69,7 +67,7 @@ pub fn basis(filter: &MemberFilter) -> CountBasis {
 /// [`CountBasis::Search`]); a page of a search it knows reads its rows without
 /// the window that counts every match.
 #[derive(Debug, Default)]
-pub struct SearchCounts(Mutex<HashMap<SearchKey, Counted>>);
+pub struct SearchCounts(Kept<SearchKey, Counted, 10_000>);
 
 /// (organization, search text, status).
 pub(super) type SearchKey = (i64, String, Option<MembershipStatus>);
@@ -82,9 +80,6 @@ pub struct Counted {
 }
 
 impl SearchCounts {
-    /// More searches than this and the counts start over.
-    const MAX: usize = 10_000;
-
     /// The key a count of `filter` is remembered under: only a search's.
     pub(super) fn key(org: OrgId, filter: &MemberFilter) -> Option<SearchKey> {
         match (basis(filter), &filter.search) {
@@ -93,20 +88,12 @@ impl SearchCounts {
         }
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<SearchKey, Counted>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     pub(super) fn get(&self, key: &SearchKey) -> Option<Counted> {
-        self.map().get(key).copied()
+        self.0.get(key)
     }
 
     pub(super) fn put(&self, key: SearchKey, counted: Counted) {
-        let mut map = self.map();
-        if map.len() >= Self::MAX && !map.contains_key(&key) {
-            map.clear();
-        }
-        map.insert(key, counted);
+        self.0.put(key, counted);
     }
 }
 
