@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::{OrgRole, Permission, TeamRole};
 
 /// Today's names of what events refer to by id.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct Names {
     pub teams: HashMap<i64, String>,
     pub groups: HashMap<i64, String>,

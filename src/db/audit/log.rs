@@ -141,7 +141,15 @@ pub fn render(source: Source, q: &LogQuery) -> Statement<'static> {
 /// which reads the names) the events without their names.
 fn render_with(source: Source, q: &LogQuery, bare: bool) -> Statement<'static> {
     let bare = bare && q.text.is_none() && matches!(source, Source::Org(_));
-    let mut s = Statement::unprepared(if bare { BARE_COLUMNS } else { COLUMNS });
+    let columns = if bare { BARE_COLUMNS } else { COLUMNS };
+    // Without a text filter, every narrowing is a range of one index ending
+    // in time, read backwards as far as the LIMIT, whatever the values: one
+    // plan fits them all, so the statement is prepared (one text per mix of
+    // filters). A text filter's cost depends on its words: planned with them.
+    let mut s = match q.text {
+        None => Statement::prepared(columns),
+        Some(_) => Statement::unprepared(columns),
+    };
     s = match source {
         Source::Org(org) => s
             .sql(" FROM audit_events e")
@@ -372,57 +380,34 @@ pub fn find_filter_member(
     q.get_result(conn).optional()
 }
 
-#[derive(QueryableByName)]
-struct NameRow {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
-
 /// Today's names of the organization's teams, groups, custom roles and
 /// services, for telling its events: one statement.
 pub fn names(conn: &mut PgConnection, org: OrgId) -> QueryResult<Names> {
-    let mut q =
-        Statement::prepared("SELECT 'team' AS kind, id, name FROM teams WHERE organization_id = ")
-            .bind::<BigInt, _>(org.0);
-    for part in [
-        " UNION ALL SELECT 'group', id, name FROM groups WHERE organization_id = ",
-        " UNION ALL SELECT 'role', id, name FROM custom_roles WHERE organization_id = ",
-        " UNION ALL SELECT 'service', id, name FROM services WHERE organization_id = ",
-    ] {
-        q = q.sql(part).bind::<BigInt, _>(org.0);
+    #[derive(QueryableByName)]
+    struct Read {
+        #[diesel(sql_type = Jsonb)]
+        names: serde_json::Value,
     }
-    let rows: Vec<NameRow> = q.load(conn)?;
-    let mut names = Names::default();
-    for r in rows {
-        let map = match r.kind.as_str() {
-            "team" => &mut names.teams,
-            "group" => &mut names.groups,
-            "role" => &mut names.roles,
-            _ => &mut names.services,
-        };
-        map.insert(r.id, r.name);
-    }
-    Ok(names)
+    let read: Read = Statement::prepared("SELECT ")
+        .sql(NAMES_OF_M)
+        .sql(" AS names FROM (SELECT ")
+        .bind::<BigInt, _>(org.0)
+        .sql(" AS organization_id) m")
+        .get_result(conn)?;
+    super::super::sql::from_json(read.names)
 }
 
 /// Who last did one of `actions` to the member, and when: the latest of each.
-#[derive(Debug, Clone, QueryableByName)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Milestone {
-    #[diesel(sql_type = Text)]
     pub action: String,
-    #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub actor_name: Option<String>,
 }
 
 /// The actions [`milestones`] answers, in the order a status line tells them.
 /// The partial index `audit_events_member_milestones_idx` (migration 000024)
-/// holds exactly these; `MILESTONES_SQL` repeats them for its query.
+/// holds exactly these; [`MILESTONES_OF_M`] repeats them for its query.
 pub const MILESTONES: [&str; 6] = [
     "invitation.created",
     "member.added",
@@ -431,28 +416,27 @@ pub const MILESTONES: [&str; 6] = [
     "member.revoked",
     "member.restored",
 ];
-const MILESTONES_SQL: &str = "('invitation.created', 'member.added', 'invitation.accepted', \
-     'member.archived', 'member.revoked', 'member.restored')";
+/// The latest event of each of [`MILESTONES`] about the member `m` of the
+/// enclosing statement, with who did it, as a JSON array of [`Milestone`]s
+/// (read by `db::members::profile::around`).
+pub const MILESTONES_OF_M: &str =
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('action', x.action, \
+     'created_at', x.created_at, 'actor_name', x.actor_name)), '[]') FROM ( \
+     SELECT DISTINCT ON (e.action) e.action, e.created_at, a.display_name AS actor_name \
+     FROM audit_events e LEFT JOIN accounts a ON a.id = e.actor_account_id \
+     WHERE e.organization_id = m.organization_id AND e.member_id = m.id AND e.action IN \
+     ('invitation.created', 'member.added', 'invitation.accepted', \
+     'member.archived', 'member.revoked', 'member.restored') \
+     ORDER BY e.action, e.created_at DESC, e.id DESC) x)";
 
-/// The latest event of each of [`MILESTONES`] about the member, with who did it.
-pub fn milestones(
-    conn: &mut PgConnection,
-    org: OrgId,
-    member: MembershipId,
-) -> QueryResult<Vec<Milestone>> {
-    Statement::prepared(
-        "SELECT DISTINCT ON (e.action) e.action, e.created_at, a.display_name AS actor_name \
-         FROM audit_events e LEFT JOIN accounts a ON a.id = e.actor_account_id \
-         WHERE e.organization_id = ",
-    )
-    .bind::<BigInt, _>(org.0)
-    .sql(" AND e.member_id = ")
-    .bind::<BigInt, _>(member.0)
-    .sql(" AND e.action IN ")
-    .sql(MILESTONES_SQL)
-    .sql(" ORDER BY e.action, e.created_at DESC, e.id DESC")
-    .load(conn)
-}
+/// The names of the teams, groups, custom roles and services of the
+/// organization of `m` in the enclosing statement, as the JSON of [`Names`]
+/// (ids as keys), for telling events.
+pub const NAMES_OF_M: &str = "jsonb_build_object( \
+     'teams', (SELECT coalesce(jsonb_object_agg(id, name), '{}') FROM teams WHERE organization_id = m.organization_id), \
+     'groups', (SELECT coalesce(jsonb_object_agg(id, name), '{}') FROM groups WHERE organization_id = m.organization_id), \
+     'roles', (SELECT coalesce(jsonb_object_agg(id, name), '{}') FROM custom_roles WHERE organization_id = m.organization_id), \
+     'services', (SELECT coalesce(jsonb_object_agg(id, name), '{}') FROM services WHERE organization_id = m.organization_id))";
 
 #[cfg(test)]
 mod tests {
@@ -460,8 +444,11 @@ mod tests {
 
     #[test]
     fn the_milestones_query_names_exactly_the_indexed_actions() {
-        let listed: Vec<String> = MILESTONES_SQL
-            .trim_matches(|c| c == '(' || c == ')')
+        let listed: Vec<String> = MILESTONES_OF_M
+            .split("e.action IN (")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next())
+            .unwrap()
             .split(',')
             .map(|a| a.trim().trim_matches('\'').to_owned())
             .collect();

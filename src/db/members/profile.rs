@@ -1,54 +1,116 @@
-//! What a member's page reads beside their list row: the open invitation of a
-//! pending member, and how many contacts they hold in each team.
+//! What a member's page reads beside their list row, in one statement
+//! ([`around`]): their custom roles, teams' sets, contacts per team, status
+//! milestones, a pending member's open invitation and the organization's names.
 
 use diesel::{
     prelude::*,
     sql_types::{BigInt, Jsonb, Nullable},
 };
 
+use serde::Deserialize;
+
+use super::super::audit::log::{Milestone, MILESTONES_OF_M, NAMES_OF_M};
 use super::super::invitations::{PendingDetails, OPEN_INVITATION_OF_M};
-use super::super::sql::Statement;
+use super::super::sql::{from_json, Statement};
+use crate::domain::audit_story::Names;
 use crate::domain::{MembershipId, OrgId};
 
-#[derive(QueryableByName)]
-struct Invitation {
-    #[diesel(sql_type = Nullable<Jsonb>)]
-    invitation: Option<serde_json::Value>,
+/// A team the member is in, with what its custom role (if any) is called
+/// and grants, and the member's own set there.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HeldTeam {
+    pub team_id: i64,
+    pub role_name: Option<String>,
+    pub role_permissions: Option<Vec<String>>,
+    pub own_permissions: Option<Vec<String>>,
 }
 
-/// A pending member's open (or expired) invitation.
-pub fn open_invitation(
+/// The member's org-level custom role.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NamedRole {
+    pub name: String,
+    pub permissions: Vec<String>,
+}
+
+/// How many contacts the member holds in a team.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TeamCount {
+    pub team_id: i64,
+    pub count: i64,
+}
+
+/// What a member's page shows beside their list row, read in one statement
+/// (each part is a small index read about this one member).
+#[derive(Debug, Clone)]
+pub struct Around {
+    pub org_role: Option<NamedRole>,
+    pub teams: Vec<HeldTeam>,
+    pub contacts: Vec<TeamCount>,
+    pub milestones: Vec<Milestone>,
+    /// A pending member's open (or expired) invitation.
+    pub invitation: Option<PendingDetails>,
+    /// The organization's names for telling events, when asked for.
+    pub names: Option<Names>,
+}
+
+#[derive(QueryableByName)]
+struct AroundRow {
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    org_role: Option<serde_json::Value>,
+    #[diesel(sql_type = Jsonb)]
+    teams: serde_json::Value,
+    #[diesel(sql_type = Jsonb)]
+    contacts: serde_json::Value,
+    #[diesel(sql_type = Jsonb)]
+    milestones: serde_json::Value,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    invitation: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    names: Option<serde_json::Value>,
+}
+
+const AROUND: &str = "SELECT \
+     (SELECT jsonb_build_object('name', r.name, 'permissions', r.permissions) FROM custom_roles r \
+      WHERE r.id = m.custom_role_id AND r.organization_id = m.organization_id) AS org_role, \
+     (SELECT coalesce(jsonb_agg(jsonb_build_object('team_id', tm.team_id, 'role_name', r.name, \
+      'role_permissions', r.permissions, 'own_permissions', tm.permissions) ORDER BY tm.team_id), '[]') \
+      FROM team_memberships tm LEFT JOIN custom_roles r ON r.id = tm.custom_role_id \
+      AND r.organization_id = m.organization_id WHERE tm.membership_id = m.id) AS teams, \
+     (SELECT coalesce(jsonb_agg(jsonb_build_object('team_id', c.team_id, 'count', c.n)), '[]') \
+      FROM (SELECT team_id, count(*) AS n FROM contacts WHERE organization_id = m.organization_id \
+      AND assignee_membership_id = m.id GROUP BY team_id) c) AS contacts, ";
+
+/// The member's custom roles, teams' sets, contacts per team, status
+/// milestones and open invitation, with the organization's names when
+/// `names` (one statement);
+/// `None` for no such member of `org`.
+pub fn around(
     conn: &mut PgConnection,
     org: OrgId,
     member: MembershipId,
-) -> QueryResult<Option<PendingDetails>> {
-    let row: Option<Invitation> = Statement::prepared("SELECT ")
+    names: bool,
+) -> QueryResult<Option<Around>> {
+    let row: Option<AroundRow> = Statement::prepared(AROUND)
+        .sql(MILESTONES_OF_M)
+        .sql(" AS milestones, ")
         .sql(OPEN_INVITATION_OF_M)
-        .sql(" AS invitation FROM memberships m WHERE m.organization_id = ")
+        .sql(" AS invitation, ")
+        .sql(if names { NAMES_OF_M } else { "NULL::jsonb" })
+        .sql(" AS names FROM memberships m WHERE m.organization_id = ")
         .bind::<BigInt, _>(org.0)
         .sql(" AND m.id = ")
         .bind::<BigInt, _>(member.0)
         .get_result(conn)
         .optional()?;
-    row.and_then(|r| r.invitation)
-        .map(|v| {
-            serde_json::from_value(v)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+    row.map(|r| {
+        Ok(Around {
+            org_role: r.org_role.map(from_json).transpose()?,
+            teams: from_json(r.teams)?,
+            contacts: from_json(r.contacts)?,
+            milestones: from_json(r.milestones)?,
+            invitation: r.invitation.map(from_json).transpose()?,
+            names: r.names.map(from_json).transpose()?,
         })
-        .transpose()
-}
-
-/// How many contacts the member is assigned, per team: (team id, count).
-pub fn contacts_per_team(
-    conn: &mut PgConnection,
-    org: OrgId,
-    member: MembershipId,
-) -> QueryResult<Vec<(i64, i64)>> {
-    use crate::db::schema::contacts;
-    contacts::table
-        .filter(contacts::organization_id.eq(org.0))
-        .filter(contacts::assignee_membership_id.eq(member.0))
-        .group_by(contacts::team_id)
-        .select((contacts::team_id, diesel::dsl::count_star()))
-        .load(conn)
+    })
+    .transpose()
 }

@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::view::{member_view, MemberView};
+use crate::db::members::profile::{HeldTeam, NamedRole, TeamCount};
 use crate::db::{self, audit::log as log_q, members as q, PgPool};
 use crate::domain::audit::{cursor_key, parse_cursor_key, EventCursor};
 use crate::domain::policy::{self, Action, Actor};
@@ -91,11 +92,9 @@ fn labels(set: PermissionSet, scope: Scope, source: &str) -> Vec<Granted> {
 }
 
 /// The org permissions and the words for where they come from.
-fn org_access(row: &q::MemberRow, roles: &[db::roles::CustomRole]) -> (String, Vec<Granted>, bool) {
+fn org_access(row: &q::MemberRow, custom: Option<&NamedRole>) -> (String, Vec<Granted>, bool) {
     let role = row.role;
-    let custom = row
-        .custom_role_id
-        .and_then(|id| roles.iter().find(|r| r.id.0 == id));
+    let custom = custom.filter(|_| row.custom_role_id.is_some());
     let (source, set) = match (&row.permissions, custom) {
         (Some(own), _) => (
             "Their own permission set".to_owned(),
@@ -114,32 +113,27 @@ fn org_access(row: &q::MemberRow, roles: &[db::roles::CustomRole]) -> (String, V
     (source.clone(), labels(set, Scope::Org, &source), every_team)
 }
 
-fn team_places(
-    row: &q::MemberRow,
-    held: &[q::ActorTeamRole],
-    roles: &[db::roles::CustomRole],
-    contacts: &[(i64, i64)],
-) -> Vec<TeamPlace> {
+fn team_places(row: &q::MemberRow, held: &[HeldTeam], contacts: &[TeamCount]) -> Vec<TeamPlace> {
     row.teams
         .iter()
         .map(|t| {
-            let own = held.iter().find(|h| h.0 == t.team_id);
-            let custom = t
-                .custom_role_id
-                .and_then(|id| roles.iter().find(|r| r.id.0 == id));
+            let own = held.iter().find(|h| h.team_id == t.team_id);
+            let custom = own
+                .filter(|_| t.custom_role_id.is_some())
+                .and_then(|h| h.role_name.as_deref());
             let role = match (t.role, custom) {
-                (TeamRole::Custom, Some(c)) => format!("{} (custom)", c.name),
+                (TeamRole::Custom, Some(name)) => format!("{name} (custom)"),
                 (preset, _) => preset.label().to_owned(),
             };
-            let own_set = own.and_then(|h| h.3.as_deref());
+            let own_set = own.and_then(|h| h.own_permissions.as_deref());
             let source = match (own_set, custom) {
                 (Some(_), _) => "Their own set in this team".to_owned(),
-                (None, Some(c)) => format!("Custom team role {}", c.name),
+                (None, Some(name)) => format!("Custom team role {name}"),
                 (None, None) => format!("Team role {role}"),
             };
             let set = effective_permissions(
                 t.role.permissions(),
-                own.and_then(|h| h.2.as_deref()),
+                own.and_then(|h| h.role_permissions.as_deref()),
                 own_set,
             );
             TeamPlace {
@@ -149,8 +143,8 @@ fn team_places(
                 permissions: labels(set, Scope::Team, &source),
                 contacts: contacts
                     .iter()
-                    .find(|c| c.0 == t.team_id)
-                    .map_or(0, |c| c.1),
+                    .find(|c| c.team_id == t.team_id)
+                    .map_or(0, |c| c.count),
             }
         })
         .collect()
@@ -194,13 +188,9 @@ fn load(
         return Err(AppError::NotFound);
     }
     let pending = row.status == MembershipStatus::Pending;
-    // The org's custom roles first, then the teams' (one statement).
-    let (mut roles, team_roles): (Vec<_>, Vec<_>) = db::roles::list_all_for_org(conn, org)?
-        .into_iter()
-        .partition(|r| r.scope == Scope::Org.as_str());
-    roles.extend(team_roles);
-    let held = q::team_roles_of_account(conn, org, crate::domain::AccountId(row.account_id))?;
-    let contacts = q::profile::contacts_per_team(conn, org, member)?;
+    let may_see_timeline = policy::check(actor, Action::ViewTimeline { own });
+    let mut around = q::profile::around(conn, org, member, may_see_timeline.is_ok())?
+        .ok_or(AppError::NotFound)?;
     // The row reads the member's presence with them.
     let dot = (presence_on && row.status == MembershipStatus::Active).then(|| {
         crate::web::presence::PresenceDot::new(
@@ -210,17 +200,17 @@ fn load(
             chrono::Utc::now(),
         )
     });
-    let milestones = log_q::milestones(conn, org, member)?;
-    let invitation = if pending {
-        let details = q::profile::open_invitation(conn, org, member)?;
-        pending_views(actor, &[(row.id, row.role)], details.into_iter().collect())
-            .into_iter()
-            .next()
-            .map(|(_, v)| v)
-    } else {
-        None
-    };
-    let timeline = match policy::check(actor, Action::ViewTimeline { own }) {
+    let invitation = around
+        .invitation
+        .take()
+        .filter(|_| pending)
+        .and_then(|details| {
+            pending_views(actor, &[(row.id, row.role)], vec![details])
+                .into_iter()
+                .next()
+                .map(|(_, v)| v)
+        });
+    let timeline = match may_see_timeline {
         Err(d) => Timeline {
             rows: Vec::new(),
             next: None,
@@ -228,7 +218,7 @@ fn load(
             denied: Some(d.0),
         },
         Ok(()) => {
-            let names = log_q::names(conn, org)?;
+            let names = around.names.take().unwrap_or_default();
             let query = log_q::LogQuery {
                 cursor,
                 limit: TIMELINE_PAGE,
@@ -258,14 +248,14 @@ fn load(
             }
         }
     };
-    let (role_source, permissions, every_team) = org_access(&row, &roles);
+    let (role_source, permissions, every_team) = org_access(&row, around.org_role.as_ref());
     let profile = Profile {
         pending,
-        history: history(&milestones, pending),
+        history: history(&around.milestones, pending),
         role_source,
         permissions,
         every_team,
-        teams: team_places(&row, &held, &roles, &contacts),
+        teams: team_places(&row, &around.teams, &around.contacts),
         invitation,
         dot,
         may_see_log: policy::check(actor, Action::ViewAudit).is_ok(),

@@ -149,3 +149,41 @@ async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() 
     // its teams, groups and services (none, they left them); its archives.
     assert_eq!(many, 4, "statements for one page of the Archived tab");
 }
+
+#[tokio::test]
+async fn a_members_own_page_runs_the_same_few_statements_for_3_or_30_events() {
+    diesel::connection::set_default_instrumentation(count_statements).unwrap();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.outbox_poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 2, 2).await;
+    let bob = join(&app, org, "bob@example.com", "Bob", "member").await;
+    let events = |n: i64| {
+        format!(
+            "INSERT INTO audit_events (organization_id, actor_account_id, action, target_type, target_id, before, after, created_at)
+             SELECT {org}, (SELECT id FROM accounts WHERE email = 'ada@example.com'), 'member.updated', 'membership', '{bob}',
+                    '{{\"role\": \"member\"}}', '{{\"role\": \"manager\"}}', now() - g * interval '1 minute'
+             FROM generate_series(1, {n}) g"
+        )
+    };
+    let run = |sql: String| {
+        app.query(move |conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute(&sql).unwrap();
+        })
+    };
+    run(events(3)).await;
+    let path = format!("/orgs/{org}/members/{bob}");
+    let (few, small) = statements_for(&app, &path).await;
+    assert_eq!(Page::parse(&small).count("tr.audit-event"), 3, "{small}");
+    run(events(27)).await;
+    let (many, large) = statements_for(&app, &path).await;
+    assert_eq!(Page::parse(&large).count("tr.audit-event"), 20);
+    assert_eq!(few, many, "statements must not grow with the events");
+    // The session with the account and membership; the member's row; what
+    // is around it (custom roles, teams' sets, contacts, milestones, an
+    // invitation, the organization's names); the timeline's page.
+    assert_eq!(many, 4, "statements for a member's page");
+}

@@ -45,6 +45,50 @@ async fn a_members_page_tells_who_they_are_and_what_happened_to_them() {
 }
 
 #[tokio::test]
+async fn each_permission_names_the_custom_role_or_own_set_it_comes_from() {
+    let (app, org, bob) = owner_and_bob().await;
+    seed(&app, org, 0, 2).await;
+    let team = first_team(&app, org).await;
+    let other = app
+        .count(&format!(
+            "SELECT max(id) FROM teams WHERE organization_id = {org}"
+        ))
+        .await;
+    // Bob: the org role Auditor; in the first team the custom team role
+    // Coach; in the other an own set on top of Agent.
+    exec(&app, format!(
+        "INSERT INTO custom_roles (organization_id, scope, name, permissions) VALUES
+           ({org}, 'org', 'Auditor', '{{audit.view}}'), ({org}, 'team', 'Coach', '{{contacts.view_all}}');
+         UPDATE memberships SET custom_role_id = (SELECT id FROM custom_roles WHERE organization_id = {org} AND name = 'Auditor')
+           WHERE id = {bob};
+         INSERT INTO team_memberships (organization_id, team_id, membership_id, role, custom_role_id) VALUES
+           ({org}, {team}, {bob}, 'custom', (SELECT id FROM custom_roles WHERE organization_id = {org} AND name = 'Coach'))
+           ON CONFLICT (team_id, membership_id) DO UPDATE SET role = excluded.role, custom_role_id = excluded.custom_role_id;
+         INSERT INTO team_memberships (organization_id, team_id, membership_id, role, permissions) VALUES
+           ({org}, {other}, {bob}, 'agent', '{{groups.manage}}')
+           ON CONFLICT (team_id, membership_id) DO UPDATE SET role = excluded.role, permissions = excluded.permissions;"
+    ))
+    .await;
+    let (status, body) = app.client.page(&format!("/orgs/{org}/members/{bob}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for want in [
+        "Custom role Auditor",
+        "See the audit log",
+        "Coach (custom)",
+        "Custom team role Coach",
+        "See all contacts",
+        "Their own set in this team",
+        "Manage groups",
+    ] {
+        assert!(body.contains(want), "{want}");
+    }
+    assert!(
+        !body.contains("Built-in role"),
+        "the custom role replaces the built-in one"
+    );
+}
+
+#[tokio::test]
 async fn the_timeline_pages_by_keyset_newest_first() {
     let (app, org, bob) = owner_and_bob().await;
     seed_events(&app, org, "ada@example.com", bob, "member.updated", 45).await;
