@@ -35,6 +35,16 @@ enum Command {
     #[cfg(feature = "bench")]
     #[command(hide = true)]
     BenchSeed,
+    /// Add an organization of MEMBERS members (emails `<PREFIX>-<n>@example.test`)
+    /// in 20 teams, owned by the benchmark's owner, named NAME, unless it
+    /// exists. Prints its id. Only with `--features bench`.
+    #[cfg(feature = "bench")]
+    #[command(hide = true)]
+    BenchSeedOrg {
+        name: String,
+        prefix: String,
+        members: i64,
+    },
     /// Seed a demo organization with teams, groups, services and members to click through.
     Demo {
         /// How many members besides the Owner.
@@ -96,6 +106,18 @@ pub fn main() -> anyhow::Result<()> {
         Command::BenchSeed => {
             let mut conn = connect(&settings)?;
             let org = services::demo::seed_bench(&mut conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{org}");
+            Ok(())
+        }
+        #[cfg(feature = "bench")]
+        Command::BenchSeedOrg {
+            name,
+            prefix,
+            members,
+        } => {
+            let mut conn = connect(&settings)?;
+            let org = services::demo::seed_bench_org(&mut conn, &name, &prefix, members)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{org}");
             Ok(())
         }

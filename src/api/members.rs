@@ -120,6 +120,10 @@ pub struct MemberPage {
     pub next_cursor: Option<String>,
     /// How many members the filter matches.
     pub total: i64,
+    /// `total` is an estimate from a sample (a common search, not made
+    /// before, in an organization of 50,000 members or more); follow
+    /// `next_cursor` rather than counting pages by it.
+    pub total_is_estimate: bool,
 }
 
 /// The members page's filters.
@@ -189,7 +193,7 @@ pub fn read_page(
     let next = page
         .rows
         .last()
-        .filter(|_| offset + shown < page.total && shown == limit)
+        .filter(|_| (page.approximate || offset + shown < page.total) && shown == limit)
         .map(|last| Cursor {
             offset: offset + shown,
             after: MembershipId(last.base.id),
@@ -233,6 +237,7 @@ pub async fn members_list(
         data,
         next_cursor: next.map(Cursor::encode),
         total: page.total,
+        total_is_estimate: page.approximate,
     }))
 }
 

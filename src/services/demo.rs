@@ -112,12 +112,16 @@ pub fn seed_org_sql(
 ) -> AppResult<()> {
     let org = org.0;
     let prefix = prefix.replace('\'', "");
+    // The per-row count trigger would update the organization's one counts
+    // row once per member (minutes for a million): it is off while the
+    // members go in, and the counts are made once after.
     conn.batch_execute(&format!(
         r#"
+        ALTER TABLE memberships DISABLE TRIGGER memberships_count;
         WITH first AS (SELECT unnest(ARRAY['Ada','Ben','Chloé','Dmitri','Eva','Farah','Gustav','Hana','Ivan','Jana','Kofi','Lena','Mateo','Nora','Omar','Priya','Quinn','Rosa','Sven','Tariq','Uma','Viktor','Wen','Xavier','Yara','Zoltan']) AS f),
              last AS (SELECT unnest(ARRAY['Anders','Brown','Castillo','Dubois','Evans','Fischer','García','Hughes','Ito','Jensen','Kowalski','Larsen','Müller','Nakamura','Okafor','Petrov','Quist','Rossi','Silva','Tanaka','Usman','Varga','Weber','Xu','Young','Zhang']) AS l),
              names AS (SELECT f || ' ' || l AS name, row_number() OVER () AS n FROM first, last),
-             gen AS (SELECT g, (SELECT name FROM names WHERE n = 1 + (g * 7919) % 676) AS name FROM generate_series(1, {members}) g),
+             gen AS (SELECT g, names.name FROM generate_series(1, {members}) g JOIN names ON names.n = 1 + (g * 7919) % 676),
              acc AS (
                INSERT INTO accounts (email, display_name, password_hash, last_seen_at)
                SELECT '{prefix}-' || g || '@example.test', name, '{no_password}',
@@ -130,6 +134,12 @@ pub fn seed_org_sql(
                CASE WHEN g % 97 = 0 THEN 'admin' WHEN g % 13 = 0 THEN 'manager' ELSE 'member' END,
                CASE WHEN g % 29 = 0 THEN 'pending' ELSE 'active' END
         FROM acc JOIN gen ON acc.email = '{prefix}-' || gen.g || '@example.test';
+        ALTER TABLE memberships ENABLE TRIGGER memberships_count;
+        INSERT INTO membership_counts (organization_id, status, owner, n, changes)
+        SELECT {org}, status, role = 'owner', count(*), count(*) FROM memberships
+        WHERE organization_id = {org} GROUP BY status, role = 'owner'
+        ON CONFLICT (organization_id, status, owner)
+        DO UPDATE SET n = excluded.n, changes = membership_counts.changes + excluded.changes;
 
         INSERT INTO teams (organization_id, name, description, workflow_id)
         SELECT {org}, (ARRAY['Support','Sales','Success','Billing','Onboarding','Quality','Escalations','Partners','Research','Operations'])[1 + (t - 1) % 10]
@@ -228,4 +238,31 @@ pub fn seed_bench(conn: &mut PgConnection) -> AppResult<OrgId> {
         seed_org_sql(conn, org, 1_920, 2, &format!("org{n}"))?;
     }
     Ok(big)
+}
+
+/// An organization of `members` members in 20 teams (like the benchmark's
+/// large one), owned by the benchmark's owner: the members list's scale
+/// scenarios (100,000 and 1,000,000 members). An organization of that name is
+/// returned as it is.
+#[cfg(feature = "bench")]
+pub fn seed_bench_org(
+    conn: &mut PgConnection,
+    name: &str,
+    prefix: &str,
+    members: i64,
+) -> AppResult<OrgId> {
+    let owner = db::accounts::find_by_email(conn, BENCH_EMAIL)?
+        .ok_or_else(|| AppError::Validation("seed the benchmark first (bench-seed)".into()))?
+        .id;
+    if let Some(org) = db::organizations::find_all_by_name(conn, name)?.first() {
+        return Ok(org.id);
+    }
+    let name = OrgName::parse(name).map_err(|e| AppError::Validation(e.0))?;
+    conn.transaction(|conn| {
+        let org = crate::services::auth::create_org(conn, owner, &name)?;
+        crate::services::orgs::set_plan(conn, org, crate::domain::Plan::Pro, None)?;
+        db::organizations::update_seats(conn, org, (members + 1_000) as i32)?;
+        seed_org_sql(conn, org, members - 1, 20, prefix)?;
+        Ok(org)
+    })
 }

@@ -65,9 +65,14 @@ pub fn basis(filter: &MemberFilter) -> CountBasis {
 /// `changes` when it was made. A count is reused only while `changes` is the
 /// same, so it is what counting again would say (the invariant is stated at
 /// [`CountBasis::Search`]); a page of a search it knows reads its rows without
-/// the window that counts every match.
+/// the window that counts every match. Beside them, how many members each
+/// organization had when this server last read a page of it: what decides
+/// whether a new search may count every match ([`LARGE_FROM`]).
 #[derive(Debug, Default)]
-pub struct SearchCounts(Kept<SearchKey, Counted, 10_000>);
+pub struct SearchCounts {
+    counts: Kept<SearchKey, Counted, 10_000>,
+    sizes: Kept<i64, i64, 10_000>,
+}
 
 /// (organization, search text, status).
 pub(super) type SearchKey = (i64, String, Option<MembershipStatus>);
@@ -77,7 +82,26 @@ pub(super) type SearchKey = (i64, String, Option<MembershipStatus>);
 pub struct Counted {
     pub changes: i64,
     pub total: i64,
+    /// An estimate from a sample ([`estimate`]), shown as "about".
+    pub approximate: bool,
 }
+
+/// From this many members on, an organization's new search does not count
+/// every match by walking all of its members: a search of three letters or
+/// more counts its matches from the trigram index (up to [`TRIGRAM_MOST`]),
+/// and a shorter or commoner one is estimated from a sample.
+pub const LARGE_FROM: i64 = 50_000;
+
+/// The most matches a new search in a large organization counts exactly from
+/// the trigram index; past this, its count is estimated.
+pub const TRIGRAM_MOST: i64 = 10_000;
+
+/// An estimate of at least this many matches is shown as one ("about
+/// 250,000"); below it, the matches are counted.
+pub const APPROXIMATE_FROM: i64 = 10_000;
+
+/// About how many of the organization's members a sample reads to estimate.
+const SAMPLE_ROWS: f32 = 4_000.0;
 
 impl SearchCounts {
     /// The key a count of `filter` is remembered under: only a search's.
@@ -89,12 +113,81 @@ impl SearchCounts {
     }
 
     pub(super) fn get(&self, key: &SearchKey) -> Option<Counted> {
-        self.0.get(key)
+        self.counts.get(key)
     }
 
     pub(super) fn put(&self, key: SearchKey, counted: Counted) {
-        self.0.put(key, counted);
+        self.counts.put(key, counted);
     }
+
+    /// The organization's members (active and pending) when this server last
+    /// read a page of it; `None` before the first.
+    pub(super) fn size(&self, org: OrgId) -> Option<i64> {
+        self.sizes.get(&org.0)
+    }
+
+    pub(super) fn put_size(&self, org: OrgId, members: i64) {
+        self.sizes.put(org.0, members);
+    }
+}
+
+/// A sample's estimate of a search's matches.
+#[derive(QueryableByName)]
+struct Sampled {
+    #[diesel(sql_type = BigInt)]
+    hits: i64,
+    #[diesel(sql_type = BigInt)]
+    seen: i64,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// About how many members `filter`'s search matches in an organization of
+/// about `size`: the share of matches among the members in a sample of the
+/// table's pages (the same pages every time, so a search's estimate does not
+/// wander between requests), times the kept count of its status. `None` when
+/// the sample held none of its members. Rounded to two significant digits.
+pub(super) fn estimate(
+    conn: &mut PgConnection,
+    org: OrgId,
+    filter: &MemberFilter,
+    size: i64,
+) -> QueryResult<Option<i64>> {
+    let percent = (100.0 * SAMPLE_ROWS / size.max(1) as f32).clamp(0.01, 100.0);
+    let q = estimate_statement(org, filter, percent);
+    let s: Sampled = q.get_result(conn)?;
+    Ok((s.seen > 0).then(|| round_estimate(s.n * s.hits / s.seen)))
+}
+
+/// The statement of [`estimate`].
+pub(super) fn estimate_statement(
+    org: OrgId,
+    filter: &MemberFilter,
+    percent: f32,
+) -> Statement<'static> {
+    let search = filter.search.clone().unwrap_or_default();
+    let q = Statement::prepared(
+        "SELECT count(*) FILTER (WHERE strpos(m.search_text, ",
+    )
+    .bind::<Text, _>(search)
+    .sql(") > 0) AS hits, count(*) AS seen, COALESCE(min(counts.n), 0)::bigint AS n FROM memberships m TABLESAMPLE SYSTEM (")
+    .bind::<diesel::sql_types::Float, _>(percent)
+    .sql(") REPEATABLE (0) CROSS JOIN (");
+    let q = kept_counts_sql(q, org, filter.status).sql(") counts");
+    let unsearched = MemberFilter {
+        search: None,
+        ..filter.clone()
+    };
+    with_filters(q, org, &unsearched)
+}
+
+/// Two significant digits: 253,412 is about 250,000.
+pub fn round_estimate(n: i64) -> i64 {
+    let mut unit = 1;
+    while n / unit >= 100 {
+        unit *= 10;
+    }
+    (n + unit / 2) / unit * unit
 }
 
 /// A count from one statement.
@@ -161,4 +254,25 @@ pub(super) fn kept_counts_sql<'a>(
              FROM membership_counts WHERE organization_id = ",
         )
         .bind::<BigInt, _>(org.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_estimate;
+
+    #[test]
+    fn an_estimate_keeps_two_significant_digits() {
+        for (n, about) in [
+            (0, 0),
+            (42, 42),
+            (99, 99),
+            (253, 250),
+            (10_412, 10_000),
+            (38_466, 38_000),
+            (253_412, 250_000),
+            (996_000, 1_000_000),
+        ] {
+            assert_eq!(round_estimate(n), about, "{n}");
+        }
+    }
 }

@@ -8,10 +8,13 @@ use diesel::{prelude::*, sql_types::BigInt};
 use super::super::invitations::{PendingDetails, OPEN_INVITATION_OF_M};
 use super::super::sql::{from_json, Statement};
 use super::counts::{
-    count_matches, kept_counts, kept_counts_sql, Counted, KeptCounts, SearchCounts,
+    count_matches, estimate, kept_counts, kept_counts_sql, Counted, KeptCounts, SearchCounts,
+    TRIGRAM_MOST,
 };
-use super::filter::{with_filters, Anchor, MemberFilter};
-use super::plan::{plan, statement, wants_length, CountSource, Known, PageRequest, Plan, Start};
+use super::filter::{with_filters, with_filters_by, Anchor, MemberFilter, SearchBy};
+use super::plan::{
+    plan, wants_estimate, wants_length, CountSource, Known, PageRequest, Plan, Start,
+};
 use super::row::{decorate, MemberBase, MemberRow, BASE_COLUMNS, BASE_FROM};
 use crate::domain::{MembershipId, OrgId};
 
@@ -20,6 +23,9 @@ pub struct Page {
     pub rows: Vec<MemberRow>,
     /// How many members the filter matches.
     pub total: i64,
+    /// `total` is a sample's estimate (a common new search in a large
+    /// organization), to be shown as "about".
+    pub approximate: bool,
     /// The organization's active Owners (the rows' reasons need them).
     pub owners: i64,
     /// The open invitations of the page's pending members.
@@ -65,42 +71,77 @@ pub fn list_page(
     };
     let key = SearchCounts::key(org, filter);
     let mut known = Known {
-        length: None,
         remembered: key.as_ref().and_then(|key| counts.get(key)),
+        size: counts.size(org),
+        ..Known::default()
     };
-    let mut plan = read_plan(conn, org, filter, &request, &mut known)?;
-    let mut rows = page_rows(conn, org, filter, &plan)?;
-    if rows.is_empty() && matches!(plan.start, Start::At(_)) {
-        // An anchor whose member has left (or was never here) finds no rows:
-        // the page number still says where the page is. (A plan that went by
-        // number already did: its empty page is past the end.)
-        plan = read_plan(conn, org, filter, &request.by_number(), &mut known)?;
-        rows = page_rows(conn, org, filter, &plan)?;
+    let mut request = request;
+    // Read the page as planned; a few findings make the plan change, each at
+    // most once, and the page is read again.
+    let (plan, rows) = loop {
+        let plan = read_plan(conn, org, filter, &request, &mut known)?;
+        let rows = page_rows(conn, org, filter, &plan)?;
+        match (rows.first(), plan.count) {
+            // An anchor whose member has left (or was never here) finds no
+            // rows: the page number still says where the page is. (A plan that
+            // went by number already did: its empty page is past the end.)
+            (None, _) if matches!(plan.start, Start::At(_)) => request = request.by_number(),
+            // The trigram index found too many to count: estimate instead.
+            (Some(row), CountSource::Trigram) if row.total > Some(TRIGRAM_MOST) => {
+                known.overflowed = true;
+            }
+            // A large organization's remembered count is out of date: count
+            // it as a new search rather than every match.
+            (Some(row), CountSource::Remembered(counted))
+                if counted.changes != row.kept.changes && known.large() =>
+            {
+                known.remembered = None;
+            }
+            _ => break (plan, rows),
+        }
+    };
+    if filter.status.is_none() {
+        if let Some(row) = rows.first() {
+            counts.put_size(org, row.kept.n);
+        }
     }
-    let (total, owners) = match rows.first() {
+    let (total, approximate, owners) = match rows.first() {
         Some(row) => {
-            let total = match plan.count {
-                CountSource::Kept => row.kept.n,
-                CountSource::Window => row.total.unwrap_or_default(),
-                CountSource::Remembered(known) if known.changes == row.kept.changes => known.total,
-                CountSource::Remembered(_) => count_matches(conn, org, filter)?,
+            let (total, approximate) = match plan.count {
+                CountSource::Kept => (row.kept.n, false),
+                CountSource::Window | CountSource::Trigram => {
+                    (row.total.unwrap_or_default(), false)
+                }
+                CountSource::Estimated(estimate) => (estimate, true),
+                CountSource::Remembered(known) if known.changes == row.kept.changes => {
+                    (known.total, known.approximate)
+                }
+                CountSource::Remembered(_) => (count_matches(conn, org, filter)?, false),
             };
             if let Some(key) = key {
                 let changes = row.kept.changes;
-                counts.put(key, Counted { changes, total });
+                counts.put(
+                    key,
+                    Counted {
+                        changes,
+                        total,
+                        approximate,
+                    },
+                );
             }
-            (total, row.kept.owners)
+            (total, approximate, row.kept.owners)
         }
         None => {
             // No rows, so no numbers: read the counts apart, and past the last
             // page of a search or filter count its matches apart too.
             let counts = kept_counts(conn, org, filter.status)?;
-            let total = match plan.count {
-                CountSource::Kept => counts.n,
-                _ if request.offset == 0 => 0,
-                _ => count_matches(conn, org, filter)?,
+            let (total, approximate) = match plan.count {
+                CountSource::Kept => (counts.n, false),
+                CountSource::Estimated(estimate) => (estimate, true),
+                _ if request.offset == 0 => (0, false),
+                _ => (count_matches(conn, org, filter)?, false),
             };
-            (total, counts.owners)
+            (total, approximate, counts.owners)
         }
     };
     let mut invitations = Vec::new();
@@ -114,12 +155,14 @@ pub fn list_page(
     Ok(Page {
         rows: decorate(conn, base)?,
         total,
+        approximate,
         owners,
         invitations,
     })
 }
 
-/// The plan for `request`, reading the list's length first if it needs it.
+/// The plan for `request`, reading first the list's length or a sample's
+/// estimate of a search's matches if it needs them.
 fn read_plan(
     conn: &mut PgConnection,
     org: OrgId,
@@ -129,6 +172,9 @@ fn read_plan(
 ) -> QueryResult<Plan> {
     if known.length.is_none() && wants_length(filter, request) {
         known.length = Some(kept_counts(conn, org, filter.status)?.n);
+    }
+    if let (true, Some(size)) = (wants_estimate(filter, known), known.size) {
+        known.estimate = Some(estimate(conn, org, filter, size)?.unwrap_or(0));
     }
     Ok(plan(filter, request, known))
 }
@@ -154,25 +200,49 @@ fn page_rows(
 /// numbers around the page, and with [`CountSource::Window`] how many members
 /// the filter matches (by a window over them all).
 pub(super) fn page_statement(org: OrgId, filter: &MemberFilter, plan: &Plan) -> Statement<'static> {
-    let window = plan.count == CountSource::Window;
-    // Find the page's ids from the memberships index alone (deep pages skip
-    // thousands of entries there), then join the accounts of just those 50.
-    let start = statement(filter, "WITH page AS (SELECT m.id")
-        .sql(if window {
-            ", count(*) OVER () AS total"
-        } else {
-            ""
-        })
-        .sql(if plan.accounts {
-            " FROM memberships m JOIN accounts a ON a.id = m.account_id"
-        } else {
-            " FROM memberships m"
-        });
+    let window = matches!(plan.count, CountSource::Window | CountSource::Trigram);
+    let start = if plan.prepared {
+        Statement::prepared("WITH ")
+    } else {
+        Statement::unprepared("WITH ")
+    };
+    let (start, by) = if plan.count == CountSource::Trigram {
+        // The matches the trigram index finds (one more than it may count, to
+        // know it found too many), then the page among them.
+        let hits = with_filters_by(
+            start.sql("hits AS MATERIALIZED (SELECT m.id, m.sort_name FROM memberships m"),
+            org,
+            filter,
+            SearchBy::Trigram,
+        )
+        .sql(format!(" LIMIT {}), ", TRIGRAM_MOST + 1))
+        .sql("page AS (SELECT m.id, (SELECT count(*) FROM hits) AS total FROM hits m");
+        (hits, None)
+    } else {
+        // Find the page's ids from the memberships index alone (deep pages skip
+        // thousands of entries there), then join the accounts of just those 50.
+        let page = start
+            .sql("page AS (SELECT m.id")
+            .sql(if window {
+                ", count(*) OVER () AS total"
+            } else {
+                ""
+            })
+            .sql(if plan.accounts {
+                " FROM memberships m JOIN accounts a ON a.id = m.account_id"
+            } else {
+                " FROM memberships m"
+            });
+        (page, Some(SearchBy::Walk))
+    };
     // The page size is written into the text and the first page has no OFFSET:
     // with a parameter there, PostgreSQL's generic plan would assume it skips a
     // tenth of the organization, find that dearer than planning page 1 each time,
     // and so plan every request afresh.
-    let mut q = with_filters(start, org, filter);
+    let mut q = match by {
+        Some(by) => with_filters_by(start, org, filter, by),
+        None => start.sql(" WHERE true"),
+    };
     let (offset, anchor) = match plan.start {
         Start::Skip(offset) | Start::FromTheEnd { skip: offset, .. } => (offset, None),
         Start::At(anchor) => (0, Some(anchor.member())),

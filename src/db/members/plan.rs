@@ -6,7 +6,7 @@
 //! (see the tests below) and `list::page_statement` only writes the plan out.
 
 use super::super::sql::Statement;
-use super::counts::{basis, CountBasis, Counted};
+use super::counts::{basis, CountBasis, Counted, APPROXIMATE_FROM, LARGE_FROM};
 use super::filter::{Anchor, MemberFilter, MemberSort};
 
 /// How far into a plain list by name a page by number must be before it is
@@ -40,6 +40,14 @@ pub struct Known {
     pub length: Option<i64>,
     /// A count of this search made earlier (see `SearchCounts`).
     pub remembered: Option<Counted>,
+    /// About how many members the organization has (the last page this
+    /// server read of it said so); `None` before the first.
+    pub size: Option<i64>,
+    /// The trigram index found more than [`TRIGRAM_MOST`](super::counts::TRIGRAM_MOST) matches.
+    pub overflowed: bool,
+    /// A sample's estimate of the search's matches, when [`wants_estimate`]
+    /// asked for it.
+    pub estimate: Option<i64>,
 }
 
 /// How the page's first row is found.
@@ -65,6 +73,14 @@ pub enum CountSource {
     Remembered(Counted),
     /// A window over every match, in the page's statement.
     Window,
+    /// A window over the matches the trigram index finds, at most
+    /// [`TRIGRAM_MOST`](super::counts::TRIGRAM_MOST) + 1 of them, in the page's statement (a new search of
+    /// three letters or more in a large organization). More than
+    /// [`TRIGRAM_MOST`](super::counts::TRIGRAM_MOST) means the page must be read again by an estimate.
+    Trigram,
+    /// A sample's estimate, shown as "about" (a new common search in a large
+    /// organization); the page reads only its own rows.
+    Estimated(i64),
 }
 
 /// What reading one page will do.
@@ -86,6 +102,39 @@ pub fn wants_length(filter: &MemberFilter, request: &PageRequest) -> bool {
     anchor_of(filter, request).is_none()
         && request.offset >= FROM_THE_END_PAST
         && filter.plain_by_name()
+}
+
+/// Whether a sample's estimate must be read before [`plan`] can choose: a new
+/// search in a large organization that the trigram index cannot count (fewer
+/// than three letters, or more than [`TRIGRAM_MOST`](super::counts::TRIGRAM_MOST) matches).
+pub fn wants_estimate(filter: &MemberFilter, known: &Known) -> bool {
+    new_large_search(filter, known)
+        && known.estimate.is_none()
+        && (known.overflowed || !trigram_searchable(filter))
+}
+
+/// A search (by name or email only) not counted before, in an organization of
+/// at least [`LARGE_FROM`] members.
+fn new_large_search(filter: &MemberFilter, known: &Known) -> bool {
+    basis(filter) == CountBasis::Search && known.remembered.is_none() && known.large()
+}
+
+impl Known {
+    /// The organization has at least [`LARGE_FROM`] members, as far as known:
+    /// too many to count a search's matches by walking them all.
+    pub fn large(&self) -> bool {
+        self.size.is_some_and(|size| size >= LARGE_FROM)
+    }
+}
+
+/// Whether the trigram index can find the search's matches: three letters or
+/// more, and a list by name (the matches are sorted by it once found).
+fn trigram_searchable(filter: &MemberFilter) -> bool {
+    filter
+        .search
+        .as_ref()
+        .is_some_and(|search| search.chars().count() >= 3)
+        && !filter.sort.needs_accounts()
 }
 
 /// An anchor applies to a plain list by name only; other lists go by number.
@@ -119,14 +168,30 @@ pub fn plan(filter: &MemberFilter, request: &PageRequest, known: &Known) -> Plan
     let count = match (basis(filter), known.remembered) {
         (CountBasis::Kept, _) => CountSource::Kept,
         (CountBasis::Search, Some(counted)) => CountSource::Remembered(counted),
+        (CountBasis::Search, None) if new_large_search(filter, known) => {
+            large_search(filter, known)
+        }
         (CountBasis::Search | CountBasis::Counted, _) => CountSource::Window,
     };
     Plan {
         limit: request.limit,
         start,
         count,
-        prepared: prepared(filter),
+        // The trigram index or the name index: which is cheaper depends on
+        // the search's words, so that statement is planned with them.
+        prepared: prepared(filter) && count != CountSource::Trigram,
         accounts: filter.sort.needs_accounts(),
+    }
+}
+
+/// How a new search in a large organization is counted: from the trigram
+/// index when it can and has not overflowed; else by an estimate when the
+/// sample finds it common; else (short and rare, or no sample) every match.
+fn large_search(filter: &MemberFilter, known: &Known) -> CountSource {
+    match known.estimate {
+        _ if trigram_searchable(filter) && !known.overflowed => CountSource::Trigram,
+        Some(estimate) if estimate >= APPROXIMATE_FROM => CountSource::Estimated(estimate),
+        _ => CountSource::Window,
     }
 }
 
@@ -201,11 +266,12 @@ mod tests {
     const COUNTED: Counted = Counted {
         changes: 3,
         total: 42,
+        approximate: false,
     };
 
     #[test]
     fn each_list_and_page_gets_its_plan() {
-        use CountSource::{Kept, Remembered, Window};
+        use CountSource::{Estimated, Kept, Remembered, Trigram, Window};
         use MemberSort::{LastSeen, Name, NameDesc};
         let next = Some(Anchor::After(MembershipId(9)));
         let previous = Some(Anchor::Before(MembershipId(9)));
@@ -217,6 +283,23 @@ mod tests {
         let long = |length| Known {
             length: Some(length),
             ..none
+        };
+        let large = Known {
+            size: Some(1_000_000),
+            ..none
+        };
+        let overflowed = Known {
+            overflowed: true,
+            estimate: Some(20_000),
+            ..large
+        };
+        let few = Known {
+            estimate: Some(9_999),
+            ..overflowed
+        };
+        let common = Known {
+            estimate: Some(20_000),
+            ..large
         };
         #[rustfmt::skip]
         let table: Vec<Case> = vec![
@@ -235,6 +318,14 @@ mod tests {
             ("a deep search goes by number",   filter(Some("ada"), false, Name),     5_000,  None,     long(10_000), Start::Skip(5_000),                     Window,                true,  false),
             ("a team",                         filter(None, true, Name),             0,      None,     remembered,  Start::Skip(0),                          Window,                false, false),
             ("by last seen",                   filter(None, false, LastSeen),        50,     next,     none,        Start::Skip(50),                         Kept,                  true,  true),
+            ("a new search, 1,000,000 members", filter(Some("big-42"), false, Name), 0,      None,     large,       Start::Skip(0),                          Trigram,               false, false),
+            ("… too many for the trigrams",    filter(Some("big-42"), false, Name),  0,      None,     overflowed,  Start::Skip(0),                          Estimated(20_000),     true,  false),
+            ("… estimated few",                filter(Some("big-42"), false, Name),  0,      None,     few,         Start::Skip(0),                          Window,                true,  false),
+            ("a new two-letter search there",  filter(Some("an"), false, Name),      0,      None,     common,      Start::Skip(0),                          Estimated(20_000),     true,  false),
+            ("… by last seen",                 filter(Some("big-42"), false, LastSeen), 0,   None,     common,      Start::Skip(0),                          Estimated(20_000),     true,  true),
+            ("… asked again",                  filter(Some("an"), false, Name),      0,      None,     Known { remembered: Some(COUNTED), ..large }, Start::Skip(0), Remembered(COUNTED), true, false),
+            ("a new search, 49,999 members",   filter(Some("big-42"), false, Name),  0,      None,     Known { size: Some(49_999), ..none }, Start::Skip(0), Window,           true,  false),
+            ("a team there",                   filter(Some("big-42"), true, Name),   0,      None,     large,       Start::Skip(0),                          Window,                false, false),
         ];
         for (what, filter, offset, anchor, known, start, count, prepared, accounts) in table {
             let request = PageRequest {
@@ -277,6 +368,49 @@ mod tests {
             &page(5_000, None)
         ));
         assert!(wants_length(&plain, &page(5_000, next).by_number()));
+    }
+
+    #[test]
+    fn only_a_new_search_in_a_large_organization_the_trigrams_cannot_count_asks_for_an_estimate() {
+        let large = Known {
+            size: Some(50_000),
+            ..Known::default()
+        };
+        let name = |text| filter(Some(text), false, MemberSort::Name);
+        assert!(wants_estimate(&name("an"), &large));
+        assert!(!wants_estimate(&name("ann"), &large), "the trigrams first");
+        let overflowed = Known {
+            overflowed: true,
+            ..large
+        };
+        assert!(wants_estimate(&name("ann"), &overflowed));
+        let estimated = Known {
+            estimate: Some(1),
+            ..overflowed
+        };
+        assert!(!wants_estimate(&name("ann"), &estimated), "once");
+        let small = Known {
+            size: Some(49_999),
+            ..Known::default()
+        };
+        assert!(!wants_estimate(&name("an"), &small));
+        assert!(
+            !wants_estimate(&name("an"), &Known::default()),
+            "size unknown"
+        );
+        let remembered = Known {
+            remembered: Some(COUNTED),
+            ..large
+        };
+        assert!(!wants_estimate(&name("an"), &remembered));
+        assert!(!wants_estimate(
+            &filter(None, false, MemberSort::Name),
+            &large
+        ));
+        assert!(
+            !wants_estimate(&filter(Some("an"), true, MemberSort::Name), &large),
+            "a team's search is counted"
+        );
     }
 
     #[test]

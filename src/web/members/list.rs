@@ -216,9 +216,27 @@ impl ListState {
     }
 }
 
+/// 253412 as "253,412".
+fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub struct Listing {
     pub rows: Vec<MemberView>,
     pub total: i64,
+    /// `total` (and so `pages`) is an estimate: shown as "about".
+    pub approximate: bool,
     pub pages: i64,
     pub teams: Vec<q::TeamOption>,
     /// The first and last members shown, for the Previous and Next links.
@@ -230,6 +248,21 @@ impl Listing {
     /// Whether the filter matches more members than this page shows.
     pub fn more_than_page(&self) -> bool {
         self.total > self.rows.len() as i64
+    }
+
+    /// Whether "Select all N members" may be offered: more than the page, and
+    /// an exact N (an estimate is never a number to confirm a bulk change by).
+    pub fn may_select_matching(&self) -> bool {
+        self.more_than_page() && !self.rows.is_empty() && !self.approximate
+    }
+
+    /// The total as the summary line says it: "about 250,000" for an estimate.
+    pub fn total_label(&self) -> String {
+        if self.approximate {
+            format!("about {}", thousands(self.total))
+        } else {
+            self.total.to_string()
+        }
     }
 
     pub fn has_groups(&self) -> bool {
@@ -276,6 +309,7 @@ pub fn load_listing(
     let q::Page {
         rows,
         total,
+        approximate,
         owners,
         invitations,
     } = q::list_page(
@@ -306,6 +340,7 @@ pub fn load_listing(
         rows: views,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         total,
+        approximate,
         teams,
     })
 }
@@ -324,6 +359,7 @@ pub async fn members_index(
         Listing {
             rows: Vec::new(),
             total: 0,
+            approximate: false,
             pages: 1,
             teams: Vec::new(),
             first_id: None,

@@ -14,6 +14,7 @@ mod list;
 mod paging;
 mod reasons;
 mod revoke_rules;
+mod scale;
 pub(crate) mod scene;
 mod sorting;
 mod team_remove;

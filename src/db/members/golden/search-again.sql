@@ -1,6 +1,6 @@
 -- The same search again: its remembered count, no window
 -- MemberFilter { search: Some("ada"), role: None, status: None, team: None, only_account: None, sort: Name }
--- Plan { limit: 50, start: Skip(0), count: Remembered(Counted { changes: 7, total: 123 }), prepared: true, accounts: false }
+-- Plan { limit: 50, start: Skip(0), count: Remembered(Counted { changes: 7, total: 123, approximate: false }), prepared: true, accounts: false }
 WITH page AS (SELECT m.id
 FROM memberships m
 WHERE m.organization_id = $1

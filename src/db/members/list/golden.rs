@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use super::super::counts::{count_statement, Counted};
+use super::super::counts::{count_statement, estimate_statement, Counted};
 use super::super::filter::{Anchor, MemberFilter, MemberSort};
 use super::super::plan::{plan, Known, PageRequest};
 use super::super::row::row_statement;
@@ -48,11 +48,16 @@ fn the_members_lists_statements_are_the_golden_sql() {
         remembered: Some(Counted {
             changes: 7,
             total: 123,
+            approximate: false,
         }),
         ..Known::default()
     };
     let long = Known {
         length: Some(10_000),
+        ..Known::default()
+    };
+    let large = Known {
+        size: Some(1_000_000),
         ..Known::default()
     };
     let cases: Vec<(&str, (String, String))> = vec![
@@ -158,6 +163,34 @@ fn the_members_lists_statements_are_the_golden_sql() {
                 },
                 (0, None),
                 Known::default(),
+            ),
+        ),
+        (
+            "search-large-trigram",
+            page(
+                "A new search in an organization of 1,000,000: its matches read from the trigram index, at most 10,001",
+                search("big-4242"),
+                (0, None),
+                large,
+            ),
+        ),
+        (
+            "search-large-estimated",
+            page(
+                "A new common search there: the page by the name walk, the count a sample's estimate",
+                search("an"),
+                (0, None),
+                Known {
+                    estimate: Some(250_000),
+                    ..large
+                },
+            ),
+        ),
+        (
+            "estimate",
+            (
+                "-- The sample that estimates a search's matches (0.4 % of the table's pages)\n".into(),
+                render(&estimate_statement(ORG, &search("an"), 0.4)),
             ),
         ),
         (
