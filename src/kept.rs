@@ -26,6 +26,11 @@ impl<K: Hash + Eq, V: Clone, const MOST: usize> Kept<K, V, MOST> {
         self.map().get(key).cloned()
     }
 
+    /// Forgets what is kept under `key`.
+    pub fn remove(&self, key: &K) {
+        self.map().remove(key);
+    }
+
     /// Keeps `value` under `key`; a new key past `MOST` entries starts over.
     pub fn put(&self, key: K, value: V) {
         let mut map = self.map();
@@ -52,5 +57,7 @@ mod tests {
             (kept.get(&1), kept.get(&2), kept.get(&3)),
             (None, None, Some(30))
         );
+        kept.remove(&3);
+        assert_eq!(kept.get(&3), None);
     }
 }

@@ -261,7 +261,8 @@ pub fn seed_bench_org(
     conn.transaction(|conn| {
         let org = crate::services::auth::create_org(conn, owner, &name)?;
         crate::services::orgs::set_plan(conn, org, crate::domain::Plan::Pro, None)?;
-        db::organizations::update_seats(conn, org, (members + 1_000) as i32)?;
+        let seats = (members + 1_000).min(i64::from(crate::domain::names::MAX_SEATS));
+        db::organizations::update_seats(conn, org, seats as i32)?;
         seed_org_sql(conn, org, members - 1, 20, prefix)?;
         Ok(org)
     })
