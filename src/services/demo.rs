@@ -121,7 +121,7 @@ pub fn seed_org_sql(
         WITH first AS (SELECT unnest(ARRAY['Ada','Ben','Chloé','Dmitri','Eva','Farah','Gustav','Hana','Ivan','Jana','Kofi','Lena','Mateo','Nora','Omar','Priya','Quinn','Rosa','Sven','Tariq','Uma','Viktor','Wen','Xavier','Yara','Zoltan']) AS f),
              last AS (SELECT unnest(ARRAY['Anders','Brown','Castillo','Dubois','Evans','Fischer','García','Hughes','Ito','Jensen','Kowalski','Larsen','Müller','Nakamura','Okafor','Petrov','Quist','Rossi','Silva','Tanaka','Usman','Varga','Weber','Xu','Young','Zhang']) AS l),
              names AS (SELECT f || ' ' || l AS name, row_number() OVER () AS n FROM first, last),
-             gen AS (SELECT g, names.name FROM generate_series(1, {members}) g JOIN names ON names.n = 1 + (g * 7919) % 676),
+             gen AS (SELECT g, names.name FROM generate_series(1, {members}) g JOIN names ON names.n = 1 + (g::bigint * 7919) % 676),
              acc AS (
                INSERT INTO accounts (email, display_name, password_hash, last_seen_at)
                SELECT '{prefix}-' || g || '@example.test', name, '{no_password}',
