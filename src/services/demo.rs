@@ -258,6 +258,9 @@ pub fn seed_bench_org(
         return Ok(org.id);
     }
     let name = OrgName::parse(name).map_err(|e| AppError::Validation(e.0))?;
+    // A million members take minutes to go in, longer than a statement may
+    // run in a request.
+    conn.batch_execute("SET statement_timeout = 0")?;
     conn.transaction(|conn| {
         let org = crate::services::auth::create_org(conn, owner, &name)?;
         crate::services::orgs::set_plan(conn, org, crate::domain::Plan::Pro, None)?;
