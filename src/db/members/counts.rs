@@ -72,6 +72,10 @@ pub fn basis(filter: &MemberFilter) -> CountBasis {
 pub struct SearchCounts {
     counts: Kept<SearchKey, Counted, 10_000>,
     sizes: Kept<i64, i64, 10_000>,
+    /// Each large organization's common words ([`common_words`]), learned
+    /// once by this server: which words nearly every member shares (a domain,
+    /// a prefix) changes with the organization's make-up, not with each change.
+    words: Kept<i64, std::sync::Arc<[String]>, 10_000>,
 }
 
 /// (organization, search text, status).
@@ -139,6 +143,59 @@ impl SearchCounts {
     pub(super) fn put_size(&self, org: OrgId, members: i64) {
         self.sizes.put(org.0, members);
     }
+
+    /// The organization's common words, read from a sample the first time.
+    pub(super) fn common_words(
+        &self,
+        conn: &mut PgConnection,
+        org: OrgId,
+        size: i64,
+    ) -> QueryResult<std::sync::Arc<[String]>> {
+        if let Some(words) = self.words.get(&org.0) {
+            return Ok(words);
+        }
+        let words: std::sync::Arc<[String]> = common_words(conn, org, size)?.into();
+        self.words.put(org.0, words.clone());
+        Ok(words)
+    }
+}
+
+/// The words (runs of letters or digits in names and emails) that more than
+/// one member in ten of a sample of the organization shares: what the trigram
+/// index is not asked for (see `filter::index_fragment`).
+fn common_words(conn: &mut PgConnection, org: OrgId, size: i64) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Text_ {
+        #[diesel(sql_type = Text)]
+        search_text: String,
+    }
+    let percent = (100.0 * SAMPLE_ROWS / size.max(1) as f32).clamp(0.01, 100.0);
+    let rows: Vec<Text_> =
+        Statement::prepared("SELECT m.search_text FROM memberships m TABLESAMPLE SYSTEM (")
+            .bind::<diesel::sql_types::Float, _>(percent)
+            .sql(") REPEATABLE (0) WHERE m.organization_id = ")
+            .bind::<BigInt, _>(org.0)
+            .sql(" AND m.status <> 'archived' LIMIT 4000")
+            .load(conn)?;
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for row in &rows {
+        let mut words: Vec<&str> = row
+            .search_text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        for word in words {
+            *seen.entry(word).or_default() += 1;
+        }
+    }
+    let most = rows.len() / 10;
+    Ok(seen
+        .into_iter()
+        .filter(|(_, n)| *n > most)
+        .map(|(word, _)| word.to_owned())
+        .collect())
 }
 
 /// A sample's estimate of a search's matches.

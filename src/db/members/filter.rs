@@ -136,7 +136,7 @@ pub fn like_pattern(search: &str) -> String {
 
 /// How a search finds its matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum SearchBy {
+pub(super) enum SearchBy<'a> {
     /// A substring test the trigram index cannot serve. Where the list counts
     /// every match it reads all of the organization's entries anyway, and
     /// walking the name index (search_text is included) was measured faster
@@ -146,8 +146,26 @@ pub(super) enum SearchBy {
     /// after its rows.
     Walk,
     /// `LIKE '%…%'`, which the trigram index `memberships_search_idx` serves:
-    /// a rare search in a large organization reads its few matches only.
-    Trigram,
+    /// a rare search in a large organization reads its few matches only. The
+    /// index is asked for `fragment` of the search (see [`index_fragment`]),
+    /// and the whole search is tested on what it finds.
+    Trigram { fragment: &'a str },
+}
+
+/// The part of `search` to ask the trigram index for: its longest word (a run
+/// of letters or digits, as the index splits text) of three or more that is
+/// not one of the organization's `common` words; the whole search when it
+/// has none. A word every member shares (an email domain, a prefix) puts a
+/// posting list of the whole organization into the index's reading: for
+/// "huge-123456" among a million "huge-…@example.test", asking for "123456"
+/// reads 21 index pages where the whole search reads 1,163.
+pub fn index_fragment<'s>(search: &'s str, common: &[String]) -> &'s str {
+    search
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.chars().count() >= 3 && !common.iter().any(|c| c == word))
+        .max_by_key(|word| word.chars().count())
+        .filter(|word| word.len() < search.len())
+        .unwrap_or(search)
 }
 
 /// The list's conditions, appended to `q` (which ends at its `FROM`): the
@@ -165,7 +183,7 @@ pub(super) fn with_filters_by<'a>(
     mut q: Statement<'a>,
     org: OrgId,
     filter: &MemberFilter,
-    by: SearchBy,
+    by: SearchBy<'_>,
 ) -> Statement<'a> {
     q = q
         .sql(" WHERE m.organization_id = ")
@@ -178,10 +196,16 @@ pub(super) fn with_filters_by<'a>(
                 .bind::<Text, _>(search.clone())
                 .sql(") > 0");
         }
-        (Some(search), SearchBy::Trigram) => {
+        (Some(search), SearchBy::Trigram { fragment }) => {
             q = q
                 .sql(" AND m.search_text LIKE ")
-                .bind::<Text, _>(like_pattern(search));
+                .bind::<Text, _>(like_pattern(fragment));
+            if fragment != search {
+                q = q
+                    .sql(" AND strpos(m.search_text, ")
+                    .bind::<Text, _>(search.clone())
+                    .sql(") > 0");
+            }
         }
     }
     if let Some(role) = filter.role {
@@ -201,4 +225,27 @@ pub(super) fn with_filters_by<'a>(
         q = q.sql(" AND m.account_id = ").bind::<BigInt, _>(account.0);
     }
     q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_fragment;
+
+    #[test]
+    fn the_trigram_index_is_asked_for_the_searchs_longest_uncommon_word() {
+        let common: Vec<String> = ["huge", "example", "test"].map(String::from).to_vec();
+        for (search, fragment) in [
+            ("huge-123456", "123456"),
+            ("huge-123456@example", "123456"),
+            ("müller", "müller"),
+            ("ada müller", "müller"),
+            ("huge-", "huge-"),
+            ("example.test", "example.test"),
+            ("ab-cd", "ab-cd"),
+            ("ada-kowalski@huge", "kowalski"),
+        ] {
+            assert_eq!(index_fragment(search, &common), fragment, "{search}");
+        }
+        assert_eq!(index_fragment("huge-123456", &[]), "123456", "the longest");
+    }
 }

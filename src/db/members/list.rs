@@ -11,7 +11,9 @@ use super::counts::{
     count_matches, estimate, kept_counts, kept_counts_sql, Counted, KeptCounts, SearchCounts,
     TRIGRAM_MOST,
 };
-use super::filter::{with_filters, with_filters_by, Anchor, MemberFilter, SearchBy};
+use super::filter::{
+    index_fragment, with_filters, with_filters_by, Anchor, MemberFilter, SearchBy,
+};
 use super::plan::{
     plan, wants_estimate, wants_length, CountSource, Known, PageRequest, Plan, Start,
 };
@@ -80,7 +82,12 @@ pub fn list_page(
     // most once, and the page is read again.
     let (plan, rows) = loop {
         let plan = read_plan(conn, org, filter, &request, &mut known)?;
-        let rows = page_rows(conn, org, filter, &plan)?;
+        // The trigram index is not asked for the organization's common words.
+        let common = match (plan.count, known.size) {
+            (CountSource::Trigram, Some(size)) => counts.common_words(conn, org, size)?,
+            _ => Default::default(),
+        };
+        let rows = page_rows(conn, org, filter, &plan, &common)?;
         match (rows.first(), plan.count) {
             // An anchor whose member has left (or was never here) finds no
             // rows: the page number still says where the page is. (A plan that
@@ -185,8 +192,9 @@ fn page_rows(
     org: OrgId,
     filter: &MemberFilter,
     plan: &Plan,
+    common: &[String],
 ) -> QueryResult<Vec<PageRow>> {
-    let mut rows: Vec<PageRow> = page_statement(org, filter, plan).load(conn)?;
+    let mut rows: Vec<PageRow> = page_statement(org, filter, plan, common).load(conn)?;
     if let Start::FromTheEnd { keep, .. } = plan.start {
         // The last page may be short: the backward read's first rows in the
         // list's order belong to the page before it.
@@ -199,7 +207,12 @@ fn page_rows(
 /// The page's statement, written out from its plan: its rows, each with the
 /// numbers around the page, and with [`CountSource::Window`] how many members
 /// the filter matches (by a window over them all).
-pub(super) fn page_statement(org: OrgId, filter: &MemberFilter, plan: &Plan) -> Statement<'static> {
+pub(super) fn page_statement(
+    org: OrgId,
+    filter: &MemberFilter,
+    plan: &Plan,
+    common: &[String],
+) -> Statement<'static> {
     let window = matches!(plan.count, CountSource::Window | CountSource::Trigram);
     let start = if plan.prepared {
         Statement::prepared("WITH ")
@@ -213,7 +226,9 @@ pub(super) fn page_statement(org: OrgId, filter: &MemberFilter, plan: &Plan) -> 
             start.sql("hits AS MATERIALIZED (SELECT m.id, m.sort_name FROM memberships m"),
             org,
             filter,
-            SearchBy::Trigram,
+            SearchBy::Trigram {
+                fragment: index_fragment(filter.search.as_deref().unwrap_or_default(), common),
+            },
         )
         .sql(format!(" LIMIT {}), ", TRIGRAM_MOST + 1))
         .sql("page AS (SELECT m.id, (SELECT count(*) FROM hits) AS total FROM hits m");

@@ -29,7 +29,11 @@ fn page(
     };
     let plan = plan(&filter, &request, &known);
     let header = format!("-- {what}\n-- {filter:?}\n-- {plan:?}\n");
-    (header, render(&page_statement(ORG, &filter, &plan)))
+    let common = ["example".to_owned(), "test".to_owned(), "big".to_owned()];
+    (
+        header,
+        render(&page_statement(ORG, &filter, &plan, &common)),
+    )
 }
 
 fn search(text: &str) -> MemberFilter {
@@ -168,7 +172,7 @@ fn the_members_lists_statements_are_the_golden_sql() {
         (
             "search-large-trigram",
             page(
-                "A new search in an organization of 1,000,000: its matches read from the trigram index, at most 10,001",
+                "A new search in an organization of 1,000,000: its matches read from the trigram index by its uncommon word (4242), tested whole, at most 10,001",
                 search("big-4242"),
                 (0, None),
                 large,
