@@ -185,8 +185,15 @@ pub(super) fn with_filters_by<'a>(
     filter: &MemberFilter,
     by: SearchBy<'_>,
 ) -> Statement<'a> {
+    // Read through the trigram index, the organization is tested on the rows
+    // it finds (`+ 0` keeps it out of the index): the index's organization
+    // column would add the whole organization's posting list to the read
+    // (372 pages for a member of the 1,000,000, against 21).
     q = q
-        .sql(" WHERE m.organization_id = ")
+        .sql(match by {
+            SearchBy::Walk => " WHERE m.organization_id = ",
+            SearchBy::Trigram { .. } => " WHERE m.organization_id + 0 = ",
+        })
         .bind::<BigInt, _>(org.0);
     match (&filter.search, by) {
         (None, _) => {}

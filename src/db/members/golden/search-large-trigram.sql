@@ -3,7 +3,7 @@
 -- Plan { limit: 50, start: Skip(0), count: Trigram, prepared: true, accounts: false }
 WITH hits AS MATERIALIZED (SELECT m.id, m.sort_name
 FROM memberships m
-WHERE m.organization_id = $1
+WHERE m.organization_id + 0 = $1
 AND m.search_text LIKE $2
 AND strpos(m.search_text, $3) > 0
 AND m.status <> 'archived'
