@@ -116,18 +116,8 @@ impl ActorTeams {
                 sets: Vec::new(),
             });
         }
-        let roles = db::members::team_roles_of_account(conn, org, actor.account_id)?;
-        let sets = roles
-            .into_iter()
-            .map(|(team, role, custom, own)| {
-                let preset = TeamRole::parse(&role)
-                    .map(TeamRole::permissions)
-                    .unwrap_or_default();
-                let set =
-                    crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref());
-                (team, set)
-            })
-            .collect();
+        let roles = db::members::held_team_roles(conn, org, actor.account_id)?;
+        let sets = roles.iter().map(|h| (h.team_id, h.permissions())).collect();
         Ok(Self {
             everywhere: false,
             sets,

@@ -12,6 +12,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 
+pub mod bulk;
 mod groups;
 pub mod lifecycle;
 pub use groups::{groups_locked, GroupsLocked, TeamRights};
@@ -30,6 +31,7 @@ pub enum TeamRoleChoice {
 }
 
 impl OrgRoleChoice {
+    /// A built-in role's key (`manager`) or `custom:<id>`, as menus send them.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.strip_prefix("custom:") {
             Some(id) => id.parse().ok().map(Self::Custom),
@@ -39,12 +41,21 @@ impl OrgRoleChoice {
 }
 
 impl TeamRoleChoice {
+    /// A preset's key (`agent`) or `custom:<id>`, as menus send them.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.strip_prefix("custom:") {
             Some(id) => id.parse().ok().map(Self::Custom),
             None => TeamRole::parse(raw)
                 .filter(|r| *r != TeamRole::Custom)
                 .map(Self::Preset),
+        }
+    }
+
+    /// The team role and custom role a member gets from this choice.
+    fn stored(self) -> (TeamRole, Option<i64>) {
+        match self {
+            Self::Preset(role) => (role, None),
+            Self::Custom(id) => (TeamRole::Custom, Some(id)),
         }
     }
 }
@@ -60,8 +71,8 @@ pub enum GroupsPatch {
 
 impl GroupsPatch {
     /// The groups the member should be in, given the ones they are in now.
-    fn wanted(&self, now: &[(i64, i64)]) -> Vec<i64> {
-        let current = now.iter().map(|g| g.0);
+    fn wanted(&self, now: &[q::GroupPlace]) -> Vec<i64> {
+        let current = now.iter().map(|g| g.group_id);
         match self {
             Self::Keep => current.collect(),
             Self::Set(ids) => ids.clone(),
@@ -93,19 +104,8 @@ fn actor_team_permissions(
     actor: &Actor,
     org: OrgId,
 ) -> AppResult<Vec<(i64, PermissionSet)>> {
-    let roles = q::team_roles_of_account(conn, org, actor.account_id)?;
-    Ok(roles
-        .into_iter()
-        .map(|(team, role, custom, own)| {
-            let preset = TeamRole::parse(&role)
-                .map(TeamRole::permissions)
-                .unwrap_or_default();
-            (
-                team,
-                crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref()),
-            )
-        })
-        .collect())
+    let roles = q::held_team_roles(conn, org, actor.account_id)?;
+    Ok(roles.iter().map(|h| (h.team_id, h.permissions())).collect())
 }
 
 /// The permissions of the organization's custom role `id` of `scope`; any other id is a 404.
@@ -214,7 +214,7 @@ struct Recorded<'a> {
     role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: &'a Option<Vec<String>>,
-    teams: Vec<(i64, &'a str)>,
+    teams: Vec<(i64, TeamRole)>,
     groups: Vec<i64>,
 }
 
@@ -223,13 +223,13 @@ type AccessRef<'a> = (OrgRole, Option<i64>, &'a Option<Vec<String>>);
 
 impl<'a> Recorded<'a> {
     /// With team places and (group, team membership) pairs, as the locked path reads them.
-    fn of(access: AccessRef<'a>, teams: &'a [q::TeamPlace], groups: &[(i64, i64)]) -> Self {
+    fn of(access: AccessRef<'a>, teams: &[q::TeamPlace], groups: &[q::GroupPlace]) -> Self {
         Self {
             role: access.0,
             custom_role_id: access.1,
             permissions: access.2,
-            teams: teams.iter().map(|t| (t.1, t.2.as_str())).collect(),
-            groups: groups.iter().map(|g| g.0).collect(),
+            teams: teams.iter().map(|t| (t.team_id, t.role)).collect(),
+            groups: groups.iter().map(|g| g.group_id).collect(),
         }
     }
 
@@ -239,17 +239,14 @@ impl<'a> Recorded<'a> {
             role: access.0,
             custom_role_id: access.1,
             permissions: access.2,
-            teams: row
-                .teams
-                .iter()
-                .map(|t| (t.team_id, t.role.as_str()))
-                .collect(),
+            teams: row.teams.iter().map(|t| (t.team_id, t.role)).collect(),
             groups: row.groups.iter().map(|g| g.group_id).collect(),
         }
     }
 
     fn json(mut self) -> serde_json::Value {
-        self.teams.sort_unstable();
+        self.teams
+            .sort_unstable_by_key(|(team, role)| (*team, role.as_str()));
         self.groups.sort_unstable();
         json!({
             "role": self.role, "custom_role_id": self.custom_role_id, "permissions": self.permissions,
@@ -278,6 +275,62 @@ fn member_updated(
     }
 }
 
+/// A member's access as a change read it, before changing it: what a bulk
+/// action's result describes ("Member → Manager"), from whichever read the
+/// change made (the quick save's or the locked one), so nothing reads the
+/// row a second time to say what happened.
+#[derive(Debug, Clone)]
+pub struct Before {
+    pub role: OrgRole,
+    pub custom_role_id: Option<i64>,
+    pub teams: Vec<InTeam>,
+    pub groups: Vec<i64>,
+}
+
+/// A member's role in one team, in a [`Before`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InTeam {
+    pub team_id: i64,
+    pub role: TeamRole,
+    pub custom_role_id: Option<i64>,
+}
+
+impl Before {
+    fn of_row(row: &q::MemberRow) -> Self {
+        Self {
+            role: row.role,
+            custom_role_id: row.custom_role_id,
+            teams: row
+                .teams
+                .iter()
+                .map(|t| InTeam {
+                    team_id: t.team_id,
+                    role: t.role,
+                    custom_role_id: t.custom_role_id,
+                })
+                .collect(),
+            groups: row.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+
+    fn of_locked(locked: &q::Locked) -> Self {
+        Self {
+            role: locked.member.role,
+            custom_role_id: locked.member.custom_role_id,
+            teams: locked
+                .teams
+                .iter()
+                .map(|t| InTeam {
+                    team_id: t.team_id,
+                    role: t.role,
+                    custom_role_id: t.custom_role_id,
+                })
+                .collect(),
+            groups: locked.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+}
+
 /// What the quick path did.
 enum Quick {
     /// Saved, with the member's row (and the Owner count) as it now is; `None`
@@ -300,8 +353,10 @@ fn quick_access_change(
     org: OrgId,
     member: MembershipId,
     patch: &MemberPatch,
+    seen: &mut Option<Before>,
 ) -> AppResult<Quick> {
     let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
+    *seen = Some(Before::of_row(&row));
     if row.role == OrgRole::Owner {
         return Ok(Quick::Lock);
     }
@@ -326,14 +381,7 @@ fn quick_access_change(
         ),
         Recorded::of_row((role, custom_role_id, &own), &row),
     );
-    if !q::update_access_if_unchanged(
-        conn,
-        &current,
-        role.as_str(),
-        custom_role_id,
-        own.clone(),
-        event,
-    )? {
+    if !q::update_access_if_unchanged(conn, &current, role, custom_role_id, own.clone(), event)? {
         return Ok(Quick::Lock);
     }
     if custom_role_id.is_some() && custom_role_id != current.custom_role_id {
@@ -360,15 +408,33 @@ pub fn update_member(
     member: MembershipId,
     patch: MemberPatch,
 ) -> AppResult<Option<(q::MemberRow, i64)>> {
+    update_member_seen(conn, actor, org, member, patch, &mut None)
+}
+
+/// [`update_member`], leaving in `seen` the member as it read them (once
+/// they were found), refused or not.
+fn update_member_seen(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    patch: MemberPatch,
+    seen: &mut Option<Before>,
+) -> AppResult<Option<(q::MemberRow, i64)>> {
     let access_only = patch.teams.is_empty() && matches!(patch.groups, GroupsPatch::Keep);
     if access_only {
-        if let Quick::Done(row) = quick_access_change(conn, actor, org, member, &patch)? {
+        if let Quick::Done(row) = quick_access_change(conn, actor, org, member, &patch, seen)? {
             return Ok(row.map(|saved| *saved));
         }
     }
     conn.transaction(|conn| {
-        let (current, before_teams, before_groups) =
-            q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let locked = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        *seen = Some(Before::of_locked(&locked));
+        let q::Locked {
+            member: current,
+            teams: before_teams,
+            groups: before_groups,
+        } = locked;
         // An Owner's change waits on the Owners' count (see lock_active_owners).
         let owners = if current.role == OrgRole::Owner {
             q::lock_active_owners(conn, org)?
@@ -381,7 +447,7 @@ pub fn update_member(
             || custom_role_id != current.custom_role_id
             || own != current.permissions;
         if access_changed {
-            q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+            q::update_access(conn, member, role, custom_role_id, own.clone())?;
         }
 
         // Teams: the options and the actor's team rights are read only when the
@@ -396,24 +462,17 @@ pub fn update_member(
             (Vec::new(), TeamRights::none())
         };
         for (team, choice) in &patch.teams {
-            let Some(option) = team_options.iter().find(|t| t.0 == *team) else {
+            let Some(option) = team_options.iter().find(|t| t.id == *team) else {
                 return Err(AppError::NotFound);
             };
-            let current_in_team = before_teams.iter().find(|t| t.1 == *team);
-            let (new_role, new_custom, granted) = match choice {
-                Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
-                Some(TeamRoleChoice::Custom(id)) => (
-                    Some("custom"),
-                    Some(*id),
-                    custom_role(conn, org, *id, Scope::Team)?,
-                ),
-                None => (None, None, PermissionSet::default()),
+            let current_in_team = before_teams.iter().find(|t| t.team_id == *team);
+            let new = choice.map(TeamRoleChoice::stored);
+            let granted = match choice {
+                Some(TeamRoleChoice::Preset(r)) => r.permissions(),
+                Some(TeamRoleChoice::Custom(id)) => custom_role(conn, org, *id, Scope::Team)?,
+                None => PermissionSet::default(),
             };
-            let unchanged = match (current_in_team, new_role) {
-                (None, None) => true,
-                (Some((_, _, r, c)), Some(nr)) => r == nr && *c == new_custom,
-                _ => false,
-            };
+            let unchanged = current_in_team.map(|t| (t.role, t.custom_role_id)) == new;
             if unchanged {
                 continue;
             }
@@ -424,11 +483,13 @@ pub fn update_member(
             };
             policy::check(actor, Action::Team(action, rights.in_team(*team))).map_err(denied)?;
             // An archived team's members are read-only, as on its Members tab.
-            if option.2 {
+            if option.archived {
                 return Err(AppError::Conflict(crate::services::teams::ARCHIVED.into()));
             }
-            match new_role {
-                Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,
+            match new {
+                Some((r, custom)) => {
+                    q::upsert_team_membership(conn, org, *team, member, r, custom)?
+                }
                 None => q::delete_team_membership(conn, *team, member)?,
             };
         }

@@ -177,8 +177,8 @@ pub(super) fn activate(
             continue;
         };
         // A team deleted since the invitation is skipped.
-        if teams.iter().any(|t| t.0 == team) {
-            db::members::upsert_team_membership(conn, org, team, member, role.as_str(), None)?;
+        if teams.iter().any(|t| t.id == team) {
+            db::members::upsert_team_membership(conn, org, team, member, role, None)?;
         }
     }
     if let Some(keys) = &inv.permissions {

@@ -147,8 +147,8 @@ fn plan(
     }
     let teams: Vec<(i64, String)> = db::members::team_options(conn, org)?
         .into_iter()
-        .filter(|t| !t.2)
-        .map(|t| (t.0, t.1))
+        .filter(|t| !t.archived)
+        .map(|t| (t.id, t.name))
         .collect();
     let mut defaults = Vec::new();
     for (id, role) in &req.teams {

@@ -62,7 +62,7 @@ pub(super) fn admit(
     let target = invitee.account.unwrap_or(AccountId(0));
     let actor_teams = ActorTeams::load(conn, actor, org)?;
     for (team, role) in req.teams {
-        if !teams.iter().any(|t| t.0 == *team && !t.2) {
+        if !teams.iter().any(|t| t.id == *team && !t.archived) {
             return Err(AppError::NotFound);
         }
         actor_teams

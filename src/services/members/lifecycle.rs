@@ -248,7 +248,9 @@ pub fn revoke(
     handovers: &Handovers,
 ) -> AppResult<Revoked> {
     conn.transaction(|conn| {
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let (name, email) = who(conn, current.account_id)?;
         if let Some(why) = not_revocable(&name, current.status) {
             return Err(AppError::Conflict(why));

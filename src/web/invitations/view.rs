@@ -121,10 +121,10 @@ pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> App
     };
     let teams = db::members::team_options(conn, org)?
         .into_iter()
-        .filter(|t| !t.2)
+        .filter(|t| !t.archived)
         .map(|t| TeamChoice {
-            id: t.0,
-            name: t.1,
+            id: t.id,
+            name: t.name,
             role: String::new(),
         })
         .collect();

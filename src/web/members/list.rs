@@ -5,17 +5,16 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::MemberForm;
 use super::view::{edit_form, member_view, EditForm, MemberView};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{
-    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamId,
+    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, Scope, TeamId,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::members::{
-    self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
-};
+use crate::services::members::{self as svc, MemberPatch};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::forms::parse_form;
 use crate::web::plumbing::htmx::{
     fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status,
 };
@@ -169,7 +168,7 @@ impl ListState {
             parts.push(format!("who are {}", status.as_str()));
         }
         if let Some(team) = self.team {
-            let name = teams.iter().find(|t| t.0 == team).map(|t| t.1.as_str());
+            let name = teams.iter().find(|t| t.id == team).map(|t| t.name.as_str());
             parts.push(format!("in the team {}", name.unwrap_or("(unknown)")));
         }
         if parts.is_empty() {
@@ -233,7 +232,7 @@ impl Listing {
     }
 
     pub fn has_groups(&self) -> bool {
-        self.teams.iter().any(|t| !t.3.is_empty())
+        self.teams.iter().any(|t| !t.groups.is_empty())
     }
 }
 
@@ -478,67 +477,6 @@ pub async fn members_row(
     )
 }
 
-/// Reads the inline form's fields into a patch; unknown values are errors.
-fn parse_patch(fields: &[(String, String)]) -> Result<MemberPatch, String> {
-    let get = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    let mut patch = MemberPatch {
-        version: match get("version") {
-            Some(v) => Some(
-                v.parse()
-                    .map_err(|_| "The form is out of date; reload the page.".to_owned())?,
-            ),
-            None => None,
-        },
-        ..MemberPatch::default()
-    };
-    if let Some(role) = get("role") {
-        patch.role =
-            Some(OrgRoleChoice::parse(role).ok_or_else(|| format!("Unknown role {role:?}."))?);
-    }
-    if get("permissions_form").is_some() {
-        patch.own_permissions = Some(if get("own_permissions").is_some() {
-            let keys: Vec<&str> = fields
-                .iter()
-                .filter(|(k, _)| k == "perm")
-                .map(|(_, v)| v.as_str())
-                .collect();
-            Some(PermissionSet::from_keys(&keys)?)
-        } else {
-            None
-        });
-    }
-    for (key, value) in fields {
-        if let Some(team) = key.strip_prefix("team_") {
-            let team: i64 = team
-                .parse()
-                .map_err(|_| format!("Unknown team {team:?}."))?;
-            let choice = if value.is_empty() {
-                None
-            } else {
-                Some(
-                    TeamRoleChoice::parse(value)
-                        .ok_or_else(|| format!("Unknown team role {value:?}."))?,
-                )
-            };
-            patch.teams.push((team, choice));
-        }
-    }
-    if get("groups_form").is_some() {
-        let groups: Result<Vec<i64>, _> = fields
-            .iter()
-            .filter(|(k, _)| k == "group")
-            .map(|(_, v)| v.parse::<i64>())
-            .collect();
-        patch.groups = GroupsPatch::Set(groups.map_err(|_| "Unknown group.".to_owned())?);
-    }
-    Ok(patch)
-}
-
 pub async fn members_update(
     req: HttpRequest,
     pool: web::Data<PgPool>,
@@ -546,9 +484,10 @@ pub async fn members_update(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let member = member_id(&req)?;
-    let fields = pairs(&body);
     let (org, actor) = (ctx.org.id, ctx.actor);
-    let result = match parse_patch(&fields) {
+    // A form that cannot be read comes back with its reason, like a refusal.
+    let patch = parse_form::<MemberForm>(&body).and_then(MemberPatch::try_from);
+    let result = match patch {
         Ok(patch) => {
             db::run(&pool, move |conn| {
                 // The saved row as the list shows it, in the same trip to the pool.
@@ -560,7 +499,7 @@ pub async fn members_update(
             })
             .await
         }
-        Err(message) => Err(AppError::Validation(message)),
+        Err(e) => Err(e),
     };
     let (status, message) = match result {
         Ok(view) => {

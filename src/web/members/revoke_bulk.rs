@@ -5,14 +5,16 @@
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::bulk::{each_member, results_response, selected_ids, summary, Applied};
+use super::bulk::results_response;
+use super::forms::SelectedForm;
 use super::revoke::{parse_handovers, revoked_message, RevokeView};
 use crate::db::{self, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
+use crate::services::members::bulk::{each_member, Outcome};
 use crate::services::members::lifecycle::{self as svc, Handovers};
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::forms::{pairs, parse_form};
 use crate::web::plumbing::htmx::page_or_fragment;
 
 #[derive(Template)]
@@ -83,8 +85,10 @@ pub async fn members_revoke_selected(
 ) -> AppResult<HttpResponse> {
     policy::check(&ctx.actor, policy::Action::ViewMembers)
         .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
+    let ids = parse_form::<SelectedForm>(&body)?.ids()?;
+    // Each member's contacts choice is named after them and their teams
+    // (`m<member>_contacts_<team>`): read by prefix, as one member's revoke reads it.
     let fields = pairs(&body);
-    let ids = selected_ids(&fields)?;
     let mut choices = Vec::with_capacity(ids.len());
     for id in &ids {
         let handovers =
@@ -92,12 +96,12 @@ pub async fn members_revoke_selected(
         choices.push((*id, handovers));
     }
     let (org, actor) = (ctx.org.id, ctx.actor);
-    let results = db::run(&pool, move |conn| {
-        each_member(conn, org, choices, |conn, before, handovers| {
-            svc::revoke(conn, &actor, org, MembershipId(before.id), &handovers)
-                .map(|r| Applied::changed(revoked_message(&r)))
+    let outcomes = db::run(&pool, move |conn| {
+        each_member(conn, org, choices, |conn, id, handovers| {
+            svc::revoke(conn, &actor, org, id, &handovers)
+                .map(|r| Outcome::Changed(revoked_message(&r)))
         })
     })
     .await?;
-    results_response(&req, &ctx, &results, &summary(&results, "revoked"))
+    results_response(&req, &ctx, outcomes, "revoked")
 }

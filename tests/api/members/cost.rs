@@ -149,3 +149,47 @@ async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() 
     // its teams, groups and services (none, they left them); its archives.
     assert_eq!(many, 4, "statements for one page of the Archived tab");
 }
+
+/// The statements one bulk change of `ids` to `role` runs.
+async fn statements_for_bulk(app: &TestApp, org: i64, ids: &[String], role: &str) -> usize {
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    fields.extend([("action", "set_role"), ("role", role)]);
+    app.client.csrf().await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let res = app
+        .client
+        .htmx_post(&format!("/orgs/{org}/members/bulk"), &fields)
+        .await;
+    let statements = STATEMENTS.load(Ordering::SeqCst);
+    let body = res.text().await.unwrap();
+    let n = ids.len();
+    assert!(body.contains(&format!("{n} of {n} changed.")), "{body}");
+    statements
+}
+
+#[tokio::test]
+async fn a_bulk_role_change_reads_each_member_once() {
+    diesel::connection::set_default_instrumentation(count_statements).unwrap();
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.outbox_poll = std::time::Duration::from_secs(3600);
+    })
+    .await;
+    let org = app.setup_owner().await;
+    seed(&app, org, 12, 0).await;
+    let emails: Vec<String> = (1..=12).map(|n| format!("seed-{n}@example.test")).collect();
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let ids = membership_ids(&app, &emails).await;
+
+    let few = statements_for_bulk(&app, org, &ids[..2], "admin").await;
+    let many = statements_for_bulk(&app, org, &ids[2..], "admin").await;
+
+    // Each member: their row read once and the change written with its audit
+    // event in one statement.
+    assert_eq!(many - few, 2 * (10 - 2), "statements per member");
+    // The session, then the names, teams and custom roles the results use.
+    assert_eq!(
+        few,
+        4 + 2 * 2,
+        "statements for a bulk change of two members"
+    );
+}

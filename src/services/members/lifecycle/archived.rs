@@ -48,7 +48,9 @@ pub fn restore(
     conn.transaction(|conn| {
         // Seats are counted under the organization's lock, as invitations do.
         let organization = orgs::find_for_update(conn, org)?;
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let (name, email) = who(conn, current.account_id)?;
         if current.status != MembershipStatus::Archived {
             return Err(AppError::Conflict(format!(
@@ -164,7 +166,9 @@ pub fn delete(
     typed: &str,
 ) -> AppResult<Deleted> {
     conn.transaction(|conn| {
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let account = AccountId(current.account_id);
         // Locked: an invitation accepted meanwhile cannot give it a new membership.
         let found = db::accounts::lock_by_id(conn, account)?.ok_or(AppError::NotFound)?;
