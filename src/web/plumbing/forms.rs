@@ -110,20 +110,19 @@ impl FormErrors {
     }
 }
 
-/// All fields of a urlencoded body, repeated keys included (checkbox lists),
-/// which serde's form extractor cannot express.
+/// All fields of a urlencoded body as pairs, for the forms whose field names
+/// carry ids (`m<member>_contacts_<team>`), which no struct can name.
 pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-/// The first value of `key` among form `fields`, or "" when absent.
-pub fn first<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
+/// `deserialize_with` for a checkbox: ticked when sent as `on` (its default
+/// value), whatever else a crafted form says.
+pub fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(value == "on")
 }
 
 /// A `next` parameter is followed only to a local path: never `//host`, `/\host`

@@ -16,7 +16,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::api_tokens::{self as service, NewApiToken};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::forms::{parse_form, FormErrors};
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
 use crate::web::plumbing::routing::routes;
 
@@ -81,11 +81,13 @@ pub struct ScopeChoice {
     pub denied: Option<&'static str>,
 }
 
-/// What the form shows again after a refusal.
-#[derive(Default)]
+/// The form as sent (`scopes` repeats), and what it shows again after a refusal.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
 pub struct TokenForm {
     pub name: String,
     pub expires_days: String,
+    #[serde(deserialize_with = "crate::web::plumbing::forms::checkbox")]
     pub never: bool,
     pub scopes: Vec<String>,
 }
@@ -221,18 +223,9 @@ fn changed(ctx: &OrgContext, v: &TokensView, message: &str) -> AppResult<HttpRes
     fragment_with_toast(&TokensFragment { v, csrf: &csrf }, "success", message)
 }
 
-/// The form as sent; read from the raw body because `scopes` repeats.
+/// The form as sent, refused when oversize.
 fn read_form(body: &[u8]) -> Result<TokenForm, AppError> {
-    let mut form = TokenForm::default();
-    for (key, value) in url::form_urlencoded::parse(body) {
-        match key.as_ref() {
-            "name" => form.name = value.into_owned(),
-            "expires_days" => form.expires_days = value.into_owned(),
-            "never" => form.never = value == "on",
-            "scopes" => form.scopes.push(value.into_owned()),
-            _ => {}
-        }
-    }
+    let form: TokenForm = parse_form(body)?;
     if form.scopes.len() > Permission::ALL.len() || form.name.len() > 1000 {
         return Err(AppError::Validation("The form is too large.".into()));
     }

@@ -17,7 +17,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::roles::{self as role_service, known_permissions, RoleInUse};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::forms::{parse_form, FormErrors};
 use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
 use crate::web::plumbing::routing::routes;
 use view::{
@@ -41,9 +41,10 @@ fn allow(ctx: &OrgContext, action: Action) -> AppResult<()> {
 
 // ---- Form input ------------------------------------------------------------
 
-/// A role form as sent. Read from the raw body because `permissions` repeats,
-/// which `web::Form` would not collect into a list.
-#[derive(Debug, Default, Validate)]
+/// A role form as sent (`permissions` repeats, which `web::Form` would not
+/// collect into a list).
+#[derive(Debug, Default, Validate, serde::Deserialize)]
+#[serde(default)]
 pub struct RoleFields {
     #[validate(length(max = 1000, message = "Role name can be at most 60 characters."))]
     pub name: String,
@@ -55,20 +56,6 @@ pub struct RoleFields {
 }
 
 impl RoleFields {
-    fn parse(body: &[u8]) -> Self {
-        let mut fields = Self::default();
-        for (key, value) in url::form_urlencoded::parse(body) {
-            match key.as_ref() {
-                "name" => fields.name = value.into_owned(),
-                "scope" => fields.scope = value.into_owned(),
-                "view" => fields.view = value.into_owned(),
-                "permissions" => fields.permissions.push(value.into_owned()),
-                _ => {}
-            }
-        }
-        fields
-    }
-
     /// The name and permission set, or the reasons next to their fields.
     fn validate_for(
         &self,
@@ -161,7 +148,7 @@ pub async fn roles_create(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     allow(&ctx, Action::ManageRoles)?;
-    let fields = RoleFields::parse(&body);
+    let fields: RoleFields = parse_form(&body)?;
     let scope = parse_scope(&fields.scope).map_err(|Invalid(m)| AppError::Validation(m))?;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -287,7 +274,7 @@ pub async fn roles_update(
     allow(&ctx, Action::ManageRoles)?;
     let role = load(&pool, &ctx, &path).await?;
     let scope = role.scope();
-    let fields = RoleFields::parse(&body);
+    let fields: RoleFields = parse_form(&body)?;
     let inline = is_htmx(&req) && fields.view == "row";
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;

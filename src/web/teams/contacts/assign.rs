@@ -12,7 +12,7 @@ use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, AssignOutcome, Assigned, MAX_BULK};
 use crate::web::plumbing::context::TeamContext;
-use crate::web::plumbing::forms::{first, pairs};
+use crate::web::plumbing::forms::parse_form;
 use crate::web::plumbing::htmx::{is_htmx, render_status};
 use crate::web::teams::groups::allow_change;
 
@@ -77,6 +77,17 @@ pub async fn contacts_assign(
     row_done(&req, &pool, &tctx, &state, id, message).await
 }
 
+/// The bulk bar of the Contacts tab as sent: the selected contacts (`ids`),
+/// the action and its assignee, and the list's state to come back to.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ContactsBulkForm {
+    ids: Vec<String>,
+    action: String,
+    assignee: String,
+    state: String,
+}
+
 /// Assigns or unassigns the selected contacts, all in one transaction, and
 /// shows what became of each.
 pub async fn contacts_bulk(
@@ -87,13 +98,12 @@ pub async fn contacts_bulk(
 ) -> AppResult<HttpResponse> {
     on(&tctx)?;
     allow_change(&tctx, TeamAction::AssignContacts)?;
-    let fields = pairs(&body);
-    let get = |key: &str| first(&fields, key);
+    let form: ContactsBulkForm = parse_form(&body)?;
     let invalid = |m: &str| AppError::Validation(m.to_owned());
-    let ids: Vec<ContactId> = fields
+    let ids: Vec<ContactId> = form
+        .ids
         .iter()
-        .filter(|(k, _)| k == "ids")
-        .map(|(_, v)| v.trim().parse().map(ContactId))
+        .map(|v| v.trim().parse().map(ContactId))
         .collect::<Result<_, _>>()
         .map_err(|_| invalid("Select contacts from the list."))?;
     if ids.is_empty() {
@@ -104,8 +114,8 @@ pub async fn contacts_bulk(
             "Select at most {MAX_BULK} contacts at a time."
         )));
     }
-    let to = match get("action") {
-        "assign" => match parse_assign_to(get("assignee")) {
+    let to = match form.action.as_str() {
+        "assign" => match parse_assign_to(&form.assignee) {
             Ok(Some(member)) => Some(member),
             _ => {
                 return Err(invalid(
@@ -116,7 +126,7 @@ pub async fn contacts_bulk(
         "unassign" => None,
         _ => return Err(invalid("Choose what to do with the selected contacts.")),
     };
-    let state = ListState::from_query_string(get("state"));
+    let state = ListState::from_query_string(&form.state);
     let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
     let (results, to_name) = db::run(&pool, move |conn| {
         svc::assign(conn, &w, &org, team, &ids, to)
