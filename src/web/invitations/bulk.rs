@@ -17,7 +17,7 @@ use crate::services::invitations::bulk::{
 use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
 use crate::web::plumbing::forms::{pairs, FormErrors};
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, Toast, Wants};
 use crate::web::plumbing::upload::{self, MAX_CSV_BYTES, MAX_INVITE_FORM_BYTES};
 
 /// A submitted invite form: its text fields, and the CSV file when one was chosen.
@@ -390,7 +390,7 @@ fn done(
     ctx: &OrgContext,
     v: &BulkView,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         return render(req, ctx, StatusCode::OK, v);
     }
     let csrf = crate::web::plumbing::csrf::token(session);

@@ -24,7 +24,7 @@ use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
 use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, redirect, HxEvent, Toast, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{invite_options, may_invite_any, InviteForm};
 
@@ -278,7 +278,7 @@ pub async fn after_inviting(
     message: &str,
     fresh: impl FnOnce(&InviteForm, &str) -> askama::Result<String>,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(session, "success", message);
         return Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)));
     }
@@ -296,11 +296,14 @@ pub async fn after_inviting(
     Ok(changed(body))
 }
 
+/// `body` (a toast, a dialog) answering a change of the members list, which
+/// reloads its table.
 pub fn changed(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("HX-Trigger", "members-changed"))
-        .body(body)
+    HxEvent::MembersChanged.announce(
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    )
 }
 
 fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
@@ -317,7 +320,7 @@ fn done(
     ctx: &OrgContext,
     message: &str,
 ) -> AppResult<HttpResponse> {
-    if is_htmx(req) {
+    if Wants::of(req).is_fragment() {
         return Ok(changed(
             Toast {
                 kind: "success",

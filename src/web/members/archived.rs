@@ -13,7 +13,7 @@ use crate::domain::{policy, MembershipStatus, OrgId, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Restore};
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 
 /// An archived member as the tab shows them.
 pub struct ArchivedRow {
@@ -267,6 +267,7 @@ pub async fn members_archived(
 
 pub async fn members_restore(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     counts: web::Data<q::SearchCounts>,
     ctx: OrgContext,
@@ -293,7 +294,7 @@ pub async fn members_restore(
                 message: svc::no_seat_message(&name, purchased),
                 seats_link: true,
             };
-            if crate::web::plumbing::htmx::is_htmx(&req) {
+            if wants.is_fragment() {
                 return crate::web::plumbing::htmx::render_status(
                     StatusCode::CONFLICT,
                     &NoticeFragment {

@@ -16,7 +16,7 @@ use crate::services::members::{self as svc, MemberPatch};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::parse_form;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status,
+    fragment_with_toast, page_or_fragment, redirect, render_status, Wants,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -479,6 +479,7 @@ pub async fn members_row(
 
 pub async fn members_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -504,7 +505,7 @@ pub async fn members_update(
     let (status, message) = match result {
         Ok(view) => {
             let saved = format!("Saved {}.", view.display_name);
-            if is_htmx(&req) {
+            if wants.is_fragment() {
                 return fragment_with_toast(
                     &RowFragment {
                         org_id: org.0,

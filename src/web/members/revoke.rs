@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Handover, Handovers, RevokePreview};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, redirect, Toast, Wants};
 
 /// One team the member is in, as the dialog lists it.
 pub struct TeamHeld {
@@ -223,7 +223,7 @@ pub(crate) fn changed(
     message: &str,
     to: &str,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(&ctx.me.session, "success", message);
         return Ok(redirect(req, to));
     }
@@ -233,10 +233,7 @@ pub(crate) fn changed(
         oob: true,
     }
     .render()?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("HX-Trigger", "members-changed"))
-        .body(toast))
+    Ok(crate::web::invitations::changed(toast))
 }
 
 /// What a revoke did, in one sentence.

@@ -20,7 +20,7 @@ use crate::domain::{
     AccountId, Feature, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::plumbing::{csrf, htmx::is_htmx, prefetch, session_store};
+use crate::web::plumbing::{csrf, htmx::Wants, prefetch, session_store};
 
 pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
     session
@@ -104,7 +104,7 @@ impl SignedIn {
         // The organization switcher is part of the layout; an htmx request gets a
         // fragment without it, so its list is not read (an account may belong to
         // a hundred organizations).
-        let with_orgs = !is_htmx(req);
+        let with_orgs = Wants::of(req) == Wants::Page;
         // Usually read with the session, in its statement (see `prefetch`).
         let found = match prefetch::take(account_id, prefetch::Ask { org, with_orgs }) {
             Some(found) => Some(found),

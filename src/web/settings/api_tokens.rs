@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::api_tokens::{self as service, NewApiToken};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::{parse_form, FormErrors};
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, org_page_or_fragment, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 
 routes! {
@@ -234,6 +234,7 @@ fn read_form(body: &[u8]) -> Result<TokenForm, AppError> {
 
 pub async fn tokens_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -282,7 +283,7 @@ pub async fn tokens_create(
         secret: created.secret.expose().to_owned(),
     };
     let v = fresh_view(&pool, &ctx, Some(fresh)).await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return changed(
             &ctx,
             &v,
@@ -293,7 +294,7 @@ pub async fn tokens_create(
 }
 
 pub async fn tokens_revoke(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: web::Path<(i64, String)>,
@@ -306,7 +307,7 @@ pub async fn tokens_revoke(
     let (actor, org) = (ctx.actor, ctx.org.id);
     let token = db::run(&pool, move |conn| service::revoke(conn, &actor, org, id)).await?;
     let message = format!("Token “{}” revoked.", token.name);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let v = fresh_view(&pool, &ctx, None).await?;
         return changed(&ctx, &v, &message);
     }

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::members::bulk::{self as svc, MemberOutcome, Outcome};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::forms::HtmlForm;
-use crate::web::plumbing::htmx::{is_htmx, render_status};
+use crate::web::plumbing::htmx::{render_status, HxEvent, Wants};
 
 /// The most members "every member matching this filter" takes at once.
 pub const MAX_MATCHING: usize = 10_000;
@@ -164,13 +164,9 @@ pub fn results_response(
     let results: Vec<BulkResult> = outcomes.into_iter().map(BulkResult::from).collect();
     let summary = &summary(&results, verb);
     let results = &results[..];
-    if is_htmx(req) {
-        let mut res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
-        res.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("hx-trigger"),
-            actix_web::http::header::HeaderValue::from_static("members-changed"),
-        );
-        return Ok(res);
+    if Wants::of(req).is_fragment() {
+        let res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
+        return Ok(HxEvent::MembersChanged.announce(res));
     }
     render_status(
         StatusCode::OK,

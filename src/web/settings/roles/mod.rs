@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::roles::{self as role_service, known_permissions, RoleInUse};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::{parse_form, FormErrors};
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
+use crate::web::plumbing::htmx::{fragment_with_toast, redirect, render, render_status, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{
     colspan, section, DeletePage, EditPage, EditRowFragment, FormFragment, IndexPage, RoleForm,
@@ -143,6 +143,7 @@ pub async fn roles_index(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResult<
 
 pub async fn roles_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -173,7 +174,7 @@ pub async fn roles_create(
         ..form
     }
     .with_errors(errors);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         return render_status(
             status,
@@ -204,7 +205,7 @@ fn render_edit(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
-    match (is_htmx(req), form.inline) {
+    match (Wants::of(req).is_fragment(), form.inline) {
         (true, true) => render_status(
             status,
             &EditRowFragment {
@@ -229,6 +230,7 @@ fn render_edit(
 
 pub async fn roles_edit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
@@ -243,20 +245,22 @@ pub async fn roles_edit(
             after: perms,
         },
     )?;
-    let form = RoleForm::edit(&ctx.actor, &role, &role.role.name, perms).inline(is_htmx(&req));
+    let form =
+        RoleForm::edit(&ctx.actor, &role, &role.role.name, perms).inline(wants.is_fragment());
     render_edit(&req, &ctx, &role, &form, StatusCode::OK)
 }
 
 /// The row as it is, for Cancel on an inline edit; the grid page otherwise.
 pub async fn roles_row(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
 ) -> AppResult<HttpResponse> {
     allow(&ctx, Action::ManageRoles)?;
     let role = load(&pool, &ctx, &path).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(redirect(&req, &index_path(ctx.org.id)));
     }
     render(&RowFragment {
@@ -266,6 +270,7 @@ pub async fn roles_row(
 
 pub async fn roles_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
@@ -275,7 +280,7 @@ pub async fn roles_update(
     let role = load(&pool, &ctx, &path).await?;
     let scope = role.scope();
     let fields: RoleFields = parse_form(&body)?;
-    let inline = is_htmx(&req) && fields.view == "row";
+    let inline = wants.is_fragment() && fields.view == "row";
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some((name, perms)) = fields.validate_for(scope, &mut errors) {

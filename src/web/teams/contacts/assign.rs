@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, AssignOutcome, Assigned, MAX_BULK};
 use crate::web::plumbing::context::TeamContext;
 use crate::web::plumbing::forms::parse_form;
-use crate::web::plumbing::htmx::{is_htmx, render_status};
+use crate::web::plumbing::htmx::{render_status, Wants};
 use crate::web::teams::groups::allow_change;
 
 /// One line of what an assignment did, in words.
@@ -92,6 +92,7 @@ pub struct ContactsBulkForm {
 /// shows what became of each.
 pub async fn contacts_bulk(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     body: web::Bytes,
@@ -152,7 +153,7 @@ pub async fn contacts_bulk(
         lines,
     };
     let view = load(&pool, &tctx, &state).await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return render_status(
             StatusCode::OK,
             &list_html(&tctx, &state, &view, Some(&bulk)),

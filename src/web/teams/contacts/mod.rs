@@ -22,7 +22,7 @@ use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, redirect, render_status, see_other,
+    fragment_with_toast, redirect, render_status, see_other, HxEvent, Wants,
 };
 use crate::web::plumbing::routing::routes;
 use crate::web::teams::groups::allow_change;
@@ -127,6 +127,7 @@ pub async fn contacts_index(
 
 pub async fn contacts_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<ContactForm>,
@@ -149,7 +150,7 @@ pub async fn contacts_create(
         match created {
             Ok(contact) => {
                 let message = format!("Contact “{}” added.", contact.name);
-                if !is_htmx(&req) {
+                if wants == Wants::Page {
                     flash(&tctx.ctx.me.session, "success", message);
                     return Ok(see_other(&list_url(&tctx, &state)));
                 }
@@ -157,12 +158,8 @@ pub async fn contacts_create(
                 let blank = ContactForm::default();
                 let none = FormErrors::default();
                 let html = create_html(&tctx, &state, &view, &blank, &none);
-                let mut res = fragment_with_toast(&html, "success", &message)?;
-                res.headers_mut().insert(
-                    actix_web::http::header::HeaderName::from_static("hx-trigger"),
-                    actix_web::http::header::HeaderValue::from_static("contacts-changed"),
-                );
-                return Ok(res);
+                let res = fragment_with_toast(&html, "success", &message)?;
+                return Ok(HxEvent::ContactsChanged.announce(res));
             }
             // A pending, archived or unknown assignee, told at its field.
             Err(AppError::Validation(message)) => errors.add("assignee", message),
@@ -174,7 +171,7 @@ pub async fn contacts_create(
     }
     let view = load(&pool, &tctx, &state).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return render_status(status, &create_html(&tctx, &state, &view, &form, &errors));
     }
     let shown = Shown {
@@ -186,7 +183,7 @@ pub async fn contacts_create(
 
 /// One contact's row for htmx (Cancel of an inline edit); the list otherwise.
 pub async fn contacts_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -195,7 +192,7 @@ pub async fn contacts_show(
     on(&tctx)?;
     let state = ListState::parse(&query);
     let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(see_other(&list_url(&tctx, &state)));
     }
     render_status(
@@ -267,7 +264,7 @@ async fn row_done(
     id: ContactId,
     message: String,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&list_url(tctx, state)));
     }

@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::groups as groups_service;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{
     card_html, card_response, groups_path, loader, render_groups, render_rename, section_html,
@@ -108,7 +108,7 @@ async fn show(
     id: Option<GroupId>,
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
-    let only = id.filter(|_| is_htmx(req));
+    let only = id.filter(|_| Wants::of(req).is_fragment());
     let with_candidates = allow_change(tctx, TeamAction::ManageGroups).is_ok();
     let view = db::run(pool, move |conn| {
         let view = groups_service::load(conn, &org, team, only, with_candidates)?;
@@ -149,6 +149,7 @@ fn name_errors(message: String) -> FormErrors {
 
 pub async fn groups_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<NameForm>,
@@ -158,7 +159,7 @@ pub async fn groups_create(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::create(conn, actor, org, team, &name?)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome =
         change_and_load(&pool, &tctx, htmx, &[Feature::Groups], change, loader(None)).await?;
     match outcome {
@@ -209,6 +210,7 @@ pub async fn groups_edit(
 
 pub async fn groups_rename(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -219,7 +221,7 @@ pub async fn groups_rename(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::rename(conn, actor, org, team, id, &name?)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(
         &pool,
         &tctx,
@@ -243,7 +245,7 @@ pub async fn groups_rename(
 }
 
 pub async fn groups_delete(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -253,7 +255,7 @@ pub async fn groups_delete(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::delete(conn, actor, org, team, id)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome =
         change_and_load(&pool, &tctx, htmx, &[Feature::Groups], change, loader(None)).await?;
     let (group, view) = outcome.done()?;
@@ -286,7 +288,7 @@ where
         + 'static,
 {
     allow_change(tctx, TeamAction::ManageGroups)?;
-    let htmx = is_htmx(req);
+    let htmx = Wants::of(req).is_fragment();
     let load = loader(htmx.then_some(id));
     let outcome = change_and_load(pool, tctx, htmx, needs, change, load).await?;
     card_response(req, tctx, id, field, outcome)

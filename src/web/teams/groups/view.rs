@@ -15,7 +15,7 @@ use crate::services::groups::{
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, page_or_fragment, render_status, see_other,
+    fragment_with_toast, page_or_fragment, render_status, see_other, Wants,
 };
 
 /// A message for one field of one group's card (adding a member, attaching a service).
@@ -211,7 +211,7 @@ pub(super) fn card_response(
                 field,
                 message,
             };
-            if is_htmx(req) {
+            if Wants::of(req).is_fragment() {
                 return render_status(status, &card_html(tctx, &view, Some(&error))?);
             }
             let none = FormErrors::default();

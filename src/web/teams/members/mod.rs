@@ -33,7 +33,7 @@ use crate::services::teams::{
 };
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use crate::web::presence::PresenceDot;
 
@@ -269,7 +269,7 @@ pub(super) async fn members_changed(
     tctx: &TeamContext,
     message: &str,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, members as member_service};
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 use crate::web::teams::{shape_errors, team_path};
 
 #[derive(Template)]
@@ -130,13 +130,13 @@ fn render_edit(
 
 /// The plain row again (htmx's Cancel); without htmx, back to the team page.
 pub(super) async fn member_row(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let v = find_row(&pool, &tctx, path.2).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(see_other(&team_path(&tctx.team)));
     }
     crate::web::plumbing::htmx::render(&MemberRowFragment {
@@ -235,7 +235,7 @@ fn member_saved(
             v.row.display_name, v.role_label
         )
     };
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::team_services as service_uc;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use crate::web::teams::groups::{allow_change, change_and_load, Outcome};
 use view::{loader, render_edit, render_services, row, row_done, section, services_path};
@@ -132,7 +132,7 @@ async fn show(
     id: Option<ServiceId>,
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
-    let only = id.filter(|_| is_htmx(req));
+    let only = id.filter(|_| Wants::of(req).is_fragment());
     let view = crate::db::run(pool, move |conn| {
         let view = service_uc::load(conn, &org, team, only)?;
         // The whole tab for one service still needs it to be one of the team's.
@@ -151,6 +151,7 @@ async fn show(
 
 pub async fn services_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<ServiceFormData>,
@@ -162,7 +163,7 @@ pub async fn services_create(
         let (name, description) = values?;
         service_uc::create(conn, actor, org, team, &name, &description)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await? {
         Outcome::Done(service, view) => {
             let message = format!("Service “{}” created.", service.name);
@@ -211,6 +212,7 @@ pub async fn services_edit(
 
 pub async fn services_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -224,7 +226,7 @@ pub async fn services_update(
         let (name, description) = values?;
         service_uc::update(conn, actor, org, team, id, &name, &description)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await? {
         Outcome::Done(service, view) => row_done(
             &tctx,
@@ -248,7 +250,7 @@ pub struct ActiveForm {
 }
 
 pub async fn services_toggle(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -268,7 +270,7 @@ pub async fn services_toggle(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         service_uc::set_active(conn, actor, org, team, id, active)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await?;
     let (service, view) = outcome.done()?;
     let state = if service.active { "active" } else { "inactive" };
@@ -276,7 +278,7 @@ pub async fn services_toggle(
 }
 
 pub async fn services_delete(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -286,7 +288,7 @@ pub async fn services_delete(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         service_uc::delete(conn, actor, org, team, id)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await?;
     let (service, view) = outcome.done()?;
     let message = format!("Service “{}” deleted.", service.name);

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::ARCHIVED;
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::teams::{members::denied, team_path};
 
 pub struct ToggleState {
@@ -215,7 +215,7 @@ pub(super) fn render_settings(
     let view = view(tctx, &tctx.team)?;
     let layout = Layout::in_team(tctx);
     let org_id = tctx.ctx.org.id.0;
-    if is_htmx(req) {
+    if Wants::of(req).is_fragment() {
         let (team, csrf) = (&tctx.team, layout.csrf.as_str());
         let parts = Parts {
             org_id,
@@ -247,7 +247,7 @@ pub(super) fn changed(
     message: &str,
     section: Section<'_>,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if Wants::of(req) == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&settings_path(team)));
     }
