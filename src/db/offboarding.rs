@@ -246,7 +246,7 @@ pub fn open_invitations_sent(
     i::table
         .filter(i::organization_id.eq(org))
         .filter(i::inviter_account_id.eq(account))
-        .filter(i::status.eq("pending"))
+        .filter(i::status.eq(crate::domain::InvitationStatus::Pending))
         .order((i::created_at.desc(), i::id.desc()))
         .select((i::email, i::created_at, i::expires_at))
         .limit(SENT_LIMIT)

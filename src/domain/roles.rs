@@ -240,9 +240,8 @@ impl fmt::Display for OrgRole {
 
 /// The built-in team roles. `Custom` takes its permissions from a custom role or
 /// from the team member's own set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Text)]
-#[serde(rename_all = "snake_case")]
 pub enum TeamRole {
     TeamManager,
     Supervisor,
@@ -309,6 +308,13 @@ pub enum MembershipStatus {
 }
 
 impl MembershipStatus {
+    /// As the status filter offers them.
+    pub const ALL: [MembershipStatus; 3] = [
+        MembershipStatus::Active,
+        MembershipStatus::Pending,
+        MembershipStatus::Archived,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -324,15 +330,56 @@ impl MembershipStatus {
         }
     }
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Active, Self::Archived]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Invited, not yet joined: shown by their address, kept out of groups
+    /// and assignments.
+    pub fn is_pending(self) -> bool {
+        self == Self::Pending
+    }
+}
+
+/// Where an invitation stands; stored as `invitations.status`. One that is
+/// still `Pending` may have lapsed all the same: its `expires_at` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+    Declined,
+}
+
+impl InvitationStatus {
+    pub const ALL: [InvitationStatus; 5] = [
+        InvitationStatus::Pending,
+        InvitationStatus::Accepted,
+        InvitationStatus::Revoked,
+        InvitationStatus::Expired,
+        InvitationStatus::Declined,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Declined => "declined",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }
 
 stored_as_text!(OrgRole, "org role");
 stored_as_text!(TeamRole, "team role");
 stored_as_text!(MembershipStatus, "membership status");
+stored_as_text!(InvitationStatus, "invitation status");
 
 #[cfg(test)]
 mod tests {

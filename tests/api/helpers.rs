@@ -398,8 +398,8 @@ impl TestApp {
                 &mut conn,
                 roster::domain::OrgId(org),
                 account,
-                &role,
-                "active",
+                roster::domain::OrgRole::parse(&role).expect("a built-in role"),
+                roster::domain::MembershipStatus::Active,
             )
             .unwrap();
             account.0

@@ -15,7 +15,9 @@ use super::{
 };
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{AccountId, EmailAddress, OrgId, OrgRole, PermissionSet, TeamRole};
+use crate::domain::{
+    AccountId, EmailAddress, MembershipStatus, OrgId, OrgRole, PermissionSet, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::demo::NO_PASSWORD;
 
@@ -183,7 +185,7 @@ fn plan(
         .map(|l| l.email.to_lowercase())
         .collect();
     if !valid.is_empty() {
-        let known: HashMap<String, Option<String>> = q::standing_of(conn, org, &valid)?
+        let known: HashMap<String, Option<MembershipStatus>> = q::standing_of(conn, org, &valid)?
             .into_iter()
             .map(|(email, _, status)| (email, status))
             .collect();
@@ -191,9 +193,9 @@ fn plan(
             line.standing = match known.get(&line.email.to_lowercase()) {
                 None => Standing::NewAccount,
                 Some(None) => Standing::ExistingAccount,
-                Some(Some(s)) if s == "pending" => Standing::AlreadyInvited,
-                Some(Some(s)) if s == "active" => Standing::AlreadyMember,
-                Some(Some(_)) => Standing::Archived,
+                Some(Some(MembershipStatus::Pending)) => Standing::AlreadyInvited,
+                Some(Some(MembershipStatus::Active)) => Standing::AlreadyMember,
+                Some(Some(MembershipStatus::Archived)) => Standing::Archived,
             };
         }
     }
@@ -349,10 +351,10 @@ fn write_invitations(
     };
     let mut members = Vec::with_capacity(lines.len());
     for line in lines {
-        members.push((account_of(line)?, line.role.as_str()));
+        members.push((account_of(line)?, line.role));
     }
     let memberships: HashMap<AccountId, crate::domain::MembershipId> =
-        orgs::insert_memberships(conn, org, &members, "pending")?
+        orgs::insert_memberships(conn, org, &members, MembershipStatus::Pending)?
             .into_iter()
             .map(|(m, a)| (a, m))
             .collect();

@@ -225,7 +225,7 @@ fn still_active(conn: &mut PgConnection, org: OrgId, actor: &Actor) -> AppResult
         return Ok(());
     }
     match db::invitations::membership_of(conn, org, actor.account_id)? {
-        Some((_, status)) if status == MembershipStatus::Active.as_str() => Ok(()),
+        Some((_, MembershipStatus::Active)) => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }
@@ -299,7 +299,7 @@ pub fn revoke(
                     "role": current.role, "custom_role_id": current.custom_role_id,
                     "permissions": current.permissions, "held": held,
                 })),
-                after: Some(json!({"status": "archived", "contacts": recorded})),
+                after: Some(json!({"status": MembershipStatus::Archived, "contacts": recorded})),
             },
         )?;
         Ok(Revoked { name, handed_over })

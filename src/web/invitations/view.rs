@@ -7,7 +7,7 @@ use diesel::PgConnection;
 
 use crate::db::{self, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{Feature, OrgId, OrgRole, Permission, Scope, TeamRole};
+use crate::domain::{Feature, InvitationStatus, OrgId, OrgRole, Permission, Scope, TeamRole};
 use crate::error::AppResult;
 use crate::web::plumbing::forms::FormErrors;
 
@@ -200,7 +200,7 @@ pub fn pending_views(
                 inviter: d.inviter.unwrap_or_else(|| "—".into()),
                 invited_on: d.created_at.format("%Y-%m-%d").to_string(),
                 expires: d.expires_at.format("%Y-%m-%d %H:%M").to_string(),
-                expired: d.status == "expired" || d.expires_at <= Utc::now(),
+                expired: d.status == InvitationStatus::Expired || d.expires_at <= Utc::now(),
                 delivery,
                 last_error: d
                     .last_error

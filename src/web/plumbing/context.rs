@@ -17,7 +17,7 @@ use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
 use crate::domain::{
     effective_permissions,
     policy::{self, Actor, TeamAction},
-    AccountId, Feature, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
+    AccountId, Feature, OrgId, Permission, PermissionSet, Scope, TeamId,
 };
 use crate::error::{AppError, AppResult};
 use crate::web::plumbing::{csrf, htmx::Wants, prefetch, session_store};
@@ -200,9 +200,7 @@ impl FromRequest for OrgContext {
             let (me, found) = SignedIn::load(&req, org_id).await?;
             let account_id = me.account.id;
             let (membership, org, role_permissions, overrides) = found.ok_or(AppError::NotFound)?;
-            let role = OrgRole::parse(&membership.role).ok_or_else(|| {
-                AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
-            })?;
+            let role = membership.role;
             let permissions = effective_permissions(
                 role.permissions(),
                 role_permissions.as_deref(),
@@ -296,9 +294,7 @@ impl FromRequest for TeamContext {
             } else {
                 match &membership {
                     Some((tm, role_permissions)) => effective_permissions(
-                        TeamRole::parse(&tm.role)
-                            .map(TeamRole::permissions)
-                            .unwrap_or_default(),
+                        tm.role.permissions(),
                         role_permissions.as_deref(),
                         tm.permissions.as_deref(),
                     ),

@@ -215,9 +215,7 @@ async fn load(
             let agents = if sees_all {
                 db::teams::members::list_members(conn, team, None)?
                     .into_iter()
-                    .filter(|m| {
-                        MembershipStatus::parse(&m.status) == Some(MembershipStatus::Active)
-                    })
+                    .filter(|m| m.status == MembershipStatus::Active)
                     .map(|m| (m.membership_id, m.display_name))
                     .collect()
             } else {

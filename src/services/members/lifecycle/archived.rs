@@ -88,8 +88,12 @@ pub fn restore(
                 action: "member.restored",
                 target_type: "membership",
                 target_id: Some(member.to_string()),
-                before: Some(json!({"name": name, "email": email, "status": "archived"})),
-                after: Some(json!({"status": "active", "held": held, "skipped": skipped})),
+                before: Some(
+                    json!({"name": name, "email": email, "status": MembershipStatus::Archived}),
+                ),
+                after: Some(
+                    json!({"status": MembershipStatus::Active, "held": held, "skipped": skipped}),
+                ),
             },
         )?;
         Ok(Restore::Restored { name, skipped })

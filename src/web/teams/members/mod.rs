@@ -3,7 +3,7 @@
 //! One row's inline edit lives in `rows`, removing in `remove`, adding by
 //! email in `add_by_email`.
 
-use crate::domain::OrgRole;
+use crate::domain::MembershipStatus;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -88,7 +88,7 @@ pub(super) fn presence_of(
     }
     let ids: Vec<MembershipId> = rows
         .iter()
-        .filter(|r| r.status == "active")
+        .filter(|r| r.status == MembershipStatus::Active)
         .map(|r| r.membership_id)
         .collect();
     Ok(db::presence::find_for_members(conn, org, &ids)?)
@@ -121,14 +121,14 @@ pub(super) fn row_view(tctx: &TeamContext, row: TeamMemberRow) -> MemberRowView 
                 tctx,
                 TeamAction::GrantTeamPermissions {
                     target: row.account_id,
-                    target_role: OrgRole::parse(&row.org_role).unwrap_or(OrgRole::Member),
+                    target_role: row.org_role,
                     granted: PermissionSet::default(),
                 },
             )
         })
         .flatten();
     MemberRowView {
-        role_label: TeamRole::parse(&row.team_role).map_or("Unknown", TeamRole::label),
+        role_label: row.team_role.label(),
         editable: manages && refusal.is_none(),
         denied: refusal,
         row,
@@ -206,7 +206,7 @@ pub(super) async fn load(
                     tctx,
                     TeamAction::GrantTeamPermissions {
                         target: c.account_id,
-                        target_role: OrgRole::parse(&c.org_role).unwrap_or(OrgRole::Member),
+                        target_role: c.org_role,
                         granted: PermissionSet::default(),
                     },
                 );

@@ -86,7 +86,7 @@ pub(super) async fn find_row(
 /// The roles the edit form offers: the presets, and `custom` for a member who has one.
 fn role_choices(v: &MemberRowView) -> Vec<TeamRole> {
     let mut roles = TeamRole::PRESETS.to_vec();
-    if v.row.team_role == TeamRole::Custom.as_str() {
+    if v.row.team_role == TeamRole::Custom {
         roles.push(TeamRole::Custom);
     }
     roles
@@ -160,12 +160,12 @@ pub(super) async fn member_edit(
     if let Some(reason) = v.denied {
         return Err(AppError::forbidden(reason));
     }
-    let role = v.row.team_role.clone();
+    let role = v.row.team_role;
     render_edit(
         &req,
         &tctx,
         &v,
-        &role,
+        role.as_str(),
         &FormErrors::default(),
         StatusCode::OK,
     )
@@ -188,7 +188,8 @@ pub(super) async fn member_update(
     tctx.allow(TeamAction::ManageMembers)?;
     let mut errors = shape_errors(&*form);
     let v = find_row(&pool, &tctx, path.2).await?;
-    let keeps_custom = form.role == TeamRole::Custom.as_str() && v.row.team_role == form.role;
+    let keeps_custom =
+        form.role == TeamRole::Custom.as_str() && v.row.team_role == TeamRole::Custom;
     if keeps_custom {
         return member_saved(&req, &tctx, v.row);
     }
@@ -227,7 +228,7 @@ fn member_saved(
     row: TeamMemberRow,
 ) -> AppResult<HttpResponse> {
     let v = row_view(tctx, row);
-    let message = if v.row.team_role == TeamRole::Custom.as_str() {
+    let message = if v.row.team_role == TeamRole::Custom {
         format!("{} keeps their custom permissions.", v.row.display_name)
     } else {
         format!(
