@@ -9,7 +9,7 @@ use super::forms::MemberForm;
 use super::view::{edit_form, member_view, EditForm, MemberView};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{
-    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, Scope, TeamId,
+    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::members::{self as svc, MemberPatch};
@@ -39,8 +39,8 @@ pub struct ListQuery {
 #[derive(Debug, Clone, Default)]
 pub struct ListState {
     pub q: String,
-    pub role: String,
-    pub status: String,
+    pub role: Option<OrgRole>,
+    pub status: Option<MembershipStatus>,
     pub team: Option<i64>,
     pub sort: q::MemberSort,
     pub page: i64,
@@ -59,12 +59,8 @@ impl ListState {
             Ok(search) => state.q = search.into_string(),
             Err(crate::domain::Invalid(message)) => state.error = Some(message),
         }
-        state.role = OrgRole::parse(&raw.role)
-            .map(|r| r.as_str().to_owned())
-            .unwrap_or_default();
-        state.status = MembershipStatus::parse(&raw.status)
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default();
+        state.role = OrgRole::parse(&raw.role);
+        state.status = MembershipStatus::parse(&raw.status);
         state.team = raw.team.parse().ok();
         state.sort = q::MemberSort::parse(&raw.sort).unwrap_or_default();
         state.page = raw
@@ -93,8 +89,8 @@ impl ListState {
     pub(crate) fn list_filter(&self) -> q::MemberFilter {
         q::MemberFilter {
             search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
-            role: OrgRole::parse(&self.role),
-            status: MembershipStatus::parse(&self.status),
+            role: self.role,
+            status: self.status,
             team: self.team.map(TeamId),
             only_account: None,
             sort: self.sort,
@@ -107,6 +103,16 @@ impl ListState {
             only_account: (!sees_all).then_some(ctx.actor.account_id),
             ..self.list_filter()
         }
+    }
+
+    /// Whether the list is narrowed to this role (the filter menu's choice).
+    pub fn role_is(&self, role: &OrgRole) -> bool {
+        self.role == Some(*role)
+    }
+
+    /// Whether the list is narrowed to this status.
+    pub fn status_is(&self, status: &MembershipStatus) -> bool {
+        self.status == Some(*status)
     }
 
     /// Whether the list is narrowed to this team.
@@ -149,10 +155,7 @@ impl ListState {
 
     /// Whether the list is narrowed at all (search, role, status or team).
     pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty()
-            || !self.role.is_empty()
-            || !self.status.is_empty()
-            || self.team.is_some()
+        !self.q.is_empty() || self.role.is_some() || self.status.is_some() || self.team.is_some()
     }
 
     /// The filter in words, for the bulk confirmation: "matching “ann”, in the team Support".
@@ -161,10 +164,10 @@ impl ListState {
         if !self.q.is_empty() {
             parts.push(format!("matching “{}”", self.q));
         }
-        if let Some(role) = OrgRole::parse(&self.role) {
+        if let Some(role) = self.role {
             parts.push(format!("with the role {}", role.label()));
         }
-        if let Some(status) = MembershipStatus::parse(&self.status) {
+        if let Some(status) = self.status {
             parts.push(format!("who are {}", status.as_str()));
         }
         if let Some(team) = self.team {
@@ -190,8 +193,8 @@ impl ListState {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", self.q.as_str()),
-            ("role", &self.role),
-            ("status", &self.status),
+            ("role", self.role.map_or("", OrgRole::as_str)),
+            ("status", self.status.map_or("", MembershipStatus::as_str)),
         ] {
             if !v.is_empty() {
                 url.append_pair(k, v);
@@ -247,6 +250,9 @@ pub struct MembersPage<'a> {
     pub may_invite: bool,
     pub sorts: &'a [q::MemberSort],
     pub roles: &'a [OrgRole],
+    pub statuses: &'a [MembershipStatus],
+    /// The bulk bar's team roles, the least first: its default grants least.
+    pub team_roles: &'a [TeamRole],
     /// Presence dots, live through the stream (the Presence feature).
     pub presence: bool,
 }
@@ -355,6 +361,8 @@ pub async fn members_index(
             may_invite: ctx.actor.has(crate::domain::Permission::MembersInvite),
             sorts: &q::MemberSort::ALL,
             roles: &OrgRole::ALL,
+            statuses: &MembershipStatus::ALL,
+            team_roles: &[TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager],
             presence,
         },
         || MembersTable {
