@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::db::{self, audit::NewEvent, members as q};
 use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
 use crate::domain::{
-    CustomRoleId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamRole,
+    CustomRoleId, GroupId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope,
+    TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 
@@ -65,8 +66,8 @@ pub enum GroupsPatch {
     #[default]
     Keep,
     /// Exactly these groups.
-    Set(Vec<i64>),
-    Add(i64),
+    Set(Vec<GroupId>),
+    Add(GroupId),
 }
 
 impl GroupsPatch {
@@ -75,8 +76,8 @@ impl GroupsPatch {
         let current = now.iter().map(|g| g.group_id);
         match self {
             Self::Keep => current.collect(),
-            Self::Set(ids) => ids.clone(),
-            Self::Add(id) => current.chain([*id]).collect(),
+            Self::Set(ids) => ids.iter().map(|g| g.0).collect(),
+            Self::Add(id) => current.chain([id.0]).collect(),
         }
     }
 }
@@ -89,8 +90,8 @@ pub struct MemberPatch {
     pub role: Option<OrgRoleChoice>,
     /// `Some(None)` clears the member's own set; `Some(Some(set))` gives one.
     pub own_permissions: Option<Option<PermissionSet>>,
-    /// Team id → new team role, or `None` to leave the team.
-    pub teams: Vec<(i64, Option<TeamRoleChoice>)>,
+    /// Team → new team role, or `None` to leave the team.
+    pub teams: Vec<(TeamId, Option<TeamRoleChoice>)>,
     pub groups: GroupsPatch,
 }
 
@@ -461,15 +462,15 @@ fn update_member_seen(
         } else {
             (Vec::new(), TeamRights::none())
         };
-        for (team, choice) in &patch.teams {
-            let Some(option) = team_options.iter().find(|t| t.id == *team) else {
+        for &(TeamId(team), choice) in &patch.teams {
+            let Some(option) = team_options.iter().find(|t| t.id == team) else {
                 return Err(AppError::NotFound);
             };
-            let current_in_team = before_teams.iter().find(|t| t.team_id == *team);
+            let current_in_team = before_teams.iter().find(|t| t.team_id == team);
             let new = choice.map(TeamRoleChoice::stored);
             let granted = match choice {
                 Some(TeamRoleChoice::Preset(r)) => r.permissions(),
-                Some(TeamRoleChoice::Custom(id)) => custom_role(conn, org, *id, Scope::Team)?,
+                Some(TeamRoleChoice::Custom(id)) => custom_role(conn, org, id, Scope::Team)?,
                 None => PermissionSet::default(),
             };
             let unchanged = current_in_team.map(|t| (t.role, t.custom_role_id)) == new;
@@ -481,16 +482,14 @@ fn update_member_seen(
                 target_role: target.role,
                 granted,
             };
-            policy::check(actor, Action::Team(action, rights.in_team(*team))).map_err(denied)?;
+            policy::check(actor, Action::Team(action, rights.in_team(team))).map_err(denied)?;
             // An archived team's members are read-only, as on its Members tab.
             if option.archived {
                 return Err(AppError::Conflict(crate::services::teams::ARCHIVED.into()));
             }
             match new {
-                Some((r, custom)) => {
-                    q::upsert_team_membership(conn, org, *team, member, r, custom)?
-                }
-                None => q::delete_team_membership(conn, *team, member)?,
+                Some((r, custom)) => q::upsert_team_membership(conn, org, team, member, r, custom)?,
+                None => q::delete_team_membership(conn, team, member)?,
             };
         }
 

@@ -26,8 +26,8 @@ impl BulkChange {
         let mut patch = MemberPatch::default();
         match self {
             Self::Role(role) => patch.role = Some(role),
-            Self::Team(team, role) => patch.teams.push((team.0, Some(role))),
-            Self::Group(group) => patch.groups = GroupsPatch::Add(group.0),
+            Self::Team(team, role) => patch.teams.push((team, Some(role))),
+            Self::Group(group) => patch.groups = GroupsPatch::Add(group),
         }
         patch
     }

@@ -104,8 +104,9 @@ impl TryFrom<MemberForm> for MemberPatch {
             .teams
             .into_iter()
             .map(|(team, value)| {
-                let id: i64 = team
+                let id = team
                     .parse()
+                    .map(TeamId)
                     .map_err(|_| invalid(format!("Unknown team {team:?}.")))?;
                 let choice = match value.as_str() {
                     "" => None,
@@ -118,7 +119,7 @@ impl TryFrom<MemberForm> for MemberPatch {
             })
             .collect::<Result<_, AppError>>()?;
         let groups = if form.groups_form {
-            let ids = form.group.iter().map(|g| g.parse::<i64>());
+            let ids = form.group.iter().map(|g| g.parse().map(GroupId));
             GroupsPatch::Set(
                 ids.collect::<Result<_, _>>()
                     .map_err(|_| invalid("Unknown group.".into()))?,
@@ -272,13 +273,13 @@ mod tests {
             p.teams,
             vec![
                 (
-                    7,
+                    TeamId(7),
                     Some(TeamRoleChoice::Preset(crate::domain::TeamRole::Agent))
                 ),
-                (8, None)
+                (TeamId(8), None)
             ]
         );
-        assert!(matches!(p.groups, GroupsPatch::Set(ref g) if g == &[4]));
+        assert!(matches!(p.groups, GroupsPatch::Set(ref g) if g == &[GroupId(4)]));
 
         let p = patch("permissions_form=1&perm=members.invite").unwrap();
         assert_eq!(
