@@ -24,7 +24,7 @@ pub struct HeldTeam {
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
-    pub role: String,
+    pub role: crate::domain::TeamRole,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub custom_role_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]

@@ -258,6 +258,9 @@ impl TeamRole {
     ];
     pub const PRESETS: [TeamRole; 3] =
         [TeamRole::TeamManager, TeamRole::Supervisor, TeamRole::Agent];
+    /// The presets as menus offer them, the least first: a menu's default
+    /// grants least.
+    pub const MENU: [TeamRole; 3] = [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager];
 
     pub fn as_str(self) -> &'static str {
         match self {

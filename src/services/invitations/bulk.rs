@@ -88,8 +88,15 @@ pub struct PlannedLine {
     pub email: String,
     pub standing: Standing,
     pub role: OrgRole,
-    /// (team id, team name, team role)
-    pub teams: Vec<(i64, String, TeamRole)>,
+    pub teams: Vec<PlannedTeam>,
+}
+
+/// A team a line's invitee joins, with its name for the preview.
+#[derive(Debug, Clone)]
+pub struct PlannedTeam {
+    pub id: i64,
+    pub name: String,
+    pub role: TeamRole,
 }
 
 #[derive(Debug, Clone)]
@@ -158,7 +165,11 @@ fn plan(
             .iter()
             .find(|t| t.0 == *id)
             .ok_or(AppError::NotFound)?;
-        defaults.push((*id, name.clone(), *role));
+        defaults.push(PlannedTeam {
+            id: *id,
+            name: name.clone(),
+            role: *role,
+        });
     }
     let actor_teams = ActorTeams::load(conn, actor, org)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -228,8 +239,12 @@ fn classify(
             .iter()
             .find(|t| t.1.to_lowercase() == name.to_lowercase())
             .ok_or_else(|| format!("unknown team {name:?}"))?;
-        if !line.teams.iter().any(|t| t.0 == *id) {
-            line.teams.push((*id, name.clone(), TeamRole::Agent));
+        if !line.teams.iter().any(|t| t.id == *id) {
+            line.teams.push(PlannedTeam {
+                id: *id,
+                name: name.clone(),
+                role: TeamRole::Agent,
+            });
         }
     }
     Ok(())
@@ -248,7 +263,12 @@ fn may_invite(
         Action::InviteMember(line.role, granted(line.role, permissions)),
     )
     .map_err(reason)?;
-    for (team, _, team_role) in &line.teams {
+    for PlannedTeam {
+        id: team,
+        role: team_role,
+        ..
+    } in &line.teams
+    {
         actor_teams
             .may_grant(actor, AccountId(0), line.role, *team, *team_role)
             .map_err(reason)?;
@@ -363,7 +383,7 @@ fn write_invitations(
     let hashes: Vec<Vec<u8>> = lines.iter().map(|_| new_token().1).collect();
     let teams: Vec<serde_json::Value> = lines
         .iter()
-        .map(|l| teams_json(&l.teams.iter().map(|t| (t.0, t.2)).collect::<Vec<_>>()))
+        .map(|l| teams_json(&l.teams.iter().map(|t| (t.id, t.role)).collect::<Vec<_>>()))
         .collect();
     let mut rows = Vec::with_capacity(lines.len());
     for ((line, hash), teams) in lines.iter().zip(&hashes).zip(&teams) {

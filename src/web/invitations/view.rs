@@ -39,7 +39,8 @@ pub struct InviteForm {
     pub role: String,
     pub roles: Vec<RoleChoice>,
     pub teams: Vec<TeamChoice>,
-    pub team_roles: Vec<(&'static str, &'static str)>,
+    /// The team roles offered, the least first: the default grants least.
+    pub team_roles: Vec<TeamRole>,
     pub permissions: Vec<PermissionChoice>,
     pub seats_left: i64,
     pub seats_purchased: i32,
@@ -134,10 +135,7 @@ pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> App
         role: OrgRole::Member.as_str().to_owned(),
         roles,
         teams,
-        team_roles: [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager]
-            .iter()
-            .map(|r| (r.as_str(), r.label()))
-            .collect(),
+        team_roles: TeamRole::MENU.to_vec(),
         permissions: Permission::in_scope(Scope::Org)
             .map(|p| PermissionChoice {
                 key: p.key(),

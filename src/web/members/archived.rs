@@ -84,10 +84,9 @@ fn archived_row(
             .teams
             .iter()
             .map(|t| {
-                let role = match (TeamRole::parse(&t.role), &t.custom_role_name) {
-                    (Some(TeamRole::Custom), Some(name)) => name.clone(),
-                    (Some(r), _) => r.label().to_owned(),
-                    (None, _) => t.role.clone(),
+                let role = match (t.role, &t.custom_role_name) {
+                    (TeamRole::Custom, Some(name)) => name.clone(),
+                    (r, _) => r.label().to_owned(),
                 };
                 format!("{} · {role}", t.name)
             })

@@ -251,7 +251,7 @@ pub struct MembersPage<'a> {
     pub sorts: &'a [q::MemberSort],
     pub roles: &'a [OrgRole],
     pub statuses: &'a [MembershipStatus],
-    /// The bulk bar's team roles, the least first: its default grants least.
+    /// The bulk bar's team roles.
     pub team_roles: &'a [TeamRole],
     /// Presence dots, live through the stream (the Presence feature).
     pub presence: bool,
@@ -362,7 +362,7 @@ pub async fn members_index(
             sorts: &q::MemberSort::ALL,
             roles: &OrgRole::ALL,
             statuses: &MembershipStatus::ALL,
-            team_roles: &[TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager],
+            team_roles: &TeamRole::MENU,
             presence,
         },
         || MembersTable {

@@ -29,10 +29,33 @@ pub struct ContactsChoice {
     pub count: i64,
     /// The team's contacts tab, narrowed to this member.
     pub link: String,
-    /// Active members of the team who could take them: (membership id, label).
-    pub candidates: Vec<(i64, String)>,
+    /// Active members of the team who could take them.
+    pub candidates: Vec<Candidate>,
     pub reassign: bool,
     pub to: Option<i64>,
+}
+
+/// A member who could take over contacts, as the menu offers them.
+pub struct Candidate {
+    pub id: i64,
+    /// "Name (email)".
+    pub label: String,
+}
+
+impl From<&crate::db::offboarding::Candidate> for Candidate {
+    fn from(c: &crate::db::offboarding::Candidate) -> Self {
+        Self {
+            id: c.membership_id,
+            label: format!("{} ({})", c.display_name, c.email),
+        }
+    }
+}
+
+/// An open invitation the member sent.
+pub struct SentInvitation {
+    pub email: String,
+    pub sent: String,
+    pub expires: String,
 }
 
 /// The dialog for one member.
@@ -43,19 +66,18 @@ pub struct RevokeView {
     pub role_label: String,
     pub teams: Vec<TeamHeld>,
     pub contacts: Vec<ContactsChoice>,
-    /// Open invitations they sent: (email, sent on, expires on).
-    pub invitations: Vec<(String, String, String)>,
+    /// Open invitations they sent.
+    pub invitations: Vec<SentInvitation>,
     pub refused: Option<String>,
     pub error: Option<String>,
     /// Field names start with this (`m{id}_` in a bulk dialog, else empty).
     pub prefix: String,
 }
 
-fn team_role_label(role: &str, custom: Option<&str>) -> String {
-    match (TeamRole::parse(role), custom) {
-        (Some(TeamRole::Custom), Some(name)) => format!("{name} (custom)"),
-        (Some(r), _) => r.label().to_owned(),
-        (None, _) => role.to_owned(),
+fn team_role_label(role: TeamRole, custom: Option<&str>) -> String {
+    match (role, custom) {
+        (TeamRole::Custom, Some(name)) => format!("{name} (custom)"),
+        (r, _) => r.label().to_owned(),
     }
 }
 
@@ -84,7 +106,7 @@ impl RevokeView {
                         .candidates
                         .iter()
                         .filter(|k| k.team_id == c.team_id)
-                        .map(|k| (k.membership_id, format!("{} ({})", k.display_name, k.email)))
+                        .map(Candidate::from)
                         .collect(),
                     reassign: matches!(handover, Handover::Reassign(_)),
                     to: match handover {
@@ -104,7 +126,7 @@ impl RevokeView {
                 .iter()
                 .map(|t| TeamHeld {
                     name: t.name.clone(),
-                    role: team_role_label(&t.role, t.custom_role_name.as_deref()),
+                    role: team_role_label(t.role, t.custom_role_name.as_deref()),
                     groups: t.group_list().into_iter().map(|g| g.1).collect(),
                     services: t.services.clone(),
                 })
@@ -113,7 +135,11 @@ impl RevokeView {
             invitations: p
                 .invitations
                 .iter()
-                .map(|i| (i.email.clone(), day(i.created_at), day(i.expires_at)))
+                .map(|i| SentInvitation {
+                    email: i.email.clone(),
+                    sent: day(i.created_at),
+                    expires: day(i.expires_at),
+                })
                 .collect(),
             refused: p.refused,
             error: None,

@@ -13,7 +13,7 @@ use crate::domain::{policy::TeamAction, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{Handover, Handovers};
 use crate::services::teams::{self as team_service, members as member_service};
-use crate::web::members::revoke::parse_handovers;
+use crate::web::members::revoke::{parse_handovers, Candidate};
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::pairs;
 use crate::web::plumbing::htmx::page_or_fragment;
@@ -25,8 +25,8 @@ pub struct RemoveView {
     /// Their contacts in this team.
     pub contacts: i64,
     pub link: String,
-    /// Active members of the team who could take them: (membership id, label).
-    pub candidates: Vec<(i64, String)>,
+    /// Active members of the team who could take them.
+    pub candidates: Vec<Candidate>,
     pub reassign: bool,
     pub to: Option<i64>,
     pub error: Option<String>,
@@ -81,10 +81,7 @@ async fn load(
     Ok(RemoveView {
         link: format!("{}/contacts?assignee={}", team_path(&tctx.team), member),
         contacts,
-        candidates: candidates
-            .into_iter()
-            .map(|c| (c.membership_id, format!("{} ({})", c.display_name, c.email)))
-            .collect(),
+        candidates: candidates.iter().map(Candidate::from).collect(),
         reassign: matches!(handover, Handover::Reassign(_)),
         to: match handover {
             Handover::Reassign(to) => Some(to.0),
