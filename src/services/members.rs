@@ -297,6 +297,7 @@ pub struct InTeam {
 }
 
 impl Before {
+    /// As the quick save read the member: their row as the list shows it.
     fn of_row(row: &q::MemberRow) -> Self {
         Self {
             role: row.role,
@@ -304,16 +305,13 @@ impl Before {
             teams: row
                 .teams
                 .iter()
-                .map(|t| InTeam {
-                    team_id: t.team_id,
-                    role: t.role,
-                    custom_role_id: t.custom_role_id,
-                })
+                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
                 .collect(),
             groups: row.groups.iter().map(|g| g.group_id).collect(),
         }
     }
 
+    /// As the locked path read the member.
     fn of_locked(locked: &q::Locked) -> Self {
         Self {
             role: locked.member.role,
@@ -321,13 +319,19 @@ impl Before {
             teams: locked
                 .teams
                 .iter()
-                .map(|t| InTeam {
-                    team_id: t.team_id,
-                    role: t.role,
-                    custom_role_id: t.custom_role_id,
-                })
+                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
                 .collect(),
             groups: locked.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+}
+
+impl InTeam {
+    fn new(team_id: i64, role: TeamRole, custom_role_id: Option<i64>) -> Self {
+        Self {
+            team_id,
+            role,
+            custom_role_id,
         }
     }
 }

@@ -40,8 +40,8 @@ async fn make_pending(app: &TestApp, org: i64, n: i64) {
     .await;
 }
 
-#[tokio::test]
-async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+/// Ada's "Acme", with every statement counted in [`STATEMENTS`].
+async fn counted_owner() -> (TestApp, i64) {
     diesel::connection::set_default_instrumentation(count_statements).unwrap();
     // The outbox worker's polling would add its statements to the count.
     let app = crate::helpers::spawn_app_with(|s| {
@@ -49,6 +49,12 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     })
     .await;
     let org = app.setup_owner().await;
+    (app, org)
+}
+
+#[tokio::test]
+async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+    let (app, org) = counted_owner().await;
     seed(&app, org, 4, 2).await;
     make_pending(&app, org, 1).await;
     let path = format!("/orgs/{org}/members");
@@ -123,12 +129,7 @@ async fn make_archived(app: &TestApp, org: i64, n: i64) {
 
 #[tokio::test]
 async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() {
-    diesel::connection::set_default_instrumentation(count_statements).unwrap();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.outbox_poll = std::time::Duration::from_secs(3600);
-    })
-    .await;
-    let org = app.setup_owner().await;
+    let (app, org) = counted_owner().await;
     seed(&app, org, 10, 0).await;
     make_archived(&app, org, 5).await;
     let path = format!("/orgs/{org}/members/archived");
@@ -169,12 +170,7 @@ async fn statements_for_bulk(app: &TestApp, org: i64, ids: &[String], role: &str
 
 #[tokio::test]
 async fn a_bulk_role_change_reads_each_member_once() {
-    diesel::connection::set_default_instrumentation(count_statements).unwrap();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.outbox_poll = std::time::Duration::from_secs(3600);
-    })
-    .await;
-    let org = app.setup_owner().await;
+    let (app, org) = counted_owner().await;
     seed(&app, org, 12, 0).await;
     let emails: Vec<String> = (1..=12).map(|n| format!("seed-{n}@example.test")).collect();
     let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
