@@ -66,6 +66,7 @@ pub mod policy;
 pub mod presence;
 pub mod role_fields;
 pub mod roles;
+pub mod status;
 pub mod team_fields;
 
 pub use account_id::PublicAccountId;
@@ -75,9 +76,8 @@ pub use ids::{
     ServiceId, TeamId, TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
-pub use roles::{
-    InvitationStatus, MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole,
-};
+pub use roles::{OrgRole, Permission, PermissionSet, Scope, TeamRole};
+pub use status::{InvitationStatus, MembershipStatus};
 
 /// A membership's effective permissions: its own set when it has one, else its
 /// custom role's, else its built-in role's preset. Unknown stored keys count as none.

@@ -1,5 +1,5 @@
 //! The permission catalogue, the built-in org roles as presets of it, and
-//! membership status. Checks ask for permissions, never for role names; the
+//! the team roles. Checks ask for permissions, never for role names; the
 //! role's rank only orders who may manage whom.
 
 use std::fmt;
@@ -301,88 +301,8 @@ impl fmt::Display for TeamRole {
     }
 }
 
-/// Where a membership stands; stored as `memberships.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum MembershipStatus {
-    Pending,
-    Active,
-    Archived,
-}
-
-impl MembershipStatus {
-    /// As the status filter offers them.
-    pub const ALL: [MembershipStatus; 3] = [
-        MembershipStatus::Active,
-        MembershipStatus::Pending,
-        MembershipStatus::Archived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Archived => "archived",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Active => "Active",
-            Self::Archived => "Archived",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    /// Invited, not yet joined: shown by their address, kept out of groups
-    /// and assignments.
-    pub fn is_pending(self) -> bool {
-        self == Self::Pending
-    }
-}
-
-/// Where an invitation stands; stored as `invitations.status`. One that is
-/// still `Pending` may have lapsed all the same: its `expires_at` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Revoked,
-    Expired,
-    Declined,
-}
-
-impl InvitationStatus {
-    pub const ALL: [InvitationStatus; 5] = [
-        InvitationStatus::Pending,
-        InvitationStatus::Accepted,
-        InvitationStatus::Revoked,
-        InvitationStatus::Expired,
-        InvitationStatus::Declined,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Accepted => "accepted",
-            Self::Revoked => "revoked",
-            Self::Expired => "expired",
-            Self::Declined => "declined",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-}
-
 stored_as_text!(OrgRole, "org role");
 stored_as_text!(TeamRole, "team role");
-stored_as_text!(MembershipStatus, "membership status");
-stored_as_text!(InvitationStatus, "invitation status");
 
 #[cfg(test)]
 mod tests {

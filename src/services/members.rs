@@ -16,7 +16,10 @@ use crate::error::{AppError, AppResult};
 pub mod bulk;
 mod groups;
 pub mod lifecycle;
+mod quick;
+use bulk::Before;
 pub use groups::{groups_locked, GroupsLocked, TeamRights};
+use quick::{quick_access_change, Quick};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgRoleChoice {
@@ -274,134 +277,6 @@ fn member_updated(
         before: Some(before.json()),
         after: Some(after.json()),
     }
-}
-
-/// A member's access as a change read it, before changing it: what a bulk
-/// action's result describes ("Member → Manager"), from whichever read the
-/// change made (the quick save's or the locked one), so nothing reads the
-/// row a second time to say what happened.
-#[derive(Debug, Clone)]
-pub struct Before {
-    pub role: OrgRole,
-    pub custom_role_id: Option<i64>,
-    pub teams: Vec<InTeam>,
-    pub groups: Vec<i64>,
-}
-
-/// A member's role in one team, in a [`Before`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InTeam {
-    pub team_id: i64,
-    pub role: TeamRole,
-    pub custom_role_id: Option<i64>,
-}
-
-impl Before {
-    /// As the quick save read the member: their row as the list shows it.
-    fn of_row(row: &q::MemberRow) -> Self {
-        Self {
-            role: row.role,
-            custom_role_id: row.custom_role_id,
-            teams: row
-                .teams
-                .iter()
-                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
-                .collect(),
-            groups: row.groups.iter().map(|g| g.group_id).collect(),
-        }
-    }
-
-    /// As the locked path read the member.
-    fn of_locked(locked: &q::Locked) -> Self {
-        Self {
-            role: locked.member.role,
-            custom_role_id: locked.member.custom_role_id,
-            teams: locked
-                .teams
-                .iter()
-                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
-                .collect(),
-            groups: locked.groups.iter().map(|g| g.group_id).collect(),
-        }
-    }
-}
-
-impl InTeam {
-    fn new(team_id: i64, role: TeamRole, custom_role_id: Option<i64>) -> Self {
-        Self {
-            team_id,
-            role,
-            custom_role_id,
-        }
-    }
-}
-
-/// What the quick path did.
-enum Quick {
-    /// Saved, with the member's row (and the Owner count) as it now is; `None`
-    /// for a row the caller reloads (a new custom role, whose name was not read).
-    Done(Option<Box<(q::MemberRow, i64)>>),
-    /// Owners are involved, or the member changed since it was read: take the
-    /// locked path.
-    Lock,
-}
-
-/// A change of org role or own permission set to a member who is not an Owner,
-/// into no Owner, without a transaction: the member's row is read, the policy
-/// asked, and one statement writes the change with its audit event only if the
-/// member is still as read (version, role, status). Four round trips fewer
-/// than the locked path (BEGIN, COMMIT, the event's own INSERT, and reading
-/// the row again); a member changed in between is left to the locked path.
-fn quick_access_change(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    org: OrgId,
-    member: MembershipId,
-    patch: &MemberPatch,
-    seen: &mut Option<Before>,
-) -> AppResult<Quick> {
-    let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
-    *seen = Some(Before::of_row(&row));
-    if row.role == OrgRole::Owner {
-        return Ok(Quick::Lock);
-    }
-    let current = q::LockedMember::from(&row.base);
-    let target = target_of(actor, &current, patch, owners)?;
-    let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, patch)?;
-    if role == OrgRole::Owner {
-        return Ok(Quick::Lock);
-    }
-    if role == target.role && custom_role_id == current.custom_role_id && own == current.permissions
-    {
-        // Saving an unchanged row changes nothing: no version bump, no audit event.
-        return Ok(Quick::Done(Some(Box::new((row, owners)))));
-    }
-    let event = member_updated(
-        actor,
-        org,
-        member,
-        Recorded::of_row(
-            (current.role, current.custom_role_id, &current.permissions),
-            &row,
-        ),
-        Recorded::of_row((role, custom_role_id, &own), &row),
-    );
-    if !q::update_access_if_unchanged(conn, &current, role, custom_role_id, own.clone(), event)? {
-        return Ok(Quick::Lock);
-    }
-    if custom_role_id.is_some() && custom_role_id != current.custom_role_id {
-        return Ok(Quick::Done(None));
-    }
-    // The row as saved: only its access and version moved.
-    let mut saved = row;
-    saved.base.role = role;
-    if custom_role_id.is_none() {
-        saved.base.custom_role_name = None;
-    }
-    saved.base.custom_role_id = custom_role_id;
-    saved.base.permissions = own;
-    saved.base.version += 1;
-    Ok(Quick::Done(Some(Box::new((saved, owners)))))
 }
 
 /// Applies a patch to one member. Returns the member's row as saved (with the

@@ -6,10 +6,10 @@
 
 use diesel::PgConnection;
 
-use super::{update_member_seen, Before, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice};
+use super::{update_member_seen, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice};
 use crate::db::{self, members as q};
 use crate::domain::policy::Actor;
-use crate::domain::{GroupId, MembershipId, OrgId, TeamId, TeamRole};
+use crate::domain::{GroupId, MembershipId, OrgId, OrgRole, TeamId, TeamRole};
 use crate::error::{AppError, AppResult};
 
 /// What the bulk bar asks of every selected member, one of its actions but
@@ -49,6 +49,66 @@ pub enum Outcome {
 pub struct MemberOutcome {
     pub name: String,
     pub outcome: Outcome,
+}
+
+/// A member's access as a change read it, before changing it: what a bulk
+/// action's result describes ("Member → Manager"), from whichever read the
+/// change made (the quick save's or the locked one), so nothing reads the
+/// row a second time to say what happened.
+#[derive(Debug, Clone)]
+pub struct Before {
+    pub role: OrgRole,
+    pub custom_role_id: Option<i64>,
+    pub teams: Vec<InTeam>,
+    pub groups: Vec<i64>,
+}
+
+/// A member's role in one team, in a [`Before`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InTeam {
+    pub team_id: i64,
+    pub role: TeamRole,
+    pub custom_role_id: Option<i64>,
+}
+
+impl Before {
+    /// As the quick save read the member: their row as the list shows it.
+    pub(super) fn of_row(row: &q::MemberRow) -> Self {
+        Self {
+            role: row.role,
+            custom_role_id: row.custom_role_id,
+            teams: row
+                .teams
+                .iter()
+                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
+                .collect(),
+            groups: row.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+
+    /// As the locked path read the member.
+    pub(super) fn of_locked(locked: &q::Locked) -> Self {
+        Self {
+            role: locked.member.role,
+            custom_role_id: locked.member.custom_role_id,
+            teams: locked
+                .teams
+                .iter()
+                .map(|t| InTeam::new(t.team_id, t.role, t.custom_role_id))
+                .collect(),
+            groups: locked.groups.iter().map(|g| g.group_id).collect(),
+        }
+    }
+}
+
+impl InTeam {
+    fn new(team_id: i64, role: TeamRole, custom_role_id: Option<i64>) -> Self {
+        Self {
+            team_id,
+            role,
+            custom_role_id,
+        }
+    }
 }
 
 /// Applies `change` to each of `ids` in turn. Statements: three for the names
