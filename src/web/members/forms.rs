@@ -313,6 +313,21 @@ mod tests {
     }
 
     #[test]
+    fn a_field_sent_twice_is_a_readable_422_not_a_500() {
+        use crate::web::plumbing::forms::parse_form;
+        for err in [
+            parse_form::<MemberForm>(b"role=admin&role=owner").err(),
+            parse_form::<BulkForm>(b"ids=1&action=set_role&action=add_team").err(),
+        ] {
+            let err = err.expect("refused");
+            assert!(
+                matches!(&err, AppError::Validation(m) if m.starts_with("The form could not be read")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn the_bulk_form_names_what_is_missing() {
         let form = |body: &str| serde_html_form::from_str::<BulkForm>(body).unwrap();
         let f = form("ids=1&ids=2&action=add_team&team=5&team_role=agent");
