@@ -195,7 +195,7 @@ fn sees_all(ctx: &OrgContext) -> AppResult<()> {
 }
 
 async fn archived_page(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     counts: web::Data<q::SearchCounts>,
     ctx: &OrgContext,
@@ -236,7 +236,7 @@ async fn archived_page(
     let csrf = layout.csrf.clone();
     let seats = ctx.org.seats_purchased;
     page_or_fragment(
-        req,
+        wants,
         status,
         || ArchivedPage {
             layout,
@@ -255,13 +255,13 @@ async fn archived_page(
 }
 
 pub async fn members_archived(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     counts: web::Data<q::SearchCounts>,
     ctx: OrgContext,
     query: web::Query<ArchivedQuery>,
 ) -> AppResult<HttpResponse> {
-    archived_page(&req, &pool, counts, &ctx, &query, StatusCode::OK, None).await
+    archived_page(wants, &pool, counts, &ctx, &query, StatusCode::OK, None).await
 }
 
 pub async fn members_restore(
@@ -286,7 +286,7 @@ pub async fn members_restore(
                     skipped.join(", ")
                 ));
             }
-            changed(&req, &ctx, &message, &back)
+            changed(wants, &ctx, &message, &back)
         }
         Restore::NoSeat { name, purchased } => {
             let notice = Notice {
@@ -304,7 +304,7 @@ pub async fn members_restore(
             }
             let query = ArchivedQuery::default();
             archived_page(
-                &req,
+                wants,
                 &pool,
                 counts,
                 &ctx,

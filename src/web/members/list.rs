@@ -431,7 +431,7 @@ async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> App
 }
 
 fn render_form(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     form: &EditForm,
@@ -439,7 +439,7 @@ fn render_form(
     let layout = Layout::in_org(ctx, "members");
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         status,
         || EditPage {
             layout,
@@ -458,6 +458,7 @@ fn render_form(
 
 pub async fn members_edit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
@@ -465,7 +466,7 @@ pub async fn members_edit(
     if let Some(reason) = form.member.edit_denied {
         return Err(AppError::forbidden(reason));
     }
-    render_form(&req, &ctx, StatusCode::OK, &form)
+    render_form(wants, &ctx, StatusCode::OK, &form)
 }
 
 pub async fn members_row(
@@ -536,7 +537,7 @@ pub async fn members_update(
     };
     let mut form = load_form(&pool, &ctx, member).await?;
     form.error = Some(message);
-    render_form(&req, &ctx, status, &form)
+    render_form(wants, &ctx, status, &form)
 }
 
 /// The benchmark's ceiling: the page's own query and rows, with no session,

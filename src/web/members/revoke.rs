@@ -216,14 +216,14 @@ async fn load_view(
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &RevokeView,
 ) -> AppResult<HttpResponse> {
     let org_id = ctx.org.id.0;
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -234,24 +234,25 @@ fn render(
 
 pub async fn members_revoke_form(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let v = load_view(&pool, &ctx, member_id(&req)?, Handovers::default()).await?;
-    render(&req, &ctx, StatusCode::OK, &v)
+    render(wants, &ctx, StatusCode::OK, &v)
 }
 
 /// After a change on the members page: for htmx the dialog empties, a toast
 /// says what happened and the table reloads; otherwise flash and back to `to`.
 pub(crate) fn changed(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     message: &str,
     to: &str,
 ) -> AppResult<HttpResponse> {
-    if Wants::of(req) == Wants::Page {
+    if wants == Wants::Page {
         flash(&ctx.me.session, "success", message);
-        return Ok(redirect(req, to));
+        return Ok(redirect(wants, to));
     }
     let toast = Toast {
         kind: "success",
@@ -281,6 +282,7 @@ pub fn revoked_message(r: &svc::Revoked) -> String {
 
 pub async fn members_revoke(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -303,7 +305,7 @@ pub async fn members_revoke(
     let (error, chosen) = match result {
         Ok(revoked) => {
             let to = format!("/orgs/{org}/members");
-            return changed(&req, &ctx, &revoked_message(&revoked), &to);
+            return changed(wants, &ctx, &revoked_message(&revoked), &to);
         }
         Err((
             e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_)),
@@ -314,5 +316,5 @@ pub async fn members_revoke(
     let status = actix_web::ResponseError::status_code(&error);
     let mut v = load_view(&pool, &ctx, member, chosen).await?;
     v.error = Some(error.to_string());
-    render(&req, &ctx, status, &v)
+    render(wants, &ctx, status, &v)
 }

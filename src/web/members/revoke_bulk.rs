@@ -2,7 +2,7 @@
 //! each of them holds with a contacts choice per team, and its confirm revokes
 //! them one by one, each in its own transaction, with a result per member.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::bulk::results_response;
@@ -15,7 +15,7 @@ use crate::services::members::bulk::{each_member, Outcome};
 use crate::services::members::lifecycle::{self as svc, Handovers};
 use crate::web::plumbing::context::{Layout, OrgContext};
 use crate::web::plumbing::forms::{pairs, parse_form};
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 
 #[derive(Template)]
 #[template(path = "fragments/members/_revoke_selected.html")]
@@ -38,7 +38,7 @@ pub struct SelectedPage<'a> {
 /// The bulk bar's "Revoke from the organization": what each selected member
 /// holds, before anything changes.
 pub async fn preview_selected(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     ctx: &OrgContext,
     ids: Vec<MembershipId>,
@@ -60,7 +60,7 @@ pub async fn preview_selected(
     let layout = Layout::in_org(ctx, "members");
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         StatusCode::OK,
         || SelectedPage {
             layout,
@@ -78,7 +78,7 @@ pub async fn preview_selected(
 }
 
 pub async fn members_revoke_selected(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -103,5 +103,5 @@ pub async fn members_revoke_selected(
         })
     })
     .await?;
-    results_response(&req, &ctx, outcomes, "revoked")
+    results_response(wants, &ctx, outcomes, "revoked")
 }

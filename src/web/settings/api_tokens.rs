@@ -177,13 +177,13 @@ async fn view(
 }
 
 fn respond(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &TokensView,
 ) -> AppResult<HttpResponse> {
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "settings-api-tokens",
         status,
@@ -193,12 +193,12 @@ fn respond(
 }
 
 pub async fn tokens_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let v = fresh_view(&pool, &ctx, None).await?;
-    respond(&req, &ctx, StatusCode::OK, &v)
+    respond(wants, &ctx, StatusCode::OK, &v)
 }
 
 /// The list with an empty form (and a just-made token's secret, if any).
@@ -261,7 +261,7 @@ pub async fn tokens_create(
     };
     let (Some(name), Some(expiry), Some(scopes)) = (name, expiry, scopes) else {
         let v = view(&pool, &ctx, form, errors, None).await?;
-        return respond(&req, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v);
+        return respond(wants, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v);
     };
     let (actor, org) = (ctx.actor, ctx.org.clone());
     let creator = ctx.me.account.display_name.clone();
@@ -290,7 +290,7 @@ pub async fn tokens_create(
             "Token created. Copy it now: it is not shown again.",
         );
     }
-    respond(&req, &ctx, StatusCode::CREATED, &v)
+    respond(wants, &ctx, StatusCode::CREATED, &v)
 }
 
 pub async fn tokens_revoke(

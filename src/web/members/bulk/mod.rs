@@ -1,7 +1,7 @@
 //! Bulk actions on selected members: the service applies the change member by
 //! member and says what it did to each; this renders the results.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::forms::{BulkAction, BulkForm, Selection, MAX_BULK};
@@ -59,7 +59,7 @@ pub struct BulkPage<'a> {
 }
 
 pub async fn members_bulk(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     HtmlForm(form): HtmlForm<BulkForm>,
@@ -80,7 +80,7 @@ pub async fn members_bulk(
             )));
         }
         BulkAction::Revoke => {
-            return super::revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await
+            return super::revoke_bulk::preview_selected(wants, &pool, &ctx, ids).await
         }
         BulkAction::Change(change) => change,
     };
@@ -91,7 +91,7 @@ pub async fn members_bulk(
     .await?;
     // Refusals first: in a list of hundreds they are what needs reading.
     outcomes.sort_by_key(|o| !matches!(o.outcome, Outcome::Refused(_)));
-    results_response(&req, &ctx, outcomes, "changed")
+    results_response(wants, &ctx, outcomes, "changed")
 }
 
 /// "3 of 5 changed; 1 unchanged; 1 refused."
@@ -156,7 +156,7 @@ async fn matching_ids(
 /// The result per member, summed up with `verb`: a fragment that also reloads
 /// the table for htmx, else a page.
 pub fn results_response(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     outcomes: Vec<MemberOutcome>,
     verb: &str,
@@ -164,7 +164,7 @@ pub fn results_response(
     let results: Vec<BulkResult> = outcomes.into_iter().map(BulkResult::from).collect();
     let summary = &summary(&results, verb);
     let results = &results[..];
-    if Wants::of(req).is_fragment() {
+    if wants.is_fragment() {
         let res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
         return Ok(HxEvent::MembersChanged.announce(res));
     }

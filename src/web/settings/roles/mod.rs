@@ -198,14 +198,14 @@ async fn load(pool: &PgPool, ctx: &OrgContext, path: &RolePath) -> AppResult<Rol
 /// Renders an edit form: the edit row for htmx's inline edit, the bare form for
 /// htmx on the edit page, else the whole edit page.
 fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     role: &RoleInUse,
     form: &RoleForm,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
-    match (Wants::of(req).is_fragment(), form.inline) {
+    match (wants.is_fragment(), form.inline) {
         (true, true) => render_status(
             status,
             &EditRowFragment {
@@ -229,7 +229,6 @@ fn render_edit(
 }
 
 pub async fn roles_edit(
-    req: HttpRequest,
     wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
@@ -247,7 +246,7 @@ pub async fn roles_edit(
     )?;
     let form =
         RoleForm::edit(&ctx.actor, &role, &role.role.name, perms).inline(wants.is_fragment());
-    render_edit(&req, &ctx, &role, &form, StatusCode::OK)
+    render_edit(wants, &ctx, &role, &form, StatusCode::OK)
 }
 
 /// The row as it is, for Cancel on an inline edit; the grid page otherwise.
@@ -311,7 +310,7 @@ pub async fn roles_update(
     let form = RoleForm::edit(&ctx.actor, &role, &fields.name, fields.checked())
         .inline(inline)
         .with_errors(errors);
-    render_edit(&req, &ctx, &role, &form, status)
+    render_edit(wants, &ctx, &role, &form, status)
 }
 
 pub async fn roles_delete_confirm(

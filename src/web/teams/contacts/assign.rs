@@ -1,7 +1,7 @@
 //! Assigning contacts on the Contacts tab: one from its row, or the selected
 //! rows at once (one transaction, a result per row).
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use validator::Validate;
 
 use super::state::{parse_assign_to, AssignForm, ListQuery, ListState};
@@ -32,7 +32,7 @@ fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {
 /// The form that picks a contact's assignee among the team's members: opened
 /// in its row for htmx, on its own page otherwise.
 pub async fn contacts_assign_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -42,11 +42,11 @@ pub async fn contacts_assign_form(
     let state = ListState::parse(&query);
     let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
     allow_change(&tctx, TeamAction::AssignContacts)?;
-    render_assign(&req, &tctx, &state, &view, only_row(&view)?)
+    render_assign(wants, &tctx, &state, &view, only_row(&view)?)
 }
 
 pub async fn contacts_assign(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -74,7 +74,7 @@ pub async fn contacts_assign(
     }
     let (_, what) = assigned_message(done, to_name.as_deref());
     let message = format!("{}: {what}", done.name);
-    row_done(&req, &pool, &tctx, &state, id, message).await
+    row_done(wants, &pool, &tctx, &state, id, message).await
 }
 
 /// The bulk bar of the Contacts tab as sent: the selected contacts (`ids`),
@@ -91,7 +91,6 @@ pub struct ContactsBulkForm {
 /// Assigns or unassigns the selected contacts, all in one transaction, and
 /// shows what became of each.
 pub async fn contacts_bulk(
-    req: HttpRequest,
     wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
@@ -163,5 +162,5 @@ pub async fn contacts_bulk(
         form: None,
         bulk: Some(&bulk),
     };
-    render_list(&req, &tctx, (&state, &view), shown, StatusCode::OK)
+    render_list(wants, &tctx, (&state, &view), shown, StatusCode::OK)
 }

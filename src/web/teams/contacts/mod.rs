@@ -108,7 +108,7 @@ pub(super) fn only_row(view: &ContactsView) -> AppResult<&db::contacts::ContactR
 }
 
 pub async fn contacts_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     query: web::Query<ListQuery>,
@@ -122,11 +122,10 @@ pub async fn contacts_index(
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => StatusCode::OK,
     };
-    render_list(&req, &tctx, (&state, &view), Shown::default(), status)
+    render_list(wants, &tctx, (&state, &view), Shown::default(), status)
 }
 
 pub async fn contacts_create(
-    req: HttpRequest,
     wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
@@ -178,7 +177,7 @@ pub async fn contacts_create(
         form: Some((&form, &errors)),
         bulk: None,
     };
-    render_list(&req, &tctx, (&state, &view), shown, status)
+    render_list(wants, &tctx, (&state, &view), shown, status)
 }
 
 /// One contact's row for htmx (Cancel of an inline edit); the list otherwise.
@@ -203,7 +202,7 @@ pub async fn contacts_show(
 
 /// The edit form of a contact the viewer may edit: in its row, or a page.
 pub async fn contacts_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -222,11 +221,11 @@ pub async fn contacts_edit(
     )?;
     let form = ContactForm::of(c);
     let none = FormErrors::default();
-    render_edit(&req, &tctx, &state, c, (&form, &none), StatusCode::OK)
+    render_edit(wants, &tctx, &state, c, (&form, &none), StatusCode::OK)
 }
 
 pub async fn contacts_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -242,7 +241,7 @@ pub async fn contacts_update(
             let c = only_row(&view)?;
             allow_edit(&tctx, c)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_edit(&req, &tctx, &state, c, (&form, &errors), status);
+            return render_edit(wants, &tctx, &state, c, (&form, &errors), status);
         }
     };
     let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
@@ -251,20 +250,20 @@ pub async fn contacts_update(
     })
     .await?;
     let message = format!("Contact “{}” saved.", contact.name);
-    row_done(&req, &pool, &tctx, &state, id, message).await
+    row_done(wants, &pool, &tctx, &state, id, message).await
 }
 
 /// After a change to one contact: its row and a toast for htmx, a flash and
 /// the list for plain forms.
 async fn row_done(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     state: &ListState,
     id: ContactId,
     message: String,
 ) -> AppResult<HttpResponse> {
-    if Wants::of(req) == Wants::Page {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&list_url(tctx, state)));
     }

@@ -4,7 +4,7 @@
 //! email in `add_by_email`.
 
 use crate::domain::MembershipStatus;
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
@@ -235,7 +235,7 @@ pub struct MembersFragment<'a> {
 }
 
 pub(super) fn render_members(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     view: &MembersView,
     status: StatusCode,
@@ -244,7 +244,7 @@ pub(super) fn render_members(
     let csrf = layout.csrf.clone();
     let org_id = tctx.ctx.org.id.0;
     page_or_fragment(
-        req,
+        wants,
         status,
         || TeamPage {
             layout,
@@ -264,12 +264,12 @@ pub(super) fn render_members(
 
 /// After a change: the Members section with a toast for htmx, else flash + 303.
 pub(super) async fn members_changed(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     message: &str,
 ) -> AppResult<HttpResponse> {
-    if Wants::of(req) == Wants::Page {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }
@@ -296,7 +296,7 @@ pub struct AddForm {
 }
 
 pub async fn member_add(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<AddForm>,
@@ -319,7 +319,7 @@ pub async fn member_add(
         match added {
             Ok(row) => {
                 let message = format!("{} added as {}.", row.display_name, role.label());
-                return members_changed(&req, &pool, &tctx, &message).await;
+                return members_changed(wants, &pool, &tctx, &message).await;
             }
             Err(AppError::Validation(message)) => errors.add("member", message),
             Err(AppError::Forbidden(reason)) => {
@@ -336,5 +336,5 @@ pub async fn member_add(
     let mut view = load(&pool, &tctx, "", errors).await?;
     view.member = form.member.clone();
     view.role = form.role.clone();
-    render_members(&req, &tctx, &view, status)
+    render_members(wants, &tctx, &view, status)
 }

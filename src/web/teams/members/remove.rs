@@ -3,7 +3,7 @@
 //! to another active member of the team), and the removal itself. They stay
 //! in the organization and in their other teams.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::rows::find_row;
@@ -16,7 +16,7 @@ use crate::services::teams::{self as team_service, members as member_service};
 use crate::web::members::revoke::{parse_handovers, Candidate};
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 use crate::web::teams::team_path;
 
 /// The remove dialog of one team member.
@@ -93,7 +93,7 @@ async fn load(
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     r: &RemoveView,
     status: StatusCode,
@@ -102,7 +102,7 @@ fn render(
     let csrf = layout.csrf.clone();
     let org_id = tctx.ctx.org.id.0;
     let mut res = page_or_fragment(
-        req,
+        wants,
         status,
         || RemovePage {
             layout,
@@ -128,18 +128,18 @@ fn render(
 }
 
 pub(super) async fn member_remove_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let v = removable(&pool, &tctx, path.2).await?;
     let r = load(&pool, &tctx, v, Handover::Unassign).await?;
-    render(&req, &tctx, &r, StatusCode::OK)
+    render(wants, &tctx, &r, StatusCode::OK)
 }
 
 pub(super) async fn member_remove(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -178,13 +178,13 @@ pub(super) async fn member_remove(
                 (Some(to), _) => message.push_str(&format!(" {n} contact{s} went to {to}.")),
                 (None, _) => message.push_str(&format!(" {n} contact{s} are unassigned.")),
             }
-            members_changed(&req, &pool, &tctx, &message).await
+            members_changed(wants, &pool, &tctx, &message).await
         }
         Err(AppError::Validation(message)) => {
             let v = removable(&pool, &tctx, path.2).await?;
             let mut r = load(&pool, &tctx, v, handover).await?;
             r.error = Some(message);
-            render(&req, &tctx, &r, StatusCode::UNPROCESSABLE_ENTITY)
+            render(wants, &tctx, &r, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(other) => Err(other),
     }

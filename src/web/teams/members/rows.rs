@@ -1,7 +1,7 @@
 //! One row of a team's Members tab: the row itself (htmx's Cancel), its inline
 //! role form, the full edit page used without JavaScript, and saving the role.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
@@ -93,7 +93,7 @@ fn role_choices(v: &MemberRowView) -> Vec<TeamRole> {
 }
 
 fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     v: &MemberRowView,
     role: &str,
@@ -104,7 +104,7 @@ fn render_edit(
     let csrf = layout.csrf.clone();
     let (org_id, roles) = (tctx.ctx.org.id.0, role_choices(v));
     page_or_fragment(
-        req,
+        wants,
         status,
         || MemberEditPage {
             layout,
@@ -147,7 +147,7 @@ pub(super) async fn member_row(
 }
 
 pub(super) async fn member_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -162,7 +162,7 @@ pub(super) async fn member_edit(
     }
     let role = v.row.team_role;
     render_edit(
-        &req,
+        wants,
         &tctx,
         &v,
         role.as_str(),
@@ -179,7 +179,7 @@ pub struct RoleForm {
 }
 
 pub(super) async fn member_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -191,7 +191,7 @@ pub(super) async fn member_update(
     let keeps_custom =
         form.role == TeamRole::Custom.as_str() && v.row.team_role == TeamRole::Custom;
     if keeps_custom {
-        return member_saved(&req, &tctx, v.row);
+        return member_saved(wants, &tctx, v.row);
     }
     let role = errors.check("role", parse_preset_team_role(&form.role));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -207,7 +207,7 @@ pub(super) async fn member_update(
         })
         .await;
         match saved {
-            Ok(row) => return member_saved(&req, &tctx, row),
+            Ok(row) => return member_saved(wants, &tctx, row),
             Err(AppError::Forbidden(reason)) => {
                 status = StatusCode::FORBIDDEN;
                 errors.add("form", reason);
@@ -219,14 +219,10 @@ pub(super) async fn member_update(
             Err(other) => return Err(other),
         }
     }
-    render_edit(&req, &tctx, &v, &form.role, &errors, status)
+    render_edit(wants, &tctx, &v, &form.role, &errors, status)
 }
 
-fn member_saved(
-    req: &HttpRequest,
-    tctx: &TeamContext,
-    row: TeamMemberRow,
-) -> AppResult<HttpResponse> {
+fn member_saved(wants: Wants, tctx: &TeamContext, row: TeamMemberRow) -> AppResult<HttpResponse> {
     let v = row_view(tctx, row);
     let message = if v.row.team_role == TeamRole::Custom {
         format!("{} keeps their custom permissions.", v.row.display_name)
@@ -236,7 +232,7 @@ fn member_saved(
             v.row.display_name, v.role_label
         )
     };
-    if Wants::of(req) == Wants::Page {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }

@@ -4,7 +4,7 @@
 
 mod view;
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::PgConnection;
 use serde::Deserialize;
 use validator::Validate;
@@ -107,32 +107,32 @@ fn invalid(
 }
 
 pub async fn services_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, None).await
+    show(wants, &pool, &tctx, None).await
 }
 
 /// One service's row for htmx (Cancel of an inline edit); the tab otherwise.
 pub async fn services_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, Some(ServiceId(path.service))).await
+    show(wants, &pool, &tctx, Some(ServiceId(path.service))).await
 }
 
 /// The tab; or, when htmx asks about one service, its row.
 async fn show(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     id: Option<ServiceId>,
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
-    let only = id.filter(|_| Wants::of(req).is_fragment());
+    let only = id.filter(|_| wants.is_fragment());
     let view = crate::db::run(pool, move |conn| {
         let view = service_uc::load(conn, &org, team, only)?;
         // The whole tab for one service still needs it to be one of the team's.
@@ -146,11 +146,10 @@ async fn show(
         return render_status(StatusCode::OK, &row(tctx, &view)?);
     }
     let (form, errors) = (ServiceFormData::default(), FormErrors::default());
-    render_services(req, tctx, &view, StatusCode::OK, &form, &errors)
+    render_services(wants, tctx, &view, StatusCode::OK, &form, &errors)
 }
 
 pub async fn services_create(
-    req: HttpRequest,
     wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
@@ -180,14 +179,14 @@ pub async fn services_create(
         }
         Outcome::Refused(status, message, view) => {
             let errors = refusal_errors(&parsed, message);
-            render_services(&req, &tctx, &view, status, &form, &errors)
+            render_services(wants, &tctx, &view, status, &form, &errors)
         }
     }
 }
 
 /// Edit form: inline for htmx (the row turns into the form), a page otherwise.
 pub async fn services_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -201,7 +200,7 @@ pub async fn services_edit(
     .await?;
     let form = ServiceFormData::of(&service);
     render_edit(
-        &req,
+        wants,
         &tctx,
         &service,
         StatusCode::OK,
@@ -211,7 +210,6 @@ pub async fn services_edit(
 }
 
 pub async fn services_update(
-    req: HttpRequest,
     wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
@@ -237,7 +235,7 @@ pub async fn services_update(
         Outcome::Refused(status, message, view) => {
             let service = &view.rows.first().ok_or(AppError::NotFound)?.service;
             let errors = refusal_errors(&parsed, message);
-            render_edit(&req, &tctx, service, status, &form, &errors)
+            render_edit(wants, &tctx, service, status, &form, &errors)
         }
     }
 }
