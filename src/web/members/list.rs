@@ -486,6 +486,27 @@ pub async fn members_row(
     )
 }
 
+/// Reads the inline form and saves it: the member's row as the list shows it
+/// now. A form that cannot be read is refused like a change the policy refuses.
+async fn save(
+    pool: &PgPool,
+    ctx: &OrgContext,
+    member: MembershipId,
+    body: &[u8],
+) -> AppResult<MemberView> {
+    let patch = MemberPatch::try_from(parse_form::<MemberForm>(body)?)?;
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    db::run(pool, move |conn| {
+        // The saved row, in the same trip to the pool.
+        let (row, owners) = match svc::update_member(conn, &actor, org, member, patch)? {
+            Some(saved) => saved,
+            None => q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?,
+        };
+        Ok(member_view(&row, &actor, owners))
+    })
+    .await
+}
+
 pub async fn members_update(
     req: HttpRequest,
     wants: Wants,
@@ -494,24 +515,8 @@ pub async fn members_update(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let member = member_id(&req)?;
-    let (org, actor) = (ctx.org.id, ctx.actor);
-    // A form that cannot be read comes back with its reason, like a refusal.
-    let patch = parse_form::<MemberForm>(&body).and_then(MemberPatch::try_from);
-    let result = match patch {
-        Ok(patch) => {
-            db::run(&pool, move |conn| {
-                // The saved row as the list shows it, in the same trip to the pool.
-                let (row, owners) = match svc::update_member(conn, &actor, org, member, patch)? {
-                    Some(saved) => saved,
-                    None => q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?,
-                };
-                Ok(member_view(&row, &actor, owners))
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    let (status, message) = match result {
+    let org = ctx.org.id;
+    let (status, message) = match save(&pool, &ctx, member, &body).await {
         Ok(view) => {
             let saved = format!("Saved {}.", view.display_name);
             if wants.is_fragment() {
@@ -527,7 +532,7 @@ pub async fn members_update(
                 );
             }
             flash(&ctx.me.session, "success", saved);
-            return Ok(redirect(&req, &format!("/orgs/{org}/members")));
+            return Ok(redirect(wants, &format!("/orgs/{org}/members")));
         }
         Err(AppError::NotFound) => return Err(AppError::NotFound),
         Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
