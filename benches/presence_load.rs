@@ -147,8 +147,8 @@ async fn main() {
                     &mut conn,
                     roster::domain::OrgId(org),
                     account,
-                    "member",
-                    "active",
+                    roster::domain::OrgRole::Member,
+                    roster::domain::MembershipStatus::Active,
                 )
                 .unwrap()
                 .0

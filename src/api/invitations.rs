@@ -110,7 +110,7 @@ pub async fn invitations_list(
             invited_by: inv.inviter.clone(),
             created_at: inv.created_at,
             expires_at: inv.expires_at,
-            status: inv.status.clone(),
+            status: inv.status.as_str().to_owned(),
             delivery: inv.delivery.clone(),
             delivery_attempts: inv.attempts,
             delivery_error: inv.last_error.clone(),

@@ -12,8 +12,8 @@ use super::problem::{ApiResult, FieldError, Problem, ProblemBody};
 use super::types::{ApiOrgRole, ApiStatus, Cursor};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{
-    policy::Action, MembershipId, MembershipStatus, OrgRole, Permission, PermissionSet, SearchText,
-    TeamId,
+    policy::Action, GroupId, MembershipId, MembershipStatus, OrgRole, Permission, PermissionSet,
+    SearchText, TeamId,
 };
 use crate::services::members::{
     self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
@@ -346,8 +346,8 @@ impl MemberUpdate {
                     format!("teams/{i}/role"),
                     "Use team_manager, supervisor, agent or custom:{role id}.",
                 )),
-                Some(Some(choice)) => teams.push((t.team_id, Some(choice))),
-                None => teams.push((t.team_id, None)),
+                Some(Some(choice)) => teams.push((TeamId(t.team_id), Some(choice))),
+                None => teams.push((TeamId(t.team_id), None)),
             }
         }
         let groups = match self.groups {
@@ -358,7 +358,7 @@ impl MemberUpdate {
                 ));
                 GroupsPatch::Keep
             }
-            Some(ids) => GroupsPatch::Set(ids),
+            Some(ids) => GroupsPatch::Set(ids.into_iter().map(GroupId).collect()),
             None => GroupsPatch::Keep,
         };
         if !errors.is_empty() {

@@ -314,7 +314,7 @@ pub async fn team_members_add(
         member_id: row.membership_id.0,
         name: row.display_name,
         email: row.email,
-        team_role: row.team_role,
+        team_role: row.team_role.as_str().to_owned(),
     }))
 }
 

@@ -65,9 +65,9 @@ pub(super) struct Signed {
     #[diesel(sql_type = Nullable<BigInt>)]
     m_org: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
-    m_role: Option<String>,
+    m_role: Option<crate::domain::OrgRole>,
     #[diesel(sql_type = Nullable<Text>)]
-    m_status: Option<String>,
+    m_status: Option<crate::domain::MembershipStatus>,
     #[diesel(sql_type = Nullable<BigInt>)]
     m_custom_role_id: Option<i64>,
     #[diesel(sql_type = Nullable<Array<Text>>)]
@@ -100,8 +100,8 @@ impl Signed {
                 id: MembershipId(self.m_id?),
                 organization_id: org,
                 account_id: self.account.id,
-                role: self.m_role.take()?,
-                status: self.m_status.take()?,
+                role: self.m_role?,
+                status: self.m_status?,
                 custom_role_id: self.m_custom_role_id,
                 permissions: self.m_permissions.take(),
                 version: self.m_version?,

@@ -8,7 +8,7 @@ use diesel::sql_types::Text;
 use diesel::{dsl::sql, expression::SqlLiteral};
 
 use super::schema::{accounts, group_members, groups, memberships, team_memberships};
-use crate::domain::{GroupId, OrgId, TeamId, TeamMembershipId};
+use crate::domain::{GroupId, MembershipStatus, OrgId, TeamId, TeamMembershipId};
 
 #[declare_sql_function]
 extern "SQL" {
@@ -34,13 +34,13 @@ pub struct TeamMember {
     pub team_membership_id: TeamMembershipId,
     pub display_name: String,
     pub email: String,
-    /// The org membership's status: only `active` members may join groups.
-    pub status: String,
+    /// The org membership's status: only active members may join groups.
+    pub status: MembershipStatus,
 }
 
 impl TeamMember {
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == MembershipStatus::Active
     }
 }
 

@@ -110,7 +110,7 @@ pub fn delete_with_membership(conn: &mut PgConnection, due: &Due) -> QueryResult
             memberships::table
                 .filter(memberships::id.eq(member))
                 .filter(memberships::organization_id.eq(due.organization_id))
-                .filter(memberships::status.eq("pending")),
+                .filter(memberships::status.eq(crate::domain::MembershipStatus::Pending)),
         )
         .returning(memberships::account_id)
         .get_result::<i64>(conn)

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{accounts, invitations, organizations};
-use crate::domain::{AccountId, MembershipId, OrgId};
+use crate::domain::{AccountId, InvitationStatus, MembershipId, MembershipStatus, OrgId, OrgRole};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = invitations)]
@@ -15,12 +15,12 @@ pub struct Invitation {
     pub organization_id: i64,
     pub membership_id: Option<i64>,
     pub email: String,
-    pub role: String,
+    pub role: OrgRole,
     pub teams: serde_json::Value,
     pub permissions: Option<Vec<String>>,
     pub inviter_account_id: Option<i64>,
     pub expires_at: DateTime<Utc>,
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: DateTime<Utc>,
     /// The invitation created the invitee's account (the address was new).
     pub created_account: bool,
@@ -82,7 +82,7 @@ pub fn standing_of(
     conn: &mut PgConnection,
     org: OrgId,
     emails: &[String],
-) -> QueryResult<Vec<(String, i64, Option<String>)>> {
+) -> QueryResult<Vec<(String, i64, Option<MembershipStatus>)>> {
     use super::schema::memberships;
     accounts::table
         .left_join(
@@ -144,7 +144,9 @@ pub fn lock_pending_of_member(
         invitations::table
             .filter(invitations::organization_id.eq(org.0))
             .filter(invitations::membership_id.eq(member.0))
-            .filter(invitations::status.eq_any(["pending", "expired"]))
+            .filter(
+                invitations::status.eq_any([InvitationStatus::Pending, InvitationStatus::Expired]),
+            )
     };
     let ids: Vec<i64> = open().select(invitations::id).load(conn)?;
     lock_messages(conn, &ids)?;
@@ -203,15 +205,19 @@ pub fn reissue(
         .set((
             invitations::token_hash.eq(hash),
             invitations::expires_at.eq(expires_at),
-            invitations::status.eq("pending"),
+            invitations::status.eq(InvitationStatus::Pending),
             invitations::reminded_at.eq(None::<DateTime<Utc>>),
             invitations::link_copied_at.eq(copied.then(Utc::now)),
         ))
         .execute(conn)
 }
 
-pub fn set_status(conn: &mut PgConnection, id: i64, status: &str) -> QueryResult<usize> {
-    let accepted_at = (status == "accepted").then(Utc::now);
+pub fn set_status(
+    conn: &mut PgConnection,
+    id: i64,
+    status: InvitationStatus,
+) -> QueryResult<usize> {
+    let accepted_at = (status == InvitationStatus::Accepted).then(Utc::now);
     diesel::update(invitations::table.find(id))
         .set((
             invitations::status.eq(status),
@@ -230,8 +236,8 @@ pub struct PendingDetails {
     pub delivery: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
-    /// pending, or expired once the upkeep job has marked it.
-    pub status: String,
+    /// Pending, or Expired once the upkeep job has marked it.
+    pub status: InvitationStatus,
     pub link_copied_at: Option<DateTime<Utc>>,
     pub reminded_at: Option<DateTime<Utc>>,
     /// Made by account ID: accepted in-app, the invitee known by the ID.
@@ -263,7 +269,7 @@ pub fn membership_of(
     conn: &mut PgConnection,
     org: OrgId,
     account: AccountId,
-) -> QueryResult<Option<(i64, String)>> {
+) -> QueryResult<Option<(i64, MembershipStatus)>> {
     use super::schema::memberships;
     memberships::table
         .filter(memberships::organization_id.eq(org))
@@ -284,10 +290,10 @@ pub fn activate_membership(
         memberships::table
             .filter(memberships::id.eq(member))
             .filter(memberships::organization_id.eq(org))
-            .filter(memberships::status.eq("pending")),
+            .filter(memberships::status.eq(MembershipStatus::Pending)),
     )
     .set((
-        memberships::status.eq("active"),
+        memberships::status.eq(MembershipStatus::Active),
         memberships::updated_at.eq(diesel::dsl::now),
         memberships::version.eq(memberships::version + 1),
     ))
@@ -304,7 +310,7 @@ pub fn delete_pending_membership(
         memberships::table
             .filter(memberships::id.eq(member))
             .filter(memberships::organization_id.eq(org))
-            .filter(memberships::status.eq("pending")),
+            .filter(memberships::status.eq(MembershipStatus::Pending)),
     )
     .execute(conn)
 }

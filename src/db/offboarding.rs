@@ -24,7 +24,7 @@ pub struct HeldTeam {
     #[diesel(sql_type = Text)]
     pub name: String,
     #[diesel(sql_type = Text)]
-    pub role: String,
+    pub role: crate::domain::TeamRole,
     #[diesel(sql_type = Nullable<BigInt>)]
     pub custom_role_id: Option<i64>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -246,7 +246,7 @@ pub fn open_invitations_sent(
     i::table
         .filter(i::organization_id.eq(org))
         .filter(i::inviter_account_id.eq(account))
-        .filter(i::status.eq("pending"))
+        .filter(i::status.eq(crate::domain::InvitationStatus::Pending))
         .order((i::created_at.desc(), i::id.desc()))
         .select((i::email, i::created_at, i::expires_at))
         .limit(SENT_LIMIT)

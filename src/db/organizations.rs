@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{memberships, organization_features, organizations};
-use crate::domain::{AccountId, Feature, MembershipId, OrgId};
+use crate::domain::{
+    AccountId, Feature, InvitationStatus, MembershipId, MembershipStatus, OrgId, OrgRole,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = organizations)]
@@ -22,8 +24,8 @@ pub struct Membership {
     pub id: MembershipId,
     pub organization_id: OrgId,
     pub account_id: AccountId,
-    pub role: String,
-    pub status: String,
+    pub role: OrgRole,
+    pub status: MembershipStatus,
     pub custom_role_id: Option<i64>,
     pub permissions: Option<Vec<String>>,
     pub version: i32,
@@ -89,8 +91,8 @@ pub fn insert_membership(
     conn: &mut PgConnection,
     org: OrgId,
     account: AccountId,
-    role: &str,
-    status: &str,
+    role: OrgRole,
+    status: MembershipStatus,
 ) -> QueryResult<MembershipId> {
     diesel::insert_into(memberships::table)
         .values((
@@ -107,8 +109,8 @@ pub fn insert_membership(
 pub fn insert_memberships(
     conn: &mut PgConnection,
     org: OrgId,
-    members: &[(AccountId, &str)],
-    status: &str,
+    members: &[(AccountId, OrgRole)],
+    status: MembershipStatus,
 ) -> QueryResult<Vec<(MembershipId, AccountId)>> {
     let rows: Vec<_> = members
         .iter()
@@ -142,7 +144,7 @@ pub fn list_for_account(
     memberships::table
         .inner_join(organizations::table)
         .filter(memberships::account_id.eq(account))
-        .filter(memberships::status.eq("active"))
+        .filter(memberships::status.eq(MembershipStatus::Active))
         .order((organizations::name, organizations::id))
         .select((organizations::id, organizations::name))
         .load(conn)
@@ -157,16 +159,20 @@ pub fn count_seats_used(conn: &mut PgConnection, org: OrgId) -> QueryResult<i64>
     let lapsed = invitations::table
         .filter(invitations::membership_id.eq(memberships::id.nullable()))
         .filter(
-            invitations::status.eq("expired").or(invitations::status
-                .eq("pending")
-                .and(invitations::expires_at.le(now))),
+            invitations::status
+                .eq(InvitationStatus::Expired)
+                .or(invitations::status
+                    .eq(InvitationStatus::Pending)
+                    .and(invitations::expires_at.le(now))),
         );
     memberships::table
         .filter(memberships::organization_id.eq(org))
         .filter(
             memberships::status
-                .eq("active")
-                .or(memberships::status.eq("pending").and(not(exists(lapsed)))),
+                .eq(MembershipStatus::Active)
+                .or(memberships::status
+                    .eq(MembershipStatus::Pending)
+                    .and(not(exists(lapsed)))),
         )
         .count()
         .get_result(conn)
@@ -221,7 +227,7 @@ pub fn active_owner_addresses(
         .inner_join(accounts::table)
         .filter(memberships::organization_id.eq(org))
         .filter(memberships::role.eq(crate::domain::OrgRole::Owner.as_str()))
-        .filter(memberships::status.eq("active"))
+        .filter(memberships::status.eq(MembershipStatus::Active))
         .order(accounts::id)
         .select((accounts::email, accounts::display_name))
         .load(conn)

@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use super::schema::{custom_roles, memberships, team_memberships, teams};
-use crate::domain::{AccountId, MembershipId, OrgId, TeamId, TeamMembershipId};
+use crate::domain::{
+    AccountId, MembershipId, MembershipStatus, OrgId, TeamId, TeamMembershipId, TeamRole,
+};
 
 pub mod members;
 
@@ -41,7 +43,7 @@ pub struct TeamMembership {
     pub id: TeamMembershipId,
     pub team_id: TeamId,
     pub membership_id: MembershipId,
-    pub role: String,
+    pub role: TeamRole,
     pub custom_role_id: Option<i64>,
     pub permissions: Option<Vec<String>>,
 }
@@ -128,7 +130,7 @@ pub fn list_in_org(
     let counts: HashMap<TeamId, i64> = team_memberships::table
         .inner_join(memberships::table)
         .filter(team_memberships::team_id.eq_any(&ids))
-        .filter(memberships::status.ne("archived"))
+        .filter(memberships::status.ne(MembershipStatus::Archived))
         .group_by(team_memberships::team_id)
         .select((team_memberships::team_id, diesel::dsl::count_star()))
         .load::<(TeamId, i64)>(conn)?

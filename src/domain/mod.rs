@@ -28,6 +28,16 @@ macro_rules! stored_as_text {
             }
         }
 
+        /// Read from its `as_str` text (JSON a statement builds, for one).
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&raw).ok_or_else(|| {
+                    serde::de::Error::custom(format!(concat!("unknown ", $what, " {:?}"), raw))
+                })
+            }
+        }
+
         impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
                 let raw = <String as diesel::deserialize::FromSql<
@@ -56,6 +66,7 @@ pub mod policy;
 pub mod presence;
 pub mod role_fields;
 pub mod roles;
+pub mod status;
 pub mod team_fields;
 
 pub use account_id::PublicAccountId;
@@ -65,7 +76,8 @@ pub use ids::{
     ServiceId, TeamId, TeamMembershipId,
 };
 pub use names::{DisplayName, EmailAddress, OrgName, Password, SearchText, SeatCount};
-pub use roles::{MembershipStatus, OrgRole, Permission, PermissionSet, Scope, TeamRole};
+pub use roles::{OrgRole, Permission, PermissionSet, Scope, TeamRole};
+pub use status::{InvitationStatus, MembershipStatus};
 
 /// A membership's effective permissions: its own set when it has one, else its
 /// custom role's, else its built-in role's preset. Unknown stored keys count as none.

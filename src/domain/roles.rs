@@ -1,5 +1,5 @@
 //! The permission catalogue, the built-in org roles as presets of it, and
-//! membership status. Checks ask for permissions, never for role names; the
+//! the team roles. Checks ask for permissions, never for role names; the
 //! role's rank only orders who may manage whom.
 
 use std::fmt;
@@ -240,9 +240,8 @@ impl fmt::Display for OrgRole {
 
 /// The built-in team roles. `Custom` takes its permissions from a custom role or
 /// from the team member's own set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
 #[diesel(sql_type = Text)]
-#[serde(rename_all = "snake_case")]
 pub enum TeamRole {
     TeamManager,
     Supervisor,
@@ -259,6 +258,9 @@ impl TeamRole {
     ];
     pub const PRESETS: [TeamRole; 3] =
         [TeamRole::TeamManager, TeamRole::Supervisor, TeamRole::Agent];
+    /// The presets as menus offer them, the least first: a menu's default
+    /// grants least.
+    pub const MENU: [TeamRole; 3] = [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -299,40 +301,8 @@ impl fmt::Display for TeamRole {
     }
 }
 
-/// Where a membership stands; stored as `memberships.status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, AsExpression, FromSqlRow)]
-#[diesel(sql_type = Text)]
-pub enum MembershipStatus {
-    Pending,
-    Active,
-    Archived,
-}
-
-impl MembershipStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Archived => "archived",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Active => "Active",
-            Self::Archived => "Archived",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Pending, Self::Active, Self::Archived]
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-    }
-}
-
 stored_as_text!(OrgRole, "org role");
 stored_as_text!(TeamRole, "team role");
-stored_as_text!(MembershipStatus, "membership status");
 
 #[cfg(test)]
 mod tests {

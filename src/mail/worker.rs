@@ -203,10 +203,13 @@ impl Links {
     fn mint(&mut self, row: &Claimed) -> Result<Option<String>, String> {
         if let Some(id) = row.invitation_id {
             return match self.invitations.get(&id) {
-                Some(inv) if inv.status == "pending" && inv.expires_at > Utc::now() => {
+                Some(inv)
+                    if inv.status == crate::domain::InvitationStatus::Pending
+                        && inv.expires_at > Utc::now() =>
+                {
                     Ok(Some(mint_into(&mut self.invitation_hashes, id)))
                 }
-                Some(inv) => Err(format!("invitation {}", inv.status)),
+                Some(inv) => Err(format!("invitation {}", inv.status.as_str())),
                 None => Err("invitation deleted".into()),
             };
         }

@@ -5,7 +5,9 @@ use diesel::{Connection, PgConnection};
 use serde_json::json;
 
 use crate::db::{self, audit::NewEvent, organizations as orgs};
-use crate::domain::{AccountId, DisplayName, EmailAddress, OrgId, OrgName, OrgRole};
+use crate::domain::{
+    AccountId, DisplayName, EmailAddress, MembershipStatus, OrgId, OrgName, OrgRole,
+};
 use crate::error::{AppError, AppResult};
 
 pub struct Setup {
@@ -38,7 +40,13 @@ use diesel::RunQueryDsl;
 
 fn create_org_in_tx(conn: &mut PgConnection, owner: AccountId, name: &OrgName) -> AppResult<OrgId> {
     let org = orgs::insert(conn, name.as_str())?;
-    orgs::insert_membership(conn, org.id, owner, OrgRole::Owner.as_str(), "active")?;
+    orgs::insert_membership(
+        conn,
+        org.id,
+        owner,
+        OrgRole::Owner,
+        MembershipStatus::Active,
+    )?;
     db::audit::insert(
         conn,
         NewEvent {

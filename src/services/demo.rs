@@ -33,7 +33,7 @@ pub fn add_member(
                 (db::accounts::insert(conn, email.as_str(), &name, NO_PASSWORD)?, true)
             }
         };
-        let membership = db::organizations::insert_membership(conn, org, account, role.as_str(), status.as_str())
+        let membership = db::organizations::insert_membership(conn, org, account, role, status)
             .map_err(|e| match AppError::from(e) {
                 AppError::Conflict(_) => AppError::Conflict(format!("{} is already a member.", email.as_str())),
                 other => other,

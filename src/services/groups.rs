@@ -15,8 +15,8 @@ use crate::db::{
     services::{Attachment, Service},
 };
 use crate::domain::{
-    group_fields::GroupName, AccountId, Feature, GroupId, OrgId, ServiceId, TeamId,
-    TeamMembershipId,
+    group_fields::GroupName, AccountId, Feature, GroupId, MembershipStatus, OrgId, ServiceId,
+    TeamId, TeamMembershipId,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::orgs::features;
@@ -309,10 +309,14 @@ pub fn add_member(
         let group = group_or_404(conn, org.id, team, id)?;
         let person =
             db::groups::lock_team_member(conn, org.id, team, member)?.ok_or(AppError::NotFound)?;
-        match person.status.as_str() {
-            "active" => {}
-            "pending" => return Err(AppError::Validation(PENDING_REFUSED.into())),
-            _ => return Err(AppError::Validation(ARCHIVED_REFUSED.into())),
+        match person.status {
+            MembershipStatus::Active => {}
+            MembershipStatus::Pending => {
+                return Err(AppError::Validation(PENDING_REFUSED.into()))
+            }
+            MembershipStatus::Archived => {
+                return Err(AppError::Validation(ARCHIVED_REFUSED.into()))
+            }
         }
         if db::groups::is_member(conn, id, member)? {
             return Err(AppError::Conflict(format!(

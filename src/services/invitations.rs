@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor, TeamAction};
 use crate::domain::{
-    AccountId, EmailAddress, Feature, MembershipId, OrgId, OrgRole, Permission, PermissionSet,
-    Scope, TeamRole,
+    AccountId, EmailAddress, Feature, InvitationStatus, MembershipId, OrgId, OrgRole, Permission,
+    PermissionSet, Scope, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 use crate::services::orgs::features;
@@ -116,18 +116,8 @@ impl ActorTeams {
                 sets: Vec::new(),
             });
         }
-        let roles = db::members::team_roles_of_account(conn, org, actor.account_id)?;
-        let sets = roles
-            .into_iter()
-            .map(|(team, role, custom, own)| {
-                let preset = TeamRole::parse(&role)
-                    .map(TeamRole::permissions)
-                    .unwrap_or_default();
-                let set =
-                    crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref());
-                (team, set)
-            })
-            .collect();
+        let roles = db::members::held_team_roles(conn, org, actor.account_id)?;
+        let sets = roles.iter().map(|h| (h.team_id, h.permissions())).collect();
         Ok(Self {
             everywhere: false,
             sets,
@@ -259,7 +249,7 @@ fn lock_open(
     member: MembershipId,
 ) -> AppResult<q::Invitation> {
     let inv = q::lock_pending_of_member(conn, org, member)?.ok_or(AppError::NotFound)?;
-    let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
+    let role = inv.role;
     let own = inv
         .permissions
         .as_ref()
@@ -284,7 +274,7 @@ pub fn resend(
             expires_at,
             ..
         } = lifecycle::reissue(conn, actor, org, member, links, false)?;
-        let role = OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member);
+        let role = inv.role;
         let email = render_email(
             conn,
             links,
@@ -317,7 +307,7 @@ fn close(
     inv: &q::Invitation,
     org: OrgId,
     member: MembershipId,
-    status: &str,
+    status: InvitationStatus,
 ) -> AppResult<()> {
     q::set_status(conn, inv.id, status)?;
     db::outbox::cancel_unsent_of_invitation(conn, inv.id)?;
@@ -340,7 +330,7 @@ pub fn revoke(
             Some(id) => ("account_id", id),
             None => ("email", inv.email.clone()),
         };
-        close(conn, &inv, org, member, "revoked")?;
+        close(conn, &inv, org, member, InvitationStatus::Revoked)?;
         db::audit::insert(
             conn,
             NewEvent {
@@ -349,8 +339,10 @@ pub fn revoke(
                 action: "invitation.revoked",
                 target_type: "membership",
                 target_id: Some(member.to_string()),
-                before: Some(json!({key: shown, "role": inv.role, "status": "pending"})),
-                after: Some(json!({"status": "revoked"})),
+                before: Some(
+                    json!({key: shown, "role": inv.role, "status": InvitationStatus::Pending}),
+                ),
+                after: Some(json!({"status": InvitationStatus::Revoked})),
             },
         )?;
         Ok(shown)

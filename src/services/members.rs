@@ -8,13 +8,18 @@ use serde_json::json;
 use crate::db::{self, audit::NewEvent, members as q};
 use crate::domain::policy::{self, Action, Actor, Target, TeamAction};
 use crate::domain::{
-    CustomRoleId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamRole,
+    CustomRoleId, GroupId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope,
+    TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
 
+pub mod bulk;
 mod groups;
 pub mod lifecycle;
+mod quick;
+use bulk::Before;
 pub use groups::{groups_locked, GroupsLocked, TeamRights};
+use quick::{quick_access_change, Quick};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgRoleChoice {
@@ -30,6 +35,7 @@ pub enum TeamRoleChoice {
 }
 
 impl OrgRoleChoice {
+    /// A built-in role's key (`manager`) or `custom:<id>`, as menus send them.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.strip_prefix("custom:") {
             Some(id) => id.parse().ok().map(Self::Custom),
@@ -39,12 +45,21 @@ impl OrgRoleChoice {
 }
 
 impl TeamRoleChoice {
+    /// A preset's key (`agent`) or `custom:<id>`, as menus send them.
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.strip_prefix("custom:") {
             Some(id) => id.parse().ok().map(Self::Custom),
             None => TeamRole::parse(raw)
                 .filter(|r| *r != TeamRole::Custom)
                 .map(Self::Preset),
+        }
+    }
+
+    /// The team role and custom role a member gets from this choice.
+    fn stored(self) -> (TeamRole, Option<i64>) {
+        match self {
+            Self::Preset(role) => (role, None),
+            Self::Custom(id) => (TeamRole::Custom, Some(id)),
         }
     }
 }
@@ -54,18 +69,18 @@ pub enum GroupsPatch {
     #[default]
     Keep,
     /// Exactly these groups.
-    Set(Vec<i64>),
-    Add(i64),
+    Set(Vec<GroupId>),
+    Add(GroupId),
 }
 
 impl GroupsPatch {
     /// The groups the member should be in, given the ones they are in now.
-    fn wanted(&self, now: &[(i64, i64)]) -> Vec<i64> {
-        let current = now.iter().map(|g| g.0);
+    fn wanted(&self, now: &[q::GroupPlace]) -> Vec<i64> {
+        let current = now.iter().map(|g| g.group_id);
         match self {
             Self::Keep => current.collect(),
-            Self::Set(ids) => ids.clone(),
-            Self::Add(id) => current.chain([*id]).collect(),
+            Self::Set(ids) => ids.iter().map(|g| g.0).collect(),
+            Self::Add(id) => current.chain([id.0]).collect(),
         }
     }
 }
@@ -78,8 +93,8 @@ pub struct MemberPatch {
     pub role: Option<OrgRoleChoice>,
     /// `Some(None)` clears the member's own set; `Some(Some(set))` gives one.
     pub own_permissions: Option<Option<PermissionSet>>,
-    /// Team id → new team role, or `None` to leave the team.
-    pub teams: Vec<(i64, Option<TeamRoleChoice>)>,
+    /// Team → new team role, or `None` to leave the team.
+    pub teams: Vec<(TeamId, Option<TeamRoleChoice>)>,
     pub groups: GroupsPatch,
 }
 
@@ -93,19 +108,8 @@ fn actor_team_permissions(
     actor: &Actor,
     org: OrgId,
 ) -> AppResult<Vec<(i64, PermissionSet)>> {
-    let roles = q::team_roles_of_account(conn, org, actor.account_id)?;
-    Ok(roles
-        .into_iter()
-        .map(|(team, role, custom, own)| {
-            let preset = TeamRole::parse(&role)
-                .map(TeamRole::permissions)
-                .unwrap_or_default();
-            (
-                team,
-                crate::domain::effective_permissions(preset, custom.as_deref(), own.as_deref()),
-            )
-        })
-        .collect())
+    let roles = q::held_team_roles(conn, org, actor.account_id)?;
+    Ok(roles.iter().map(|h| (h.team_id, h.permissions())).collect())
 }
 
 /// The permissions of the organization's custom role `id` of `scope`; any other id is a 404.
@@ -214,7 +218,7 @@ struct Recorded<'a> {
     role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: &'a Option<Vec<String>>,
-    teams: Vec<(i64, &'a str)>,
+    teams: Vec<(i64, TeamRole)>,
     groups: Vec<i64>,
 }
 
@@ -223,13 +227,13 @@ type AccessRef<'a> = (OrgRole, Option<i64>, &'a Option<Vec<String>>);
 
 impl<'a> Recorded<'a> {
     /// With team places and (group, team membership) pairs, as the locked path reads them.
-    fn of(access: AccessRef<'a>, teams: &'a [q::TeamPlace], groups: &[(i64, i64)]) -> Self {
+    fn of(access: AccessRef<'a>, teams: &[q::TeamPlace], groups: &[q::GroupPlace]) -> Self {
         Self {
             role: access.0,
             custom_role_id: access.1,
             permissions: access.2,
-            teams: teams.iter().map(|t| (t.1, t.2.as_str())).collect(),
-            groups: groups.iter().map(|g| g.0).collect(),
+            teams: teams.iter().map(|t| (t.team_id, t.role)).collect(),
+            groups: groups.iter().map(|g| g.group_id).collect(),
         }
     }
 
@@ -239,17 +243,14 @@ impl<'a> Recorded<'a> {
             role: access.0,
             custom_role_id: access.1,
             permissions: access.2,
-            teams: row
-                .teams
-                .iter()
-                .map(|t| (t.team_id, t.role.as_str()))
-                .collect(),
+            teams: row.teams.iter().map(|t| (t.team_id, t.role)).collect(),
             groups: row.groups.iter().map(|g| g.group_id).collect(),
         }
     }
 
     fn json(mut self) -> serde_json::Value {
-        self.teams.sort_unstable();
+        self.teams
+            .sort_unstable_by_key(|(team, role)| (*team, role.as_str()));
         self.groups.sort_unstable();
         json!({
             "role": self.role, "custom_role_id": self.custom_role_id, "permissions": self.permissions,
@@ -278,79 +279,6 @@ fn member_updated(
     }
 }
 
-/// What the quick path did.
-enum Quick {
-    /// Saved, with the member's row (and the Owner count) as it now is; `None`
-    /// for a row the caller reloads (a new custom role, whose name was not read).
-    Done(Option<Box<(q::MemberRow, i64)>>),
-    /// Owners are involved, or the member changed since it was read: take the
-    /// locked path.
-    Lock,
-}
-
-/// A change of org role or own permission set to a member who is not an Owner,
-/// into no Owner, without a transaction: the member's row is read, the policy
-/// asked, and one statement writes the change with its audit event only if the
-/// member is still as read (version, role, status). Four round trips fewer
-/// than the locked path (BEGIN, COMMIT, the event's own INSERT, and reading
-/// the row again); a member changed in between is left to the locked path.
-fn quick_access_change(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    org: OrgId,
-    member: MembershipId,
-    patch: &MemberPatch,
-) -> AppResult<Quick> {
-    let (row, owners) = q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?;
-    if row.role == OrgRole::Owner {
-        return Ok(Quick::Lock);
-    }
-    let current = q::LockedMember::from(&row.base);
-    let target = target_of(actor, &current, patch, owners)?;
-    let (role, custom_role_id, own) = new_access(conn, actor, org, &current, target, patch)?;
-    if role == OrgRole::Owner {
-        return Ok(Quick::Lock);
-    }
-    if role == target.role && custom_role_id == current.custom_role_id && own == current.permissions
-    {
-        // Saving an unchanged row changes nothing: no version bump, no audit event.
-        return Ok(Quick::Done(Some(Box::new((row, owners)))));
-    }
-    let event = member_updated(
-        actor,
-        org,
-        member,
-        Recorded::of_row(
-            (current.role, current.custom_role_id, &current.permissions),
-            &row,
-        ),
-        Recorded::of_row((role, custom_role_id, &own), &row),
-    );
-    if !q::update_access_if_unchanged(
-        conn,
-        &current,
-        role.as_str(),
-        custom_role_id,
-        own.clone(),
-        event,
-    )? {
-        return Ok(Quick::Lock);
-    }
-    if custom_role_id.is_some() && custom_role_id != current.custom_role_id {
-        return Ok(Quick::Done(None));
-    }
-    // The row as saved: only its access and version moved.
-    let mut saved = row;
-    saved.base.role = role;
-    if custom_role_id.is_none() {
-        saved.base.custom_role_name = None;
-    }
-    saved.base.custom_role_id = custom_role_id;
-    saved.base.permissions = own;
-    saved.base.version += 1;
-    Ok(Quick::Done(Some(Box::new((saved, owners)))))
-}
-
 /// Applies a patch to one member. Returns the member's row as saved (with the
 /// Owner count) when that is already known, else `None` and the caller reloads it.
 pub fn update_member(
@@ -360,15 +288,33 @@ pub fn update_member(
     member: MembershipId,
     patch: MemberPatch,
 ) -> AppResult<Option<(q::MemberRow, i64)>> {
+    update_member_seen(conn, actor, org, member, patch, &mut None)
+}
+
+/// [`update_member`], leaving in `seen` the member as it read them (once
+/// they were found), refused or not.
+fn update_member_seen(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    org: OrgId,
+    member: MembershipId,
+    patch: MemberPatch,
+    seen: &mut Option<Before>,
+) -> AppResult<Option<(q::MemberRow, i64)>> {
     let access_only = patch.teams.is_empty() && matches!(patch.groups, GroupsPatch::Keep);
     if access_only {
-        if let Quick::Done(row) = quick_access_change(conn, actor, org, member, &patch)? {
+        if let Quick::Done(row) = quick_access_change(conn, actor, org, member, &patch, seen)? {
             return Ok(row.map(|saved| *saved));
         }
     }
     conn.transaction(|conn| {
-        let (current, before_teams, before_groups) =
-            q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let locked = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        *seen = Some(Before::of_locked(&locked));
+        let q::Locked {
+            member: current,
+            teams: before_teams,
+            groups: before_groups,
+        } = locked;
         // An Owner's change waits on the Owners' count (see lock_active_owners).
         let owners = if current.role == OrgRole::Owner {
             q::lock_active_owners(conn, org)?
@@ -381,7 +327,7 @@ pub fn update_member(
             || custom_role_id != current.custom_role_id
             || own != current.permissions;
         if access_changed {
-            q::update_access(conn, member, role.as_str(), custom_role_id, own.clone())?;
+            q::update_access(conn, member, role, custom_role_id, own.clone())?;
         }
 
         // Teams: the options and the actor's team rights are read only when the
@@ -395,25 +341,18 @@ pub fn update_member(
         } else {
             (Vec::new(), TeamRights::none())
         };
-        for (team, choice) in &patch.teams {
-            let Some(option) = team_options.iter().find(|t| t.0 == *team) else {
+        for &(TeamId(team), choice) in &patch.teams {
+            let Some(option) = team_options.iter().find(|t| t.id == team) else {
                 return Err(AppError::NotFound);
             };
-            let current_in_team = before_teams.iter().find(|t| t.1 == *team);
-            let (new_role, new_custom, granted) = match choice {
-                Some(TeamRoleChoice::Preset(r)) => (Some(r.as_str()), None, r.permissions()),
-                Some(TeamRoleChoice::Custom(id)) => (
-                    Some("custom"),
-                    Some(*id),
-                    custom_role(conn, org, *id, Scope::Team)?,
-                ),
-                None => (None, None, PermissionSet::default()),
+            let current_in_team = before_teams.iter().find(|t| t.team_id == team);
+            let new = choice.map(TeamRoleChoice::stored);
+            let granted = match choice {
+                Some(TeamRoleChoice::Preset(r)) => r.permissions(),
+                Some(TeamRoleChoice::Custom(id)) => custom_role(conn, org, id, Scope::Team)?,
+                None => PermissionSet::default(),
             };
-            let unchanged = match (current_in_team, new_role) {
-                (None, None) => true,
-                (Some((_, _, r, c)), Some(nr)) => r == nr && *c == new_custom,
-                _ => false,
-            };
+            let unchanged = current_in_team.map(|t| (t.role, t.custom_role_id)) == new;
             if unchanged {
                 continue;
             }
@@ -422,14 +361,14 @@ pub fn update_member(
                 target_role: target.role,
                 granted,
             };
-            policy::check(actor, Action::Team(action, rights.in_team(*team))).map_err(denied)?;
+            policy::check(actor, Action::Team(action, rights.in_team(team))).map_err(denied)?;
             // An archived team's members are read-only, as on its Members tab.
-            if option.2 {
+            if option.archived {
                 return Err(AppError::Conflict(crate::services::teams::ARCHIVED.into()));
             }
-            match new_role {
-                Some(r) => q::upsert_team_membership(conn, org, *team, member, r, new_custom)?,
-                None => q::delete_team_membership(conn, *team, member)?,
+            match new {
+                Some((r, custom)) => q::upsert_team_membership(conn, org, team, member, r, custom)?,
+                None => q::delete_team_membership(conn, team, member)?,
             };
         }
 

@@ -138,8 +138,7 @@ pub fn create(
         .is_ok();
         if !manages_every_team {
             let role = TeamRole::TeamManager;
-            let id =
-                db::teams::members::insert_membership(conn, org, team.id, creator, role.as_str())?;
+            let id = db::teams::members::insert_membership(conn, org, team.id, creator, role)?;
             members::audit_member(
                 conn,
                 actor.account_id,

@@ -398,8 +398,8 @@ impl TestApp {
                 &mut conn,
                 roster::domain::OrgId(org),
                 account,
-                &role,
-                "active",
+                roster::domain::OrgRole::parse(&role).expect("a built-in role"),
+                roster::domain::MembershipStatus::Active,
             )
             .unwrap();
             account.0
@@ -495,11 +495,17 @@ impl TestClient {
         self.http.get(self.url(path)).send().await.expect("request")
     }
 
-    /// GET as htmx does (`HX-Request`), for fragments.
-    pub async fn htmx_get(&self, path: &str) -> reqwest::Response {
+    /// A request as htmx sends it (`HX-Request`): the one place the tests
+    /// write that header.
+    pub fn htmx(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.http
-            .get(self.url(path))
+            .request(method, self.url(path))
             .header("HX-Request", "true")
+    }
+
+    /// GET as htmx does, for fragments.
+    pub async fn htmx_get(&self, path: &str) -> reqwest::Response {
+        self.htmx(reqwest::Method::GET, path)
             .send()
             .await
             .expect("request")
@@ -561,9 +567,7 @@ impl TestClient {
     /// POST as htmx does: the token in a header, with `HX-Request`.
     pub async fn htmx_post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let token = self.csrf().await;
-        self.http
-            .post(self.url(path))
-            .header("HX-Request", "true")
+        self.htmx(reqwest::Method::POST, path)
             .header("X-CSRF-Token", token)
             .form(fields)
             .send()

@@ -173,12 +173,10 @@ async fn an_htmx_request_without_a_token_gets_a_toast_not_a_page() {
     let org = app.setup_owner().await;
     let res = app
         .client
-        .http
-        .post(
-            app.client
-                .url(&format!("/orgs/{org}/settings/features/groups")),
+        .htmx(
+            reqwest::Method::POST,
+            &format!("/orgs/{org}/settings/features/groups"),
         )
-        .header("HX-Request", "true")
         .form(&[("enabled", "false")])
         .send()
         .await

@@ -11,7 +11,7 @@ use diesel::{
 use super::super::sql::{from_json, Statement};
 use super::counts::Count;
 use super::row::MemberBase;
-use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole};
+use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamRole};
 
 /// A membership row locked for the rest of the transaction.
 #[derive(Debug, Clone, QueryableByName)]
@@ -58,25 +58,14 @@ struct LockedRow {
     groups: serde_json::Value,
 }
 
-/// A team place as [`lock`] reads it, by name.
-#[derive(serde::Deserialize)]
-struct LockedPlace {
-    id: i64,
-    team_id: i64,
-    role: String,
-    custom_role_id: Option<i64>,
-}
-
-/// A group membership as [`lock`] reads it, by name.
-#[derive(serde::Deserialize)]
-struct LockedGroup {
-    group_id: i64,
-    team_membership_id: i64,
-}
-
 /// A membership locked for the rest of the transaction, with its team places
 /// and groups as they were: one statement.
-pub type Locked = (LockedMember, Vec<TeamPlace>, Vec<(i64, i64)>);
+#[derive(Debug, Clone)]
+pub struct Locked {
+    pub member: LockedMember,
+    pub teams: Vec<TeamPlace>,
+    pub groups: Vec<GroupPlace>,
+}
 
 pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResult<Option<Locked>> {
     let row: Option<LockedRow> = Statement::prepared(
@@ -97,19 +86,11 @@ pub fn lock(conn: &mut PgConnection, org: OrgId, id: MembershipId) -> QueryResul
     .get_result(conn)
     .optional()?;
     row.map(|r| {
-        let teams: Vec<LockedPlace> = from_json(r.teams)?;
-        let groups: Vec<LockedGroup> = from_json(r.groups)?;
-        Ok((
-            r.member,
-            teams
-                .into_iter()
-                .map(|t| (t.id, t.team_id, t.role, t.custom_role_id))
-                .collect(),
-            groups
-                .into_iter()
-                .map(|g| (g.group_id, g.team_membership_id))
-                .collect(),
-        ))
+        Ok(Locked {
+            member: r.member,
+            teams: from_json(r.teams)?,
+            groups: from_json(r.groups)?,
+        })
     })
     .transpose()
 }
@@ -130,7 +111,7 @@ pub fn lock_active_owners(conn: &mut PgConnection, org: OrgId) -> QueryResult<i6
 pub fn update_access(
     conn: &mut PgConnection,
     id: MembershipId,
-    role: &str,
+    role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: Option<Vec<String>>,
 ) -> QueryResult<usize> {
@@ -147,7 +128,7 @@ pub fn update_access(
 /// `SET`'s list for a change of access, a version bump, then `WHERE id = `.
 fn set_access<'a>(
     q: Statement<'a>,
-    role: &'a str,
+    role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: Option<Vec<String>>,
 ) -> Statement<'a> {
@@ -167,7 +148,7 @@ fn set_access<'a>(
 pub fn update_access_if_unchanged(
     conn: &mut PgConnection,
     read: &LockedMember,
-    role: &str,
+    role: OrgRole,
     custom_role_id: Option<i64>,
     permissions: Option<Vec<String>>,
     event: super::super::audit::NewEvent<'_>,
@@ -187,8 +168,21 @@ pub fn update_access_if_unchanged(
     Ok(inserted == 1)
 }
 
-/// The organization's teams with their groups: (team id, team name, archived, [(group id, group name)]).
-pub type TeamOption = (i64, String, bool, Vec<(i64, String)>);
+/// One of the organization's teams, as menus offer it, with its groups.
+#[derive(Debug, Clone)]
+pub struct TeamOption {
+    pub id: i64,
+    pub name: String,
+    pub archived: bool,
+    pub groups: Vec<GroupOption>,
+}
+
+/// A group of a [`TeamOption`].
+#[derive(Debug, Clone)]
+pub struct GroupOption {
+    pub id: i64,
+    pub name: String,
+}
 
 pub fn team_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<TeamOption>> {
     use super::super::schema::{groups, teams};
@@ -215,20 +209,43 @@ pub fn team_options(conn: &mut PgConnection, org: OrgId) -> QueryResult<Vec<Team
         .load(conn)?;
     let mut options: Vec<TeamOption> = Vec::new();
     for (id, name, archived, group_id, group_name) in rows {
-        if options.last().is_none_or(|t| t.0 != id) {
-            options.push((id, name, archived.is_some(), Vec::new()));
+        if options.last().is_none_or(|t| t.id != id) {
+            options.push(TeamOption {
+                id,
+                name,
+                archived: archived.is_some(),
+                groups: Vec::new(),
+            });
         }
         if let (Some(group_id), Some(group_name), Some(team)) =
             (group_id, group_name, options.last_mut())
         {
-            team.3.push((group_id, group_name));
+            team.groups.push(GroupOption {
+                id: group_id,
+                name: group_name,
+            });
         }
     }
     Ok(options)
 }
 
-/// A member's place in a team: (team membership id, team id, role, custom role id).
-pub type TeamPlace = (i64, i64, String, Option<i64>);
+/// A member's place in a team, as a change reads it (by name, from
+/// [`lock`]'s JSON too).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, serde::Deserialize)]
+pub struct TeamPlace {
+    /// The team membership's own id.
+    pub id: i64,
+    pub team_id: i64,
+    pub role: TeamRole,
+    pub custom_role_id: Option<i64>,
+}
+
+/// A member's place in a group, through one of their team memberships.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, serde::Deserialize)]
+pub struct GroupPlace {
+    pub group_id: i64,
+    pub team_membership_id: i64,
+}
 
 /// The member's team memberships.
 pub fn team_memberships_of(
@@ -243,15 +260,34 @@ pub fn team_memberships_of(
         .load(conn)
 }
 
-/// The actor's own team roles, to know what they may grant in each team:
-/// (team id, role, custom role permissions, own permissions).
-pub type ActorTeamRole = (i64, String, Option<Vec<String>>, Option<Vec<String>>);
+/// An account's role in one team, to know what they may grant there.
+#[derive(Debug, Clone, Queryable)]
+pub struct HeldTeamRole {
+    pub team_id: i64,
+    pub role: TeamRole,
+    /// The custom team role's permissions, when the role is custom.
+    pub custom_permissions: Option<Vec<String>>,
+    /// The member's own set in this team, when they have one.
+    pub own_permissions: Option<Vec<String>>,
+}
 
-pub fn team_roles_of_account(
+impl HeldTeamRole {
+    /// What the role holds in the team.
+    pub fn permissions(&self) -> crate::domain::PermissionSet {
+        crate::domain::effective_permissions(
+            self.role.permissions(),
+            self.custom_permissions.as_deref(),
+            self.own_permissions.as_deref(),
+        )
+    }
+}
+
+/// The account's own team roles in the organization.
+pub fn held_team_roles(
     conn: &mut PgConnection,
     org: OrgId,
     account: AccountId,
-) -> QueryResult<Vec<ActorTeamRole>> {
+) -> QueryResult<Vec<HeldTeamRole>> {
     use super::super::schema::{custom_roles, memberships, team_memberships as tm};
     tm::table
         .inner_join(memberships::table)
@@ -272,7 +308,7 @@ pub fn upsert_team_membership(
     org: OrgId,
     team: i64,
     member: MembershipId,
-    role: &str,
+    role: TeamRole,
     custom_role_id: Option<i64>,
 ) -> QueryResult<usize> {
     use super::super::schema::team_memberships as tm;
@@ -304,8 +340,8 @@ pub fn delete_team_membership(
     .execute(conn)
 }
 
-/// The member's groups: (group id, team membership id).
-pub fn groups_of(conn: &mut PgConnection, member: MembershipId) -> QueryResult<Vec<(i64, i64)>> {
+/// The member's groups.
+pub fn groups_of(conn: &mut PgConnection, member: MembershipId) -> QueryResult<Vec<GroupPlace>> {
     use super::super::schema::{group_members as gm, team_memberships as tm};
     gm::table
         .inner_join(tm::table)

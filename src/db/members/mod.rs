@@ -23,13 +23,15 @@ pub mod profile;
 pub mod row;
 
 pub use access::{
-    add_to_group, delete_team_membership, groups_of, lock, lock_active_owners, remove_from_group,
-    team_memberships_of, team_options, team_roles_of_account, update_access,
-    update_access_if_unchanged, upsert_team_membership, ActorTeamRole, Locked, LockedMember,
-    TeamOption, TeamPlace,
+    add_to_group, delete_team_membership, groups_of, held_team_roles, lock, lock_active_owners,
+    remove_from_group, team_memberships_of, team_options, update_access,
+    update_access_if_unchanged, upsert_team_membership, GroupOption, GroupPlace, HeldTeamRole,
+    Locked, LockedMember, TeamOption, TeamPlace,
 };
 pub use counts::SearchCounts;
 pub use filter::{like_pattern, Anchor, MemberFilter, MemberSort};
 pub use list::{ids_matching, list_page, Page};
 pub use plan::PageRequest;
-pub use row::{find_row, GroupChip, MemberBase, MemberRow, TeamChip, BASE_COLUMNS};
+pub use row::{
+    find_row, names_of, GroupChip, MemberBase, MemberName, MemberRow, TeamChip, BASE_COLUMNS,
+};

@@ -80,6 +80,14 @@ impl std::ops::Deref for MemberRow {
     }
 }
 
+/// The name a member is shown by (see [`BASE_COLUMNS`] for why a pending
+/// member's is their address), over `memberships m JOIN accounts a`.
+macro_rules! shown_name {
+    () => {
+        "CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.display_name END"
+    };
+}
+
 /// A pending member is shown by the address they were invited at and nothing of
 /// their account: its name and last-seen time are what the person told and did
 /// in other organizations (migration 000012 keeps `sort_name` and `search_text`
@@ -87,14 +95,16 @@ impl std::ops::Deref for MemberRow {
 /// One invited by account ID is shown by that ID, not even the address
 /// (`memberships.invited_as`, migration 000016; the test
 /// `members::joining::the_inviter_sees_only_the_account_id_until_the_invitation_is_accepted`).
-pub const BASE_COLUMNS: &str =
-    "SELECT m.id, m.account_id, \
-     CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.display_name END AS display_name, \
+pub const BASE_COLUMNS: &str = concat!(
+    "SELECT m.id, m.account_id, ",
+    shown_name!(),
+    " AS display_name, \
      CASE WHEN m.status = 'pending' THEN COALESCE(m.invited_as, a.email) ELSE a.email END AS email, \
      CASE WHEN m.status = 'pending' THEN NULL ELSE a.last_seen_at END AS last_seen_at, m.role, m.status, \
      m.custom_role_id, cr.name AS custom_role_name, m.permissions, m.version, \
      CASE WHEN m.status = 'active' THEN p.status END AS presence_status, \
-     CASE WHEN m.status = 'active' THEN p.last_active_at END AS presence_active_at";
+     CASE WHEN m.status = 'active' THEN p.last_active_at END AS presence_active_at"
+);
 pub(super) const BASE_FROM: &str =
     " FROM memberships m JOIN accounts a ON a.id = m.account_id LEFT JOIN custom_roles cr ON cr.id = m.custom_role_id \
      LEFT JOIN presence p ON p.organization_id = m.organization_id AND p.account_id = m.account_id";
@@ -245,4 +255,34 @@ pub(super) fn row_statement(org: OrgId, id: MembershipId) -> Statement<'static> 
         .bind::<BigInt, _>(org.0)
         .sql(" AND m.id = ")
         .bind::<BigInt, _>(id.0)
+}
+
+/// A member's id and the name the list shows them by.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MemberName {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+}
+
+/// The names of the organization's members among `ids` (others are left
+/// out): one statement, for a bulk action's results.
+pub fn names_of(
+    conn: &mut PgConnection,
+    org: OrgId,
+    ids: &[MembershipId],
+) -> QueryResult<Vec<MemberName>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    Statement::prepared(concat!(
+        "SELECT m.id, ",
+        shown_name!(),
+        " AS display_name FROM memberships m JOIN accounts a ON a.id = m.account_id \
+         WHERE m.organization_id = "
+    ))
+    .bind::<BigInt, _>(org.0)
+    .sql(" AND m.id = ANY(")
+    .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+    .sql(")")
+    .load(conn)
 }

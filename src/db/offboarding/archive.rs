@@ -26,7 +26,7 @@ pub struct KeptGroup {
 pub struct KeptTeam {
     pub team: i64,
     pub name: String,
-    pub role: String,
+    pub role: crate::domain::TeamRole,
     pub custom_role_id: Option<i64>,
     pub custom_role_name: Option<String>,
     pub permissions: Option<Vec<String>>,
@@ -46,7 +46,7 @@ impl From<&HeldTeam> for KeptTeam {
         Self {
             team: t.team_id,
             name: t.name.clone(),
-            role: t.role.clone(),
+            role: t.role,
             custom_role_id: t.custom_role_id,
             custom_role_name: t.custom_role_name.clone(),
             permissions: t.permissions.clone(),
@@ -185,7 +185,7 @@ pub fn insert_team_place(
             tm::organization_id.eq(org),
             tm::team_id.eq(place.team),
             tm::membership_id.eq(member),
-            tm::role.eq(&place.role),
+            tm::role.eq(place.role),
             tm::custom_role_id.eq(place.custom_role_id),
             tm::permissions.eq(&place.permissions),
         ))

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use crate::db::members::like_pattern;
 use crate::db::schema::{accounts, memberships, team_memberships};
-use crate::domain::{AccountId, MembershipId, OrgId, TeamId, TeamMembershipId};
+use crate::domain::{
+    AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamId, TeamMembershipId, TeamRole,
+};
 
 /// One member of a team as its Members tab shows them.
 #[derive(Debug, Clone, Queryable)]
@@ -16,9 +18,9 @@ pub struct TeamMemberRow {
     pub account_id: AccountId,
     pub display_name: String,
     pub email: String,
-    pub org_role: String,
-    pub status: String,
-    pub team_role: String,
+    pub org_role: OrgRole,
+    pub status: MembershipStatus,
+    pub team_role: TeamRole,
     /// The account ID a pending member was invited by, if not by address.
     pub invited_as: Option<String>,
 }
@@ -27,12 +29,12 @@ pub struct TeamMemberRow {
 /// by (see `db::members::BASE_COLUMNS`): their account's name is what they
 /// told other organizations.
 fn known_by_invitation(
-    status: &str,
+    status: MembershipStatus,
     invited_as: &mut Option<String>,
     email: &mut String,
     display_name: &mut String,
 ) {
-    if status == "pending" {
+    if status == MembershipStatus::Pending {
         if let Some(id) = invited_as.take() {
             *email = id;
         }
@@ -43,7 +45,7 @@ fn known_by_invitation(
 impl TeamMemberRow {
     fn known_by_address(mut self) -> Self {
         known_by_invitation(
-            &self.status,
+            self.status,
             &mut self.invited_as,
             &mut self.email,
             &mut self.display_name,
@@ -86,7 +88,7 @@ pub fn list_members(
     let mut query = team_memberships::table
         .inner_join(memberships::table.inner_join(accounts::table))
         .filter(team_memberships::team_id.eq(team))
-        .filter(memberships::status.ne("archived"))
+        .filter(memberships::status.ne(MembershipStatus::Archived))
         .order((memberships::sort_name, memberships::id))
         .select(TEAM_MEMBER_COLUMNS)
         .into_boxed();
@@ -107,7 +109,7 @@ pub struct MemberChoice {
     pub membership_id: MembershipId,
     pub display_name: String,
     pub email: String,
-    pub status: String,
+    pub status: MembershipStatus,
     invited_as: Option<String>,
 }
 
@@ -116,7 +118,7 @@ pub fn member_choices(conn: &mut PgConnection, team: TeamId) -> QueryResult<Vec<
     let rows: Vec<MemberChoice> = team_memberships::table
         .inner_join(memberships::table.inner_join(accounts::table))
         .filter(team_memberships::team_id.eq(team))
-        .filter(memberships::status.ne("archived"))
+        .filter(memberships::status.ne(MembershipStatus::Archived))
         .order((memberships::sort_name, memberships::id))
         .select((
             memberships::id,
@@ -130,7 +132,7 @@ pub fn member_choices(conn: &mut PgConnection, team: TeamId) -> QueryResult<Vec<
         .into_iter()
         .map(|mut m| {
             known_by_invitation(
-                &m.status,
+                m.status,
                 &mut m.invited_as,
                 &mut m.email,
                 &mut m.display_name,
@@ -184,7 +186,7 @@ pub fn count_members(conn: &mut PgConnection, team: TeamId) -> QueryResult<i64> 
     team_memberships::table
         .inner_join(memberships::table)
         .filter(team_memberships::team_id.eq(team))
-        .filter(memberships::status.ne("archived"))
+        .filter(memberships::status.ne(MembershipStatus::Archived))
         .count()
         .get_result(conn)
 }
@@ -200,7 +202,7 @@ pub fn find_member(
         .inner_join(memberships::table.inner_join(accounts::table))
         .filter(team_memberships::team_id.eq(team))
         .filter(memberships::id.eq(membership))
-        .filter(memberships::status.ne("archived"))
+        .filter(memberships::status.ne(MembershipStatus::Archived))
         .select(TEAM_MEMBER_COLUMNS)
         .first(conn)
         .optional()
@@ -208,7 +210,7 @@ pub fn find_member(
 }
 
 /// Locks a team membership row, so two managers saving the same row take turns.
-pub fn lock_membership(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<String> {
+pub fn lock_membership(conn: &mut PgConnection, id: TeamMembershipId) -> QueryResult<TeamRole> {
     team_memberships::table
         .find(id)
         .select(team_memberships::role)
@@ -223,8 +225,8 @@ pub struct OrgMemberChoice {
     pub account_id: AccountId,
     pub display_name: String,
     pub email: String,
-    pub status: String,
-    pub org_role: String,
+    pub status: MembershipStatus,
+    pub org_role: OrgRole,
     /// As [`TeamMemberRow::invited_as`].
     pub invited_as: Option<String>,
 }
@@ -232,7 +234,7 @@ pub struct OrgMemberChoice {
 impl OrgMemberChoice {
     fn known_by_address(mut self) -> Self {
         known_by_invitation(
-            &self.status,
+            self.status,
             &mut self.invited_as,
             &mut self.email,
             &mut self.display_name,
@@ -260,7 +262,7 @@ pub fn list_addable(
     let mut query = memberships::table
         .inner_join(accounts::table)
         .filter(memberships::organization_id.eq(org))
-        .filter(memberships::status.eq_any(["active", "pending"]))
+        .filter(memberships::status.eq_any([MembershipStatus::Active, MembershipStatus::Pending]))
         .filter(diesel::dsl::not(diesel::dsl::exists(in_team)))
         .order((memberships::sort_name, memberships::id))
         .select((
@@ -313,7 +315,7 @@ pub fn insert_membership(
     org: OrgId,
     team: TeamId,
     membership: MembershipId,
-    role: &str,
+    role: TeamRole,
 ) -> QueryResult<TeamMembershipId> {
     diesel::insert_into(team_memberships::table)
         .values((
@@ -330,7 +332,7 @@ pub fn insert_membership(
 pub fn update_member_role(
     conn: &mut PgConnection,
     id: TeamMembershipId,
-    role: &str,
+    role: TeamRole,
 ) -> QueryResult<usize> {
     diesel::update(team_memberships::table.find(id))
         .set((

@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::hash_token;
 use crate::db::{self, audit::NewEvent, invitations as q};
-use crate::domain::{AccountId, DisplayName, MembershipId, OrgId, OrgRole, TeamRole};
+use crate::domain::{
+    AccountId, DisplayName, InvitationStatus, MembershipId, MembershipStatus, OrgId, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::demo::NO_PASSWORD;
 
@@ -71,18 +73,16 @@ fn describe(conn: &mut PgConnection, token: &str) -> AppResult<Result<Invite, Re
         org: OrgId(inv.organization_id),
         org_name,
         inviter: inviter.unwrap_or_else(|| "an administrator".into()),
-        role: OrgRole::parse(&inv.role)
-            .map(|r| r.label().to_owned())
-            .unwrap_or(inv.role.clone()),
+        role: inv.role.label().to_owned(),
         email: inv.email.clone(),
         expires_at: inv.expires_at,
         may_set_password,
     };
-    let problem = match inv.status.as_str() {
-        "accepted" => Some(Problem::Used),
+    let problem = match inv.status {
+        InvitationStatus::Accepted => Some(Problem::Used),
         // Declined by its invitee from their home page: withdrawn all the same.
-        "revoked" | "declined" => Some(Problem::Revoked),
-        "expired" => Some(Problem::Expired),
+        InvitationStatus::Revoked | InvitationStatus::Declined => Some(Problem::Revoked),
+        InvitationStatus::Expired => Some(Problem::Expired),
         _ if inv.expires_at <= Utc::now() => Some(Problem::Expired),
         _ => None,
     };
@@ -177,14 +177,14 @@ pub(super) fn activate(
             continue;
         };
         // A team deleted since the invitation is skipped.
-        if teams.iter().any(|t| t.0 == team) {
-            db::members::upsert_team_membership(conn, org, team, member, role.as_str(), None)?;
+        if teams.iter().any(|t| t.id == team) {
+            db::members::upsert_team_membership(conn, org, team, member, role, None)?;
         }
     }
     if let Some(keys) = &inv.permissions {
         q::set_member_permissions(conn, member, keys)?;
     }
-    q::set_status(conn, inv.id, "accepted")?;
+    q::set_status(conn, inv.id, InvitationStatus::Accepted)?;
     db::audit::insert(
         conn,
         NewEvent {
@@ -193,9 +193,9 @@ pub(super) fn activate(
             action: "invitation.accepted",
             target_type: "membership",
             target_id: Some(member.to_string()),
-            before: Some(json!({"status": "pending"})),
+            before: Some(json!({"status": MembershipStatus::Pending})),
             after: Some(json!({
-                "status": "active", "teams": inv.teams, "permissions": inv.permissions,
+                "status": MembershipStatus::Active, "teams": inv.teams, "permissions": inv.permissions,
             })),
         },
     )?;

@@ -15,7 +15,9 @@ use super::{
 };
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{AccountId, EmailAddress, OrgId, OrgRole, PermissionSet, TeamRole};
+use crate::domain::{
+    AccountId, EmailAddress, MembershipStatus, OrgId, OrgRole, PermissionSet, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::demo::NO_PASSWORD;
 
@@ -86,8 +88,15 @@ pub struct PlannedLine {
     pub email: String,
     pub standing: Standing,
     pub role: OrgRole,
-    /// (team id, team name, team role)
-    pub teams: Vec<(i64, String, TeamRole)>,
+    pub teams: Vec<PlannedTeam>,
+}
+
+/// A team a line's invitee joins, with its name for the preview.
+#[derive(Debug, Clone)]
+pub struct PlannedTeam {
+    pub id: i64,
+    pub name: String,
+    pub role: TeamRole,
 }
 
 #[derive(Debug, Clone)]
@@ -147,8 +156,8 @@ fn plan(
     }
     let teams: Vec<(i64, String)> = db::members::team_options(conn, org)?
         .into_iter()
-        .filter(|t| !t.2)
-        .map(|t| (t.0, t.1))
+        .filter(|t| !t.archived)
+        .map(|t| (t.id, t.name))
         .collect();
     let mut defaults = Vec::new();
     for (id, role) in &req.teams {
@@ -156,7 +165,11 @@ fn plan(
             .iter()
             .find(|t| t.0 == *id)
             .ok_or(AppError::NotFound)?;
-        defaults.push((*id, name.clone(), *role));
+        defaults.push(PlannedTeam {
+            id: *id,
+            name: name.clone(),
+            role: *role,
+        });
     }
     let actor_teams = ActorTeams::load(conn, actor, org)?;
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -183,7 +196,7 @@ fn plan(
         .map(|l| l.email.to_lowercase())
         .collect();
     if !valid.is_empty() {
-        let known: HashMap<String, Option<String>> = q::standing_of(conn, org, &valid)?
+        let known: HashMap<String, Option<MembershipStatus>> = q::standing_of(conn, org, &valid)?
             .into_iter()
             .map(|(email, _, status)| (email, status))
             .collect();
@@ -191,9 +204,9 @@ fn plan(
             line.standing = match known.get(&line.email.to_lowercase()) {
                 None => Standing::NewAccount,
                 Some(None) => Standing::ExistingAccount,
-                Some(Some(s)) if s == "pending" => Standing::AlreadyInvited,
-                Some(Some(s)) if s == "active" => Standing::AlreadyMember,
-                Some(Some(_)) => Standing::Archived,
+                Some(Some(MembershipStatus::Pending)) => Standing::AlreadyInvited,
+                Some(Some(MembershipStatus::Active)) => Standing::AlreadyMember,
+                Some(Some(MembershipStatus::Archived)) => Standing::Archived,
             };
         }
     }
@@ -226,8 +239,12 @@ fn classify(
             .iter()
             .find(|t| t.1.to_lowercase() == name.to_lowercase())
             .ok_or_else(|| format!("unknown team {name:?}"))?;
-        if !line.teams.iter().any(|t| t.0 == *id) {
-            line.teams.push((*id, name.clone(), TeamRole::Agent));
+        if !line.teams.iter().any(|t| t.id == *id) {
+            line.teams.push(PlannedTeam {
+                id: *id,
+                name: name.clone(),
+                role: TeamRole::Agent,
+            });
         }
     }
     Ok(())
@@ -246,7 +263,12 @@ fn may_invite(
         Action::InviteMember(line.role, granted(line.role, permissions)),
     )
     .map_err(reason)?;
-    for (team, _, team_role) in &line.teams {
+    for PlannedTeam {
+        id: team,
+        role: team_role,
+        ..
+    } in &line.teams
+    {
         actor_teams
             .may_grant(actor, AccountId(0), line.role, *team, *team_role)
             .map_err(reason)?;
@@ -349,10 +371,10 @@ fn write_invitations(
     };
     let mut members = Vec::with_capacity(lines.len());
     for line in lines {
-        members.push((account_of(line)?, line.role.as_str()));
+        members.push((account_of(line)?, line.role));
     }
     let memberships: HashMap<AccountId, crate::domain::MembershipId> =
-        orgs::insert_memberships(conn, org, &members, "pending")?
+        orgs::insert_memberships(conn, org, &members, MembershipStatus::Pending)?
             .into_iter()
             .map(|(m, a)| (a, m))
             .collect();
@@ -361,7 +383,7 @@ fn write_invitations(
     let hashes: Vec<Vec<u8>> = lines.iter().map(|_| new_token().1).collect();
     let teams: Vec<serde_json::Value> = lines
         .iter()
-        .map(|l| teams_json(&l.teams.iter().map(|t| (t.0, t.2)).collect::<Vec<_>>()))
+        .map(|l| teams_json(&l.teams.iter().map(|t| (t.id, t.role)).collect::<Vec<_>>()))
         .collect();
     let mut rows = Vec::with_capacity(lines.len());
     for ((line, hash), teams) in lines.iter().zip(&hashes).zip(&teams) {

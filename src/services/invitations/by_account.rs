@@ -11,7 +11,8 @@ use super::create::{admit, record, Grant, Invitee, Recorded};
 use super::LinkSettings;
 use crate::db::{self, organizations as orgs};
 use crate::domain::{
-    policy::Actor, MembershipId, OrgId, OrgRole, PermissionSet, PublicAccountId, TeamRole,
+    policy::Actor, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, PublicAccountId,
+    TeamRole,
 };
 use crate::error::{AppError, AppResult};
 
@@ -58,7 +59,7 @@ pub fn invite_by_id(
         };
         let organization = admit(conn, actor, org, &grant, &invitee)?;
         let membership =
-            orgs::insert_membership(conn, org, account.id, req.role.as_str(), "pending")?;
+            orgs::insert_membership(conn, org, account.id, req.role, MembershipStatus::Pending)?;
         db::invitations::set_invited_as(conn, membership, shown)?;
         let new = Recorded {
             organization: &organization,

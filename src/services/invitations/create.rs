@@ -11,7 +11,9 @@ use super::{
 };
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{AccountId, MembershipId, OrgId, OrgRole, PermissionSet, TeamRole};
+use crate::domain::{
+    AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, TeamRole,
+};
 use crate::error::{AppError, AppResult};
 use crate::services::demo::NO_PASSWORD;
 
@@ -45,12 +47,12 @@ pub(super) fn admit(
     if let Some(account) = invitee.account {
         if let Some((_, status)) = q::membership_of(conn, org, account)? {
             let shown = invitee.shown;
-            return Err(AppError::Conflict(match status.as_str() {
-                "pending" => format!(
+            return Err(AppError::Conflict(match status {
+                MembershipStatus::Pending => format!(
                     "{shown} is already invited. If the link was lost or has expired, use Resend on their row in the Members list."
                 ),
-                "active" => format!("{shown} is already a member."),
-                _ => format!("{shown} was a member and is archived; restore them instead."),
+                MembershipStatus::Active => format!("{shown} is already a member."),
+                MembershipStatus::Archived => format!("{shown} was a member and is archived; restore them instead."),
             }));
         }
     }
@@ -62,7 +64,7 @@ pub(super) fn admit(
     let target = invitee.account.unwrap_or(AccountId(0));
     let actor_teams = ActorTeams::load(conn, actor, org)?;
     for (team, role) in req.teams {
-        if !teams.iter().any(|t| t.0 == *team && !t.2) {
+        if !teams.iter().any(|t| t.id == *team && !t.archived) {
             return Err(AppError::NotFound);
         }
         actor_teams
@@ -179,7 +181,8 @@ pub fn invite(
                 NO_PASSWORD,
             )?,
         };
-        let membership = orgs::insert_membership(conn, org, account, req.role.as_str(), "pending")?;
+        let membership =
+            orgs::insert_membership(conn, org, account, req.role, MembershipStatus::Pending)?;
         let new = Recorded {
             organization: &organization,
             membership,

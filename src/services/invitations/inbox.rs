@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::accept::activate;
 use crate::db::{self, audit::NewEvent, invitations as q};
-use crate::domain::{AccountId, MembershipId, OrgId, OrgRole};
+use crate::domain::{AccountId, InvitationStatus, MembershipId, OrgId, OrgRole};
 use crate::error::{AppError, AppResult};
 
 pub use q::OpenInvitation;
@@ -21,12 +21,12 @@ pub fn list_open(conn: &mut PgConnection, account: AccountId) -> AppResult<Vec<O
 /// finished one is a `Conflict` saying so.
 fn lock_open(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResult<q::Invitation> {
     let inv = q::lock_for_account(conn, id, account)?.ok_or(AppError::NotFound)?;
-    match inv.status.as_str() {
-        "pending" if inv.expires_at > Utc::now() => Ok(inv),
-        "pending" | "expired" => Err(AppError::Conflict(
+    match inv.status {
+        InvitationStatus::Pending if inv.expires_at > Utc::now() => Ok(inv),
+        InvitationStatus::Pending | InvitationStatus::Expired => Err(AppError::Conflict(
             "This invitation has expired; ask the organization to send it again.".into(),
         )),
-        "accepted" => Err(AppError::Conflict(
+        InvitationStatus::Accepted => Err(AppError::Conflict(
             "You have already accepted this invitation.".into(),
         )),
         _ => Err(AppError::Conflict("This invitation was withdrawn.".into())),
@@ -60,7 +60,7 @@ pub fn accept(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResult
         Ok(Answered {
             org,
             org_name: org_name(conn, org)?,
-            role: OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member),
+            role: inv.role,
         })
     })
 }
@@ -76,7 +76,7 @@ pub fn decline(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResul
             .membership_id
             .map(MembershipId)
             .ok_or(AppError::NotFound)?;
-        super::close(conn, &inv, org, member, "declined")?;
+        super::close(conn, &inv, org, member, InvitationStatus::Declined)?;
         db::audit::insert(
             conn,
             NewEvent {
@@ -85,14 +85,14 @@ pub fn decline(conn: &mut PgConnection, account: AccountId, id: i64) -> AppResul
                 action: "invitation.declined",
                 target_type: "membership",
                 target_id: Some(member.to_string()),
-                before: Some(json!({"status": "pending", "role": inv.role, "invitation": inv.id})),
-                after: Some(json!({"status": "declined"})),
+                before: Some(json!({"status": InvitationStatus::Pending, "role": inv.role, "invitation": inv.id})),
+                after: Some(json!({"status": InvitationStatus::Declined})),
             },
         )?;
         Ok(Answered {
             org,
             org_name: org_name(conn, org)?,
-            role: OrgRole::parse(&inv.role).unwrap_or(OrgRole::Member),
+            role: inv.role,
         })
     })
 }

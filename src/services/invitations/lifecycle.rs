@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{lock_open, new_token, require_user_management, seats_full, LinkSettings};
 use crate::db::{self, audit::NewEvent, invitations as q, organizations as orgs};
 use crate::domain::policy::Actor;
-use crate::domain::{MembershipId, OrgId};
+use crate::domain::{InvitationStatus, MembershipId, OrgId};
 use crate::error::{AppError, AppResult};
 use crate::mail::{templates::invite_link, TOKEN_PLACEHOLDER};
 
@@ -37,7 +37,7 @@ pub(super) fn reissue(
     let organization = orgs::find_for_update(conn, org)?;
     let inv = lock_open(conn, actor, org, member)?;
     require_user_management(conn, &organization)?;
-    let lapsed = inv.status == "expired" || inv.expires_at <= Utc::now();
+    let lapsed = inv.status == InvitationStatus::Expired || inv.expires_at <= Utc::now();
     if lapsed && orgs::count_seats_used(conn, org)? >= i64::from(organization.seats_purchased) {
         return Err(seats_full(organization.seats_purchased));
     }
@@ -93,7 +93,7 @@ pub fn copy_link(
                 target_type: "membership",
                 target_id: Some(member.to_string()),
                 before: Some(json!({"expires_at": inv.expires_at, "status": inv.status})),
-                after: Some(json!({"expires_at": expires_at, "status": "pending"})),
+                after: Some(json!({"expires_at": expires_at, "status": InvitationStatus::Pending})),
             },
         )?;
         Ok(CopiedLink {

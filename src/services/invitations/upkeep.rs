@@ -21,7 +21,7 @@ use serde_json::json;
 use super::{inviter_name, queue_kind};
 use crate::config::Settings;
 use crate::db::{self, audit::NewEvent, invitation_upkeep as q};
-use crate::domain::{AccountId, OrgId, OrgRole};
+use crate::domain::{AccountId, InvitationStatus, OrgId, OrgRole};
 use crate::error::AppResult;
 use crate::services::demo::NO_PASSWORD;
 
@@ -108,7 +108,11 @@ fn expire_batch(conn: &mut PgConnection, now: DateTime<Utc>) -> AppResult<usize>
             db::outbox::cancel_unsent_of_invitation(conn, d.id)?;
             db::audit::insert(
                 conn,
-                event(d, "invitation.expired", json!({"status": "expired"})),
+                event(
+                    d,
+                    "invitation.expired",
+                    json!({"status": InvitationStatus::Expired}),
+                ),
             )?;
         }
         Ok(due.len())

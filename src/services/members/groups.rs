@@ -89,10 +89,10 @@ pub fn groups_locked(
     if !groups_on {
         return Some(GroupsLocked::FeatureOff);
     }
-    if team.2 {
+    if team.archived {
         return Some(GroupsLocked::Archived);
     }
-    let in_team = rights.in_team(team.0);
+    let in_team = rights.in_team(team.id);
     policy::check(actor, Action::Team(TeamAction::ManageGroups, in_team))
         .err()
         .map(GroupsLocked::Denied)
@@ -117,14 +117,14 @@ pub(super) fn apply(
     let teams_now = q::team_memberships_of(conn, member)?;
     let groups_now = q::groups_of(conn, member)?;
     let wanted = patch.wanted(&groups_now);
-    let leaving: Vec<(i64, i64)> = groups_now
+    let leaving: Vec<q::GroupPlace> = groups_now
         .iter()
-        .filter(|(group, _)| !wanted.contains(group))
+        .filter(|g| !wanted.contains(&g.group_id))
         .copied()
         .collect();
     let joining: Vec<i64> = wanted
         .iter()
-        .filter(|g| !groups_now.iter().any(|(have, _)| have == *g))
+        .filter(|g| !groups_now.iter().any(|have| have.group_id == **g))
         .copied()
         .collect();
     if leaving.is_empty() && joining.is_empty() {
@@ -135,33 +135,36 @@ pub(super) fn apply(
         Some(locked) => Err(AppError::from(locked)),
         None => Ok(()),
     };
-    for (group, tm) in leaving {
+    for place in leaving {
         let team = teams_now
             .iter()
-            .find(|t| t.0 == tm)
-            .and_then(|place| team_options.iter().find(|t| t.0 == place.1))
+            .find(|t| t.id == place.team_membership_id)
+            .and_then(|tm| team_options.iter().find(|t| t.id == tm.team_id))
             .ok_or(AppError::NotFound)?;
         may_change(team)?;
-        q::remove_from_group(conn, group, tm)?;
+        q::remove_from_group(conn, place.group_id, place.team_membership_id)?;
     }
     for group in joining {
         let team = team_options
             .iter()
-            .find(|t| t.3.iter().any(|(gid, _)| *gid == group))
+            .find(|t| t.groups.iter().any(|g| g.id == group))
             .ok_or(AppError::NotFound)?;
         if !active {
             return Err(AppError::Validation(
                 "Pending and archived members can join groups once they are active.".into(),
             ));
         }
-        let tm = teams_now.iter().find(|t| t.1 == team.0).ok_or_else(|| {
-            AppError::Validation(format!(
-                "Add the member to the team {} before adding them to its groups.",
-                team.1
-            ))
-        })?;
+        let tm = teams_now
+            .iter()
+            .find(|t| t.team_id == team.id)
+            .ok_or_else(|| {
+                AppError::Validation(format!(
+                    "Add the member to the team {} before adding them to its groups.",
+                    team.name
+                ))
+            })?;
         may_change(team)?;
-        q::add_to_group(conn, group, tm.0)?;
+        q::add_to_group(conn, group, tm.id)?;
     }
     Ok(())
 }

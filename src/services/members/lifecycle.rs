@@ -225,7 +225,7 @@ fn still_active(conn: &mut PgConnection, org: OrgId, actor: &Actor) -> AppResult
         return Ok(());
     }
     match db::invitations::membership_of(conn, org, actor.account_id)? {
-        Some((_, status)) if status == MembershipStatus::Active.as_str() => Ok(()),
+        Some((_, MembershipStatus::Active)) => Ok(()),
         _ => Err(AppError::NotFound),
     }
 }
@@ -248,7 +248,9 @@ pub fn revoke(
     handovers: &Handovers,
 ) -> AppResult<Revoked> {
     conn.transaction(|conn| {
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let (name, email) = who(conn, current.account_id)?;
         if let Some(why) = not_revocable(&name, current.status) {
             return Err(AppError::Conflict(why));
@@ -297,7 +299,7 @@ pub fn revoke(
                     "role": current.role, "custom_role_id": current.custom_role_id,
                     "permissions": current.permissions, "held": held,
                 })),
-                after: Some(json!({"status": "archived", "contacts": recorded})),
+                after: Some(json!({"status": MembershipStatus::Archived, "contacts": recorded})),
             },
         )?;
         Ok(Revoked { name, handed_over })

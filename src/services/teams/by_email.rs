@@ -52,17 +52,17 @@ pub fn add(
         };
         if let Some((member, status)) = membership {
             let member = MembershipId(member);
-            return match MembershipStatus::parse(&status) {
-                Some(MembershipStatus::Active) => {
+            return match status {
+                MembershipStatus::Active => {
                     team_members::add(conn, access, org, team, member, role).map(Added::Member)
                 }
-                Some(MembershipStatus::Pending) => Err(AppError::Validation(format!(
+                MembershipStatus::Pending => Err(AppError::Validation(format!(
                     "{} is invited to the organization and has not accepted yet. \
                      Pick them from the list above to add them to this team, \
                      or use Resend on their row in the Members list.",
                     email.as_str()
                 ))),
-                _ => Err(AppError::Validation(format!(
+                MembershipStatus::Archived => Err(AppError::Validation(format!(
                     "{}'s access to the organization is archived; restore it before adding them to a team.",
                     email.as_str()
                 ))),

@@ -3,7 +3,7 @@
 //! transaction, once the target is loaded: nobody changes their own access and
 //! nobody grants team permissions they do not hold.
 
-use crate::domain::OrgRole;
+use crate::domain::{MembershipStatus, OrgRole};
 use diesel::{Connection, PgConnection};
 use serde_json::{json, Value};
 
@@ -32,11 +32,10 @@ impl TeamAccess {
     fn allow_grant(
         &self,
         target: AccountId,
-        target_role: &str,
+        target_role: OrgRole,
         granted: PermissionSet,
     ) -> AppResult<()> {
         self.allow(TeamAction::ManageMembers)?;
-        let target_role = OrgRole::parse(target_role).unwrap_or(OrgRole::Member);
         self.allow(TeamAction::GrantTeamPermissions {
             target,
             target_role,
@@ -100,7 +99,7 @@ pub fn add(
                 "Choose a member of this organization.".into(),
             ));
         };
-        if candidate.status == "archived" {
+        if candidate.status == MembershipStatus::Archived {
             return Err(AppError::Validation(format!(
                 "{}'s access is archived; restore it before adding them to a team.",
                 candidate.display_name
@@ -112,12 +111,8 @@ pub fn add(
                 candidate.display_name
             )));
         }
-        access.allow_grant(
-            candidate.account_id,
-            &candidate.org_role,
-            role.permissions(),
-        )?;
-        let id = db::teams::members::insert_membership(conn, org, team, member, role.as_str())?;
+        access.allow_grant(candidate.account_id, candidate.org_role, role.permissions())?;
+        let id = db::teams::members::insert_membership(conn, org, team, member, role)?;
         let row = find(conn, team, member)?;
         audit_member(
             conn,
@@ -146,12 +141,12 @@ pub fn change_role(
     conn.transaction(|conn| {
         super::lock_editable(conn, org, team)?;
         let current = find(conn, team, member)?;
-        access.allow_grant(current.account_id, &current.org_role, role.permissions())?;
+        access.allow_grant(current.account_id, current.org_role, role.permissions())?;
         let locked_role = db::teams::members::lock_membership(conn, current.team_membership_id)?;
-        if locked_role == role.as_str() {
+        if locked_role == role {
             return Ok(current);
         }
-        db::teams::members::update_member_role(conn, current.team_membership_id, role.as_str())?;
+        db::teams::members::update_member_role(conn, current.team_membership_id, role)?;
         let updated = find(conn, team, member)?;
         audit_member(
             conn,
@@ -184,7 +179,7 @@ pub fn remove(
         let current = find(conn, team, member)?;
         access.allow_grant(
             current.account_id,
-            &current.org_role,
+            current.org_role,
             PermissionSet::default(),
         )?;
         let handed = hand_over(conn, org, (team, &locked.name), member, handover)?;

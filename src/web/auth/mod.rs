@@ -17,7 +17,7 @@ use crate::services::{self, limits, passwords::Hashing};
 use crate::web::invitations::inbox::open_items;
 use crate::web::plumbing::context::{flash, signed_in_account_id, Layout};
 use crate::web::plumbing::forms::{safe_next, FormErrors};
-use crate::web::plumbing::htmx::{page_or_fragment, redirect, see_other};
+use crate::web::plumbing::htmx::{page_or_fragment, redirect, see_other, Wants};
 use crate::web::plumbing::middleware::SetupDone;
 use crate::web::plumbing::routing::routes;
 use crate::web::plumbing::session_store::{ACCOUNT_ID, SID, USER_AGENT};
@@ -84,7 +84,7 @@ pub async fn setup_form(pool: web::Data<PgPool>, session: Session) -> AppResult<
 }
 
 fn render_setup(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     form: &SetupForm,
     errors: &FormErrors,
@@ -92,7 +92,7 @@ fn render_setup(
     let layout = Layout::anonymous(session);
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         StatusCode::UNPROCESSABLE_ENTITY,
         || SetupPage {
             layout,
@@ -109,6 +109,7 @@ fn render_setup(
 
 pub async fn setup_submit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     setup_done: web::Data<SetupDone>,
     hashing: web::Data<Hashing>,
@@ -129,7 +130,7 @@ pub async fn setup_submit(
     let (Some(display_name), Some(email), Some(password), Some(org_name), true) =
         (name, email, password, org_name, errors.is_empty())
     else {
-        return render_setup(&req, &session, &form, &errors);
+        return render_setup(wants, &session, &form, &errors);
     };
     let password_hash = hashing.hash(password).await?;
     let setup = services::auth::Setup {
@@ -231,7 +232,7 @@ pub async fn signin_form(
 }
 
 fn render_signin(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     status: StatusCode,
     email: &str,
@@ -241,7 +242,7 @@ fn render_signin(
     let layout = Layout::anonymous(session);
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         status,
         || SigninPage {
             layout,
@@ -262,6 +263,7 @@ pub const WRONG_CREDENTIALS: &str = "That email and password do not match an acc
 
 pub async fn signin_submit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     hashing: web::Data<Hashing>,
     session: Session,
@@ -273,7 +275,7 @@ pub async fn signin_submit(
     // NUL), so such an address is a wrong answer without asking the database.
     if form.validate().is_err() || form.email.chars().any(char::is_control) {
         return render_signin(
-            &req,
+            wants,
             &session,
             StatusCode::UNAUTHORIZED,
             &form.email,
@@ -296,7 +298,7 @@ pub async fn signin_submit(
             retry_after,
         }) => {
             let mut res = render_signin(
-                &req,
+                wants,
                 &session,
                 StatusCode::TOO_MANY_REQUESTS,
                 &form.email,
@@ -330,7 +332,7 @@ pub async fn signin_submit(
             Ok(redirect(&req, &target))
         }
         _ => render_signin(
-            &req,
+            wants,
             &session,
             StatusCode::UNAUTHORIZED,
             &form.email,

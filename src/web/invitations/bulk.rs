@@ -17,7 +17,7 @@ use crate::services::invitations::bulk::{
 use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
 use crate::web::plumbing::forms::{pairs, FormErrors};
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, Toast, Wants};
 use crate::web::plumbing::upload::{self, MAX_CSV_BYTES, MAX_INVITE_FORM_BYTES};
 
 /// A submitted invite form: its text fields, and the CSV file when one was chosen.
@@ -240,13 +240,13 @@ fn view(
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &BulkView,
 ) -> AppResult<HttpResponse> {
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -289,9 +289,11 @@ pub async fn preview(
     errors: FormErrors,
     fields: &[(String, String)],
 ) -> AppResult<HttpResponse> {
+    // The request is needed for its limits' client address anyway.
+    let wants = Wants::of(req);
     let Some(grants) = grants.filter(|_| errors.is_empty()) else {
         return refused(
-            req,
+            wants,
             pool,
             ctx,
             AppError::Validation(String::new()),
@@ -312,18 +314,19 @@ pub async fn preview(
     };
     match run_preview(pool, ctx, &request, buckets).await {
         Ok(plan) => render(
-            req,
+            wants,
             ctx,
             StatusCode::OK,
             &view(ctx, &request, &grants, plan)?,
         ),
-        Err(e) => refused(req, pool, ctx, e, errors, fields).await,
+        Err(e) => refused(wants, pool, ctx, e, errors, fields).await,
     }
 }
 
 /// Invites the valid lines of a previewed list and shows the result per line.
 pub async fn invite_confirm(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     session: Session,
@@ -347,7 +350,7 @@ pub async fn invite_confirm(
     };
     let Some(grants) = grants.filter(|_| errors.is_empty()) else {
         return refused(
-            &req,
+            wants,
             &pool,
             &ctx,
             AppError::Validation(String::new()),
@@ -367,7 +370,7 @@ pub async fn invite_confirm(
         Ok(plan) => {
             let mut v = view(&ctx, &request, &grants, plan)?;
             v.done = true;
-            done(&req, &session, &ctx, &v)
+            done(wants, &session, &ctx, &v)
         }
         Err(AppError::Validation(message)) => {
             // Refused as a whole (seats): the preview again, saying why.
@@ -378,20 +381,20 @@ pub async fn invite_confirm(
                 run_preview(&pool, &ctx, &request, Vec::new()).await?,
             )?;
             v.error = Some(message);
-            render(&req, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v)
+            render(wants, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v)
         }
-        Err(e) => refused(&req, &pool, &ctx, e, errors, fields).await,
+        Err(e) => refused(wants, &pool, &ctx, e, errors, fields).await,
     }
 }
 
 fn done(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     ctx: &OrgContext,
     v: &BulkView,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
-        return render(req, ctx, StatusCode::OK, v);
+    if wants == Wants::Page {
+        return render(wants, ctx, StatusCode::OK, v);
     }
     let csrf = crate::web::plumbing::csrf::token(session);
     let mut body = BulkFragment { v, csrf: &csrf }.render()?;

@@ -16,7 +16,7 @@ use crate::services::invitations::by_account::{self, AddByIdRequest};
 use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::org_page_or_fragment;
+use crate::web::plumbing::htmx::{org_page_or_fragment, Wants};
 
 #[derive(Template)]
 #[template(path = "pages/members/add_by_id.html")]
@@ -33,13 +33,13 @@ pub struct AddByIdFragment<'a> {
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     form: &InviteForm,
 ) -> AppResult<HttpResponse> {
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -49,13 +49,13 @@ fn render(
 }
 
 pub async fn add_by_id_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     may_invite_any(&ctx.actor)?;
     let form = load_form(&pool, &ctx).await?;
-    render(&req, &ctx, StatusCode::OK, &form)
+    render(wants, &ctx, StatusCode::OK, &form)
 }
 
 /// The longest account ID field read (anything longer is malformed anyway).
@@ -63,6 +63,7 @@ const MAX_ID_FIELD: usize = 1000;
 
 pub async fn add_by_id_submit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     session: Session,
@@ -82,7 +83,7 @@ pub async fn add_by_id_submit(
     };
     let (Some(grants), Some(account), true) = (grants, account, errors.is_empty()) else {
         return refused(
-            &req,
+            wants,
             &pool,
             &ctx,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -106,7 +107,7 @@ pub async fn add_by_id_submit(
     })
     .await;
     let status = match result {
-        Ok(_) => return invited(&req, &session, &ctx, &pool, &shown).await,
+        Ok(_) => return invited(wants, &session, &ctx, &pool, &shown).await,
         Err(AppError::NotFound) => {
             errors.add("teams", "That team does not exist.");
             StatusCode::NOT_FOUND
@@ -121,12 +122,12 @@ pub async fn add_by_id_submit(
         }
         Err(other) => return Err(other),
     };
-    refused(&req, &pool, &ctx, status, errors, &fields).await
+    refused(wants, &pool, &ctx, status, errors, &fields).await
 }
 
 /// The dialog again with what was typed and why it was refused.
 async fn refused(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     ctx: &OrgContext,
     status: StatusCode,
@@ -136,12 +137,12 @@ async fn refused(
     let mut form = load_form(pool, ctx).await?;
     form.keep_input(fields, errors);
     form.email = field(fields, "account_id").chars().take(100).collect();
-    render(req, ctx, status, &form)
+    render(wants, ctx, status, &form)
 }
 
 /// After inviting: what the inviter may know is the ID they typed.
 async fn invited(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     ctx: &OrgContext,
     pool: &PgPool,
@@ -150,7 +151,7 @@ async fn invited(
     let message = format!(
         "Invitation sent to account {shown}; it shows as Pending until they accept it in Roster."
     );
-    after_inviting(req, session, ctx, pool, &message, |form, csrf| {
+    after_inviting(wants, session, ctx, pool, &message, |form, csrf| {
         AddByIdFragment { form, csrf }.render()
     })
     .await

@@ -2,7 +2,7 @@
 //! account without an organization lands) and the banner on its organization
 //! home, each with Accept and Decline. Another account's invitation is a 404.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::db::{self, PgPool};
@@ -10,7 +10,7 @@ use crate::domain::{AccountId, OrgRole};
 use crate::error::{AppError, AppResult};
 use crate::services::invitations::inbox::{self, OpenInvitation};
 use crate::web::plumbing::context::{flash, Layout, SignedIn};
-use crate::web::plumbing::htmx::redirect;
+use crate::web::plumbing::htmx::{redirect, Wants};
 
 /// One open invitation as the banner and the list show it.
 pub struct InboxItem {
@@ -68,7 +68,7 @@ enum Answer {
 /// finished or expired invitation goes back to the list with why; a missing
 /// or someone else's one is the error page's 404.
 async fn answer(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     me: &SignedIn,
     path: &str,
@@ -96,28 +96,28 @@ async fn answer(
         ),
         (Err(AppError::Conflict(message)), _) => {
             flash(&me.session, "error", message);
-            return Ok(redirect(req, "/invitations"));
+            return Ok(redirect(wants, "/invitations"));
         }
         (Err(other), _) => return Err(other),
     };
     flash(&me.session, "success", message);
-    Ok(redirect(req, &to))
+    Ok(redirect(wants, &to))
 }
 
 pub async fn invitation_accept(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     me: SignedIn,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    answer(&req, &pool, &me, &path, Answer::Accept).await
+    answer(wants, &pool, &me, &path, Answer::Accept).await
 }
 
 pub async fn invitation_decline(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     me: SignedIn,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    answer(&req, &pool, &me, &path, Answer::Decline).await
+    answer(wants, &pool, &me, &path, Answer::Decline).await
 }

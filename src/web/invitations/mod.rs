@@ -24,7 +24,7 @@ use crate::services::invitations::{self as svc, InviteRequest, LinkSettings};
 use crate::services::limits;
 use crate::web::plumbing::context::{client_ip, flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, redirect, HxEvent, Toast, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{invite_options, may_invite_any, InviteForm};
 
@@ -66,13 +66,13 @@ pub fn links(settings: &Settings) -> LinkSettings {
 }
 
 pub fn render_form(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     form: &InviteForm,
 ) -> AppResult<HttpResponse> {
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -87,13 +87,13 @@ pub async fn load_form(pool: &PgPool, ctx: &OrgContext) -> AppResult<InviteForm>
 }
 
 pub async fn invite_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     may_invite_any(&ctx.actor)?;
     let form = load_form(&pool, &ctx).await?;
-    render_form(&req, &ctx, StatusCode::OK, &form)
+    render_form(wants, &ctx, StatusCode::OK, &form)
 }
 
 /// The most a form of this dialog can hold, per field (but the list of addresses).
@@ -187,6 +187,7 @@ fn parse_single(
 
 pub async fn invite_submit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     session: Session,
@@ -216,14 +217,14 @@ pub async fn invite_submit(
         None => Err(AppError::Validation(String::new())),
     };
     match result {
-        Ok(email) => invited(&req, &session, &ctx, &pool, email).await,
-        Err(e) => refused(&req, &pool, &ctx, e, errors, fields).await,
+        Ok(email) => invited(wants, &session, &ctx, &pool, email).await,
+        Err(e) => refused(wants, &pool, &ctx, e, errors, fields).await,
     }
 }
 
 /// The form again with the submitted values and why it was refused.
 pub async fn refused(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     ctx: &OrgContext,
     error: AppError,
@@ -245,13 +246,13 @@ pub async fn refused(
     };
     let mut form = load_form(pool, ctx).await?;
     form.keep_input(fields, errors);
-    render_form(req, ctx, status, &form)
+    render_form(wants, ctx, status, &form)
 }
 
 /// After an invitation: htmx gets a fresh form, a toast and a nudge for the
 /// members table to reload; a plain form goes back to the members list.
 async fn invited(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     ctx: &OrgContext,
     pool: &PgPool,
@@ -261,7 +262,7 @@ async fn invited(
         "Invitation to {} queued; it shows as Pending until accepted.",
         email.as_str()
     );
-    after_inviting(req, session, ctx, pool, &message, |form, csrf| {
+    after_inviting(wants, session, ctx, pool, &message, |form, csrf| {
         InviteFormFragment { form, csrf }.render()
     })
     .await
@@ -271,16 +272,16 @@ async fn invited(
 /// again (`fresh`, empty), a toast and a nudge for the members table to
 /// reload; a plain form goes back to the members list with the message.
 pub async fn after_inviting(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     ctx: &OrgContext,
     pool: &PgPool,
     message: &str,
     fresh: impl FnOnce(&InviteForm, &str) -> askama::Result<String>,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(session, "success", message);
-        return Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)));
+        return Ok(redirect(wants, &format!("/orgs/{}/members", ctx.org.id)));
     }
     let form = load_form(pool, ctx).await?;
     let csrf = crate::web::plumbing::csrf::token(session);
@@ -296,11 +297,14 @@ pub async fn after_inviting(
     Ok(changed(body))
 }
 
+/// `body` (a toast, a dialog) answering a change of the members list, which
+/// reloads its table.
 pub fn changed(body: String) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("HX-Trigger", "members-changed"))
-        .body(body)
+    HxEvent::MembersChanged.announce(
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+    )
 }
 
 fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
@@ -312,12 +316,12 @@ fn member_id(req: &HttpRequest) -> AppResult<MembershipId> {
 }
 
 fn done(
-    req: &HttpRequest,
+    wants: Wants,
     session: &Session,
     ctx: &OrgContext,
     message: &str,
 ) -> AppResult<HttpResponse> {
-    if is_htmx(req) {
+    if wants.is_fragment() {
         return Ok(changed(
             Toast {
                 kind: "success",
@@ -328,11 +332,12 @@ fn done(
         ));
     }
     flash(session, "success", message);
-    Ok(redirect(req, &format!("/orgs/{}/members", ctx.org.id)))
+    Ok(redirect(wants, &format!("/orgs/{}/members", ctx.org.id)))
 }
 
 pub async fn invitation_resend(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     session: Session,
@@ -347,7 +352,7 @@ pub async fn invitation_resend(
     })
     .await?;
     done(
-        &req,
+        wants,
         &session,
         &ctx,
         "Invitation sent again with a new link; the old link no longer works.",
@@ -356,6 +361,7 @@ pub async fn invitation_resend(
 
 pub async fn invitation_revoke(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     session: Session,
     ctx: OrgContext,
@@ -364,7 +370,7 @@ pub async fn invitation_revoke(
     let (org, actor) = (ctx.org.id, ctx.actor);
     let email = db::run(&pool, move |conn| svc::revoke(conn, &actor, org, member)).await?;
     done(
-        &req,
+        wants,
         &session,
         &ctx,
         &format!("Invitation for {email} revoked; its link no longer works."),

@@ -7,7 +7,7 @@ use diesel::PgConnection;
 
 use crate::db::{self, organizations as orgs};
 use crate::domain::policy::{self, Action, Actor};
-use crate::domain::{Feature, OrgId, OrgRole, Permission, Scope, TeamRole};
+use crate::domain::{Feature, InvitationStatus, OrgId, OrgRole, Permission, Scope, TeamRole};
 use crate::error::AppResult;
 use crate::web::plumbing::forms::FormErrors;
 
@@ -39,7 +39,8 @@ pub struct InviteForm {
     pub role: String,
     pub roles: Vec<RoleChoice>,
     pub teams: Vec<TeamChoice>,
-    pub team_roles: Vec<(&'static str, &'static str)>,
+    /// The team roles offered, the least first: the default grants least.
+    pub team_roles: Vec<TeamRole>,
     pub permissions: Vec<PermissionChoice>,
     pub seats_left: i64,
     pub seats_purchased: i32,
@@ -121,10 +122,10 @@ pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> App
     };
     let teams = db::members::team_options(conn, org)?
         .into_iter()
-        .filter(|t| !t.2)
+        .filter(|t| !t.archived)
         .map(|t| TeamChoice {
-            id: t.0,
-            name: t.1,
+            id: t.id,
+            name: t.name,
             role: String::new(),
         })
         .collect();
@@ -134,10 +135,7 @@ pub fn invite_options(conn: &mut PgConnection, actor: &Actor, org: OrgId) -> App
         role: OrgRole::Member.as_str().to_owned(),
         roles,
         teams,
-        team_roles: [TeamRole::Agent, TeamRole::Supervisor, TeamRole::TeamManager]
-            .iter()
-            .map(|r| (r.as_str(), r.label()))
-            .collect(),
+        team_roles: TeamRole::MENU.to_vec(),
         permissions: Permission::in_scope(Scope::Org)
             .map(|p| PermissionChoice {
                 key: p.key(),
@@ -200,7 +198,7 @@ pub fn pending_views(
                 inviter: d.inviter.unwrap_or_else(|| "—".into()),
                 invited_on: d.created_at.format("%Y-%m-%d").to_string(),
                 expires: d.expires_at.format("%Y-%m-%d %H:%M").to_string(),
-                expired: d.status == "expired" || d.expires_at <= Utc::now(),
+                expired: d.status == InvitationStatus::Expired || d.expires_at <= Utc::now(),
                 delivery,
                 last_error: d
                     .last_error

@@ -13,7 +13,7 @@ use crate::domain::{policy, MembershipStatus, OrgId, TeamRole};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Restore};
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 
 /// An archived member as the tab shows them.
 pub struct ArchivedRow {
@@ -84,10 +84,9 @@ fn archived_row(
             .teams
             .iter()
             .map(|t| {
-                let role = match (TeamRole::parse(&t.role), &t.custom_role_name) {
-                    (Some(TeamRole::Custom), Some(name)) => name.clone(),
-                    (Some(r), _) => r.label().to_owned(),
-                    (None, _) => t.role.clone(),
+                let role = match (t.role, &t.custom_role_name) {
+                    (TeamRole::Custom, Some(name)) => name.clone(),
+                    (r, _) => r.label().to_owned(),
                 };
                 format!("{} · {role}", t.name)
             })
@@ -196,7 +195,7 @@ fn sees_all(ctx: &OrgContext) -> AppResult<()> {
 }
 
 async fn archived_page(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     counts: web::Data<q::SearchCounts>,
     ctx: &OrgContext,
@@ -237,7 +236,7 @@ async fn archived_page(
     let csrf = layout.csrf.clone();
     let seats = ctx.org.seats_purchased;
     page_or_fragment(
-        req,
+        wants,
         status,
         || ArchivedPage {
             layout,
@@ -256,17 +255,18 @@ async fn archived_page(
 }
 
 pub async fn members_archived(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     counts: web::Data<q::SearchCounts>,
     ctx: OrgContext,
     query: web::Query<ArchivedQuery>,
 ) -> AppResult<HttpResponse> {
-    archived_page(&req, &pool, counts, &ctx, &query, StatusCode::OK, None).await
+    archived_page(wants, &pool, counts, &ctx, &query, StatusCode::OK, None).await
 }
 
 pub async fn members_restore(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     counts: web::Data<q::SearchCounts>,
     ctx: OrgContext,
@@ -286,14 +286,14 @@ pub async fn members_restore(
                     skipped.join(", ")
                 ));
             }
-            changed(&req, &ctx, &message, &back)
+            changed(wants, &ctx, &message, &back)
         }
         Restore::NoSeat { name, purchased } => {
             let notice = Notice {
                 message: svc::no_seat_message(&name, purchased),
                 seats_link: true,
             };
-            if crate::web::plumbing::htmx::is_htmx(&req) {
+            if wants.is_fragment() {
                 return crate::web::plumbing::htmx::render_status(
                     StatusCode::CONFLICT,
                     &NoticeFragment {
@@ -304,7 +304,7 @@ pub async fn members_restore(
             }
             let query = ArchivedQuery::default();
             archived_page(
-                &req,
+                wants,
                 &pool,
                 counts,
                 &ctx,

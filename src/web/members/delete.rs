@@ -12,7 +12,7 @@ use crate::domain::{policy, MembershipId, MembershipStatus};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle as svc;
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::htmx::org_page_or_fragment;
+use crate::web::plumbing::htmx::{org_page_or_fragment, Wants};
 
 /// The delete dialog's content for one archived member.
 pub struct DeleteView {
@@ -72,14 +72,14 @@ async fn delete_view(
 }
 
 fn render_delete(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &DeleteView,
 ) -> AppResult<HttpResponse> {
     let org_id = ctx.org.id.0;
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -90,11 +90,12 @@ fn render_delete(
 
 pub async fn members_delete_form(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let v = delete_view(&pool, &ctx, member_id(&req)?).await?;
-    render_delete(&req, &ctx, StatusCode::OK, &v)
+    render_delete(wants, &ctx, StatusCode::OK, &v)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +106,7 @@ pub struct DeleteForm {
 
 pub async fn members_delete(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     form: web::Form<DeleteForm>,
@@ -128,7 +130,7 @@ pub async fn members_delete(
                 ctx.org.seats_purchased
             );
             changed(
-                &req,
+                wants,
                 &ctx,
                 &message,
                 &format!("/orgs/{org}/members/archived"),
@@ -138,7 +140,7 @@ pub async fn members_delete(
             let mut v = delete_view(&pool, &ctx, member).await?;
             v.error = Some(message);
             v.typed = typed;
-            render_delete(&req, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v)
+            render_delete(wants, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v)
         }
         Err(other) => Err(other),
     }

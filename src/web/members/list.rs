@@ -5,19 +5,18 @@ use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::forms::MemberForm;
 use super::view::{edit_form, member_view, EditForm, MemberView};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{
-    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, PermissionSet, Scope, TeamId,
+    policy, Feature, MembershipId, MembershipStatus, OrgId, OrgRole, Scope, TeamId, TeamRole,
 };
 use crate::error::{AppError, AppResult};
-use crate::services::members::{
-    self as svc, GroupsPatch, MemberPatch, OrgRoleChoice, TeamRoleChoice,
-};
+use crate::services::members::{self as svc, MemberPatch};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::pairs;
+use crate::web::plumbing::forms::parse_form;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, page_or_fragment, redirect, render_status,
+    fragment_with_toast, page_or_fragment, redirect, render_status, Wants,
 };
 
 pub const PAGE_SIZE: i64 = 50;
@@ -40,8 +39,8 @@ pub struct ListQuery {
 #[derive(Debug, Clone, Default)]
 pub struct ListState {
     pub q: String,
-    pub role: String,
-    pub status: String,
+    pub role: Option<OrgRole>,
+    pub status: Option<MembershipStatus>,
     pub team: Option<i64>,
     pub sort: q::MemberSort,
     pub page: i64,
@@ -60,12 +59,8 @@ impl ListState {
             Ok(search) => state.q = search.into_string(),
             Err(crate::domain::Invalid(message)) => state.error = Some(message),
         }
-        state.role = OrgRole::parse(&raw.role)
-            .map(|r| r.as_str().to_owned())
-            .unwrap_or_default();
-        state.status = MembershipStatus::parse(&raw.status)
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_default();
+        state.role = OrgRole::parse(&raw.role);
+        state.status = MembershipStatus::parse(&raw.status);
         state.team = raw.team.parse().ok();
         state.sort = q::MemberSort::parse(&raw.sort).unwrap_or_default();
         state.page = raw
@@ -94,8 +89,8 @@ impl ListState {
     pub(crate) fn list_filter(&self) -> q::MemberFilter {
         q::MemberFilter {
             search: (!self.q.is_empty()).then(|| self.q.to_lowercase()),
-            role: OrgRole::parse(&self.role),
-            status: MembershipStatus::parse(&self.status),
+            role: self.role,
+            status: self.status,
             team: self.team.map(TeamId),
             only_account: None,
             sort: self.sort,
@@ -108,6 +103,16 @@ impl ListState {
             only_account: (!sees_all).then_some(ctx.actor.account_id),
             ..self.list_filter()
         }
+    }
+
+    /// Whether the list is narrowed to this role (the filter menu's choice).
+    pub fn role_is(&self, role: &OrgRole) -> bool {
+        self.role == Some(*role)
+    }
+
+    /// Whether the list is narrowed to this status.
+    pub fn status_is(&self, status: &MembershipStatus) -> bool {
+        self.status == Some(*status)
     }
 
     /// Whether the list is narrowed to this team.
@@ -150,10 +155,7 @@ impl ListState {
 
     /// Whether the list is narrowed at all (search, role, status or team).
     pub fn is_filtered(&self) -> bool {
-        !self.q.is_empty()
-            || !self.role.is_empty()
-            || !self.status.is_empty()
-            || self.team.is_some()
+        !self.q.is_empty() || self.role.is_some() || self.status.is_some() || self.team.is_some()
     }
 
     /// The filter in words, for the bulk confirmation: "matching “ann”, in the team Support".
@@ -162,14 +164,14 @@ impl ListState {
         if !self.q.is_empty() {
             parts.push(format!("matching “{}”", self.q));
         }
-        if let Some(role) = OrgRole::parse(&self.role) {
+        if let Some(role) = self.role {
             parts.push(format!("with the role {}", role.label()));
         }
-        if let Some(status) = MembershipStatus::parse(&self.status) {
+        if let Some(status) = self.status {
             parts.push(format!("who are {}", status.as_str()));
         }
         if let Some(team) = self.team {
-            let name = teams.iter().find(|t| t.0 == team).map(|t| t.1.as_str());
+            let name = teams.iter().find(|t| t.id == team).map(|t| t.name.as_str());
             parts.push(format!("in the team {}", name.unwrap_or("(unknown)")));
         }
         if parts.is_empty() {
@@ -191,8 +193,8 @@ impl ListState {
         let mut url = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("q", self.q.as_str()),
-            ("role", &self.role),
-            ("status", &self.status),
+            ("role", self.role.map_or("", OrgRole::as_str)),
+            ("status", self.status.map_or("", MembershipStatus::as_str)),
         ] {
             if !v.is_empty() {
                 url.append_pair(k, v);
@@ -266,7 +268,7 @@ impl Listing {
     }
 
     pub fn has_groups(&self) -> bool {
-        self.teams.iter().any(|t| !t.3.is_empty())
+        self.teams.iter().any(|t| !t.groups.is_empty())
     }
 }
 
@@ -281,6 +283,9 @@ pub struct MembersPage<'a> {
     pub may_invite: bool,
     pub sorts: &'a [q::MemberSort],
     pub roles: &'a [OrgRole],
+    pub statuses: &'a [MembershipStatus],
+    /// The bulk bar's team roles.
+    pub team_roles: &'a [TeamRole],
     /// Presence dots, live through the stream (the Presence feature).
     pub presence: bool,
 }
@@ -396,6 +401,8 @@ pub async fn members_index(
             may_invite: ctx.actor.has(crate::domain::Permission::MembersInvite),
             sorts: &q::MemberSort::ALL,
             roles: &OrgRole::ALL,
+            statuses: &MembershipStatus::ALL,
+            team_roles: &TeamRole::MENU,
             presence,
         },
         || MembersTable {
@@ -464,7 +471,7 @@ async fn load_form(pool: &PgPool, ctx: &OrgContext, member: MembershipId) -> App
 }
 
 fn render_form(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     form: &EditForm,
@@ -472,7 +479,7 @@ fn render_form(
     let layout = Layout::in_org(ctx, "members");
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         status,
         || EditPage {
             layout,
@@ -491,6 +498,7 @@ fn render_form(
 
 pub async fn members_edit(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
@@ -498,7 +506,7 @@ pub async fn members_edit(
     if let Some(reason) = form.member.edit_denied {
         return Err(AppError::forbidden(reason));
     }
-    render_form(&req, &ctx, StatusCode::OK, &form)
+    render_form(wants, &ctx, StatusCode::OK, &form)
 }
 
 pub async fn members_row(
@@ -518,94 +526,40 @@ pub async fn members_row(
     )
 }
 
-/// Reads the inline form's fields into a patch; unknown values are errors.
-fn parse_patch(fields: &[(String, String)]) -> Result<MemberPatch, String> {
-    let get = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
-    let mut patch = MemberPatch {
-        version: match get("version") {
-            Some(v) => Some(
-                v.parse()
-                    .map_err(|_| "The form is out of date; reload the page.".to_owned())?,
-            ),
-            None => None,
-        },
-        ..MemberPatch::default()
-    };
-    if let Some(role) = get("role") {
-        patch.role =
-            Some(OrgRoleChoice::parse(role).ok_or_else(|| format!("Unknown role {role:?}."))?);
-    }
-    if get("permissions_form").is_some() {
-        patch.own_permissions = Some(if get("own_permissions").is_some() {
-            let keys: Vec<&str> = fields
-                .iter()
-                .filter(|(k, _)| k == "perm")
-                .map(|(_, v)| v.as_str())
-                .collect();
-            Some(PermissionSet::from_keys(&keys)?)
-        } else {
-            None
-        });
-    }
-    for (key, value) in fields {
-        if let Some(team) = key.strip_prefix("team_") {
-            let team: i64 = team
-                .parse()
-                .map_err(|_| format!("Unknown team {team:?}."))?;
-            let choice = if value.is_empty() {
-                None
-            } else {
-                Some(
-                    TeamRoleChoice::parse(value)
-                        .ok_or_else(|| format!("Unknown team role {value:?}."))?,
-                )
-            };
-            patch.teams.push((team, choice));
-        }
-    }
-    if get("groups_form").is_some() {
-        let groups: Result<Vec<i64>, _> = fields
-            .iter()
-            .filter(|(k, _)| k == "group")
-            .map(|(_, v)| v.parse::<i64>())
-            .collect();
-        patch.groups = GroupsPatch::Set(groups.map_err(|_| "Unknown group.".to_owned())?);
-    }
-    Ok(patch)
+/// Reads the inline form and saves it: the member's row as the list shows it
+/// now. A form that cannot be read is refused like a change the policy refuses.
+async fn save(
+    pool: &PgPool,
+    ctx: &OrgContext,
+    member: MembershipId,
+    body: &[u8],
+) -> AppResult<MemberView> {
+    let patch = MemberPatch::try_from(parse_form::<MemberForm>(body)?)?;
+    let (org, actor) = (ctx.org.id, ctx.actor);
+    db::run(pool, move |conn| {
+        // The saved row, in the same trip to the pool.
+        let (row, owners) = match svc::update_member(conn, &actor, org, member, patch)? {
+            Some(saved) => saved,
+            None => q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?,
+        };
+        Ok(member_view(&row, &actor, owners))
+    })
+    .await
 }
 
 pub async fn members_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let member = member_id(&req)?;
-    let fields = pairs(&body);
-    let (org, actor) = (ctx.org.id, ctx.actor);
-    let result = match parse_patch(&fields) {
-        Ok(patch) => {
-            db::run(&pool, move |conn| {
-                // The saved row as the list shows it, in the same trip to the pool.
-                let (row, owners) = match svc::update_member(conn, &actor, org, member, patch)? {
-                    Some(saved) => saved,
-                    None => q::find_row(conn, org, member)?.ok_or(AppError::NotFound)?,
-                };
-                Ok(member_view(&row, &actor, owners))
-            })
-            .await
-        }
-        Err(message) => Err(AppError::Validation(message)),
-    };
-    let (status, message) = match result {
+    let org = ctx.org.id;
+    let (status, message) = match save(&pool, &ctx, member, &body).await {
         Ok(view) => {
             let saved = format!("Saved {}.", view.display_name);
-            if is_htmx(&req) {
+            if wants.is_fragment() {
                 return fragment_with_toast(
                     &RowFragment {
                         org_id: org.0,
@@ -618,7 +572,7 @@ pub async fn members_update(
                 );
             }
             flash(&ctx.me.session, "success", saved);
-            return Ok(redirect(&req, &format!("/orgs/{org}/members")));
+            return Ok(redirect(wants, &format!("/orgs/{org}/members")));
         }
         Err(AppError::NotFound) => return Err(AppError::NotFound),
         Err(e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
@@ -628,7 +582,7 @@ pub async fn members_update(
     };
     let mut form = load_form(&pool, &ctx, member).await?;
     form.error = Some(message);
-    render_form(&req, &ctx, status, &form)
+    render_form(wants, &ctx, status, &form)
 }
 
 /// The benchmark's ceiling: the page's own query and rows, with no session,

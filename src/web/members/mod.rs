@@ -8,6 +8,7 @@
 pub mod archived;
 pub mod bulk;
 pub mod delete;
+pub mod forms;
 pub mod list;
 pub mod page;
 pub mod revoke;

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{self as svc, Handover, Handovers, RevokePreview};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::{is_htmx, org_page_or_fragment, redirect, Toast};
+use crate::web::plumbing::htmx::{org_page_or_fragment, redirect, Toast, Wants};
 
 /// One team the member is in, as the dialog lists it.
 pub struct TeamHeld {
@@ -29,10 +29,33 @@ pub struct ContactsChoice {
     pub count: i64,
     /// The team's contacts tab, narrowed to this member.
     pub link: String,
-    /// Active members of the team who could take them: (membership id, label).
-    pub candidates: Vec<(i64, String)>,
+    /// Active members of the team who could take them.
+    pub candidates: Vec<Candidate>,
     pub reassign: bool,
     pub to: Option<i64>,
+}
+
+/// A member who could take over contacts, as the menu offers them.
+pub struct Candidate {
+    pub id: i64,
+    /// "Name (email)".
+    pub label: String,
+}
+
+impl From<&crate::db::offboarding::Candidate> for Candidate {
+    fn from(c: &crate::db::offboarding::Candidate) -> Self {
+        Self {
+            id: c.membership_id,
+            label: format!("{} ({})", c.display_name, c.email),
+        }
+    }
+}
+
+/// An open invitation the member sent.
+pub struct SentInvitation {
+    pub email: String,
+    pub sent: String,
+    pub expires: String,
 }
 
 /// The dialog for one member.
@@ -43,19 +66,18 @@ pub struct RevokeView {
     pub role_label: String,
     pub teams: Vec<TeamHeld>,
     pub contacts: Vec<ContactsChoice>,
-    /// Open invitations they sent: (email, sent on, expires on).
-    pub invitations: Vec<(String, String, String)>,
+    /// Open invitations they sent.
+    pub invitations: Vec<SentInvitation>,
     pub refused: Option<String>,
     pub error: Option<String>,
     /// Field names start with this (`m{id}_` in a bulk dialog, else empty).
     pub prefix: String,
 }
 
-fn team_role_label(role: &str, custom: Option<&str>) -> String {
-    match (TeamRole::parse(role), custom) {
-        (Some(TeamRole::Custom), Some(name)) => format!("{name} (custom)"),
-        (Some(r), _) => r.label().to_owned(),
-        (None, _) => role.to_owned(),
+fn team_role_label(role: TeamRole, custom: Option<&str>) -> String {
+    match (role, custom) {
+        (TeamRole::Custom, Some(name)) => format!("{name} (custom)"),
+        (r, _) => r.label().to_owned(),
     }
 }
 
@@ -84,7 +106,7 @@ impl RevokeView {
                         .candidates
                         .iter()
                         .filter(|k| k.team_id == c.team_id)
-                        .map(|k| (k.membership_id, format!("{} ({})", k.display_name, k.email)))
+                        .map(Candidate::from)
                         .collect(),
                     reassign: matches!(handover, Handover::Reassign(_)),
                     to: match handover {
@@ -104,7 +126,7 @@ impl RevokeView {
                 .iter()
                 .map(|t| TeamHeld {
                     name: t.name.clone(),
-                    role: team_role_label(&t.role, t.custom_role_name.as_deref()),
+                    role: team_role_label(t.role, t.custom_role_name.as_deref()),
                     groups: t.group_list().into_iter().map(|g| g.1).collect(),
                     services: t.services.clone(),
                 })
@@ -113,7 +135,11 @@ impl RevokeView {
             invitations: p
                 .invitations
                 .iter()
-                .map(|i| (i.email.clone(), day(i.created_at), day(i.expires_at)))
+                .map(|i| SentInvitation {
+                    email: i.email.clone(),
+                    sent: day(i.created_at),
+                    expires: day(i.expires_at),
+                })
                 .collect(),
             refused: p.refused,
             error: None,
@@ -190,14 +216,14 @@ async fn load_view(
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &RevokeView,
 ) -> AppResult<HttpResponse> {
     let org_id = ctx.org.id.0;
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "members",
         status,
@@ -208,24 +234,25 @@ fn render(
 
 pub async fn members_revoke_form(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let v = load_view(&pool, &ctx, member_id(&req)?, Handovers::default()).await?;
-    render(&req, &ctx, StatusCode::OK, &v)
+    render(wants, &ctx, StatusCode::OK, &v)
 }
 
 /// After a change on the members page: for htmx the dialog empties, a toast
 /// says what happened and the table reloads; otherwise flash and back to `to`.
 pub(crate) fn changed(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     message: &str,
     to: &str,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(&ctx.me.session, "success", message);
-        return Ok(redirect(req, to));
+        return Ok(redirect(wants, to));
     }
     let toast = Toast {
         kind: "success",
@@ -233,10 +260,7 @@ pub(crate) fn changed(
         oob: true,
     }
     .render()?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("HX-Trigger", "members-changed"))
-        .body(toast))
+    Ok(crate::web::invitations::changed(toast))
 }
 
 /// What a revoke did, in one sentence.
@@ -258,6 +282,7 @@ pub fn revoked_message(r: &svc::Revoked) -> String {
 
 pub async fn members_revoke(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -280,7 +305,7 @@ pub async fn members_revoke(
     let (error, chosen) = match result {
         Ok(revoked) => {
             let to = format!("/orgs/{org}/members");
-            return changed(&req, &ctx, &revoked_message(&revoked), &to);
+            return changed(wants, &ctx, &revoked_message(&revoked), &to);
         }
         Err((
             e @ (AppError::Validation(_) | AppError::Forbidden(_) | AppError::Conflict(_)),
@@ -291,5 +316,5 @@ pub async fn members_revoke(
     let status = actix_web::ResponseError::status_code(&error);
     let mut v = load_view(&pool, &ctx, member, chosen).await?;
     v.error = Some(error.to_string());
-    render(&req, &ctx, status, &v)
+    render(wants, &ctx, status, &v)
 }

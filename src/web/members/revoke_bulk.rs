@@ -2,18 +2,20 @@
 //! each of them holds with a contacts choice per team, and its confirm revokes
 //! them one by one, each in its own transaction, with a result per member.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
-use super::bulk::{each_member, results_response, selected_ids, summary, Applied};
+use super::bulk::results_response;
+use super::forms::SelectedForm;
 use super::revoke::{parse_handovers, revoked_message, RevokeView};
 use crate::db::{self, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
+use crate::services::members::bulk::{each_member, Outcome};
 use crate::services::members::lifecycle::{self as svc, Handovers};
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::forms::{pairs, parse_form};
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 
 #[derive(Template)]
 #[template(path = "fragments/members/_revoke_selected.html")]
@@ -36,7 +38,7 @@ pub struct SelectedPage<'a> {
 /// The bulk bar's "Revoke from the organization": what each selected member
 /// holds, before anything changes.
 pub async fn preview_selected(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     ctx: &OrgContext,
     ids: Vec<MembershipId>,
@@ -58,7 +60,7 @@ pub async fn preview_selected(
     let layout = Layout::in_org(ctx, "members");
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         StatusCode::OK,
         || SelectedPage {
             layout,
@@ -76,15 +78,17 @@ pub async fn preview_selected(
 }
 
 pub async fn members_revoke_selected(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     policy::check(&ctx.actor, policy::Action::ViewMembers)
         .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
+    let ids = parse_form::<SelectedForm>(&body)?.ids()?;
+    // Each member's contacts choice is named after them and their teams
+    // (`m<member>_contacts_<team>`): read by prefix, as one member's revoke reads it.
     let fields = pairs(&body);
-    let ids = selected_ids(&fields)?;
     let mut choices = Vec::with_capacity(ids.len());
     for id in &ids {
         let handovers =
@@ -92,12 +96,12 @@ pub async fn members_revoke_selected(
         choices.push((*id, handovers));
     }
     let (org, actor) = (ctx.org.id, ctx.actor);
-    let results = db::run(&pool, move |conn| {
-        each_member(conn, org, choices, |conn, before, handovers| {
-            svc::revoke(conn, &actor, org, MembershipId(before.id), &handovers)
-                .map(|r| Applied::changed(revoked_message(&r)))
+    let outcomes = db::run(&pool, move |conn| {
+        each_member(conn, org, choices, |conn, id, handovers| {
+            svc::revoke(conn, &actor, org, id, &handovers)
+                .map(|r| Outcome::Changed(revoked_message(&r)))
         })
     })
     .await?;
-    results_response(&req, &ctx, &results, &summary(&results, "revoked"))
+    results_response(wants, &ctx, outcomes, "revoked")
 }

@@ -298,11 +298,11 @@ pub fn edit_form(
         .collect();
     let teams = teams
         .iter()
-        .filter(|(id, _, archived, _)| !archived || in_teams.iter().any(|t| t.0 == *id))
-        .map(|team @ (id, name, _, groups)| {
+        .filter(|t| !t.archived || in_teams.iter().any(|(id, _)| *id == t.id))
+        .map(|team| {
             let current = in_teams
                 .iter()
-                .find(|t| t.0 == *id)
+                .find(|(id, _)| *id == team.id)
                 .map(|t| t.1.clone())
                 .unwrap_or_default();
             let mut choices = vec![Choice {
@@ -326,18 +326,19 @@ pub fn edit_form(
             let denied = groups_locked(actor, rights, team, groups_on)
                 .map(GroupsLocked::reason)
                 .or(pending);
-            let groups = groups
+            let groups = team
+                .groups
                 .iter()
-                .map(|(gid, gname)| Choice {
-                    value: gid.to_string(),
-                    label: gname.clone(),
-                    selected: group_ids.contains(gid),
+                .map(|g| Choice {
+                    value: g.id.to_string(),
+                    label: g.name.clone(),
+                    selected: group_ids.contains(&g.id),
                     denied,
                 })
                 .collect();
             TeamEdit {
-                id: *id,
-                name: name.clone(),
+                id: team.id,
+                name: team.name.clone(),
                 choices,
                 groups,
             }

@@ -17,10 +17,10 @@ use crate::db::{self, accounts::Account, organizations as orgs, PgPool};
 use crate::domain::{
     effective_permissions,
     policy::{self, Actor, TeamAction},
-    AccountId, Feature, OrgId, OrgRole, Permission, PermissionSet, Scope, TeamId, TeamRole,
+    AccountId, Feature, OrgId, Permission, PermissionSet, Scope, TeamId,
 };
 use crate::error::{AppError, AppResult};
-use crate::web::plumbing::{csrf, htmx::is_htmx, prefetch, session_store};
+use crate::web::plumbing::{csrf, htmx::Wants, prefetch, session_store};
 
 pub fn signed_in_account_id(session: &Session) -> Option<AccountId> {
     session
@@ -104,7 +104,7 @@ impl SignedIn {
         // The organization switcher is part of the layout; an htmx request gets a
         // fragment without it, so its list is not read (an account may belong to
         // a hundred organizations).
-        let with_orgs = !is_htmx(req);
+        let with_orgs = Wants::of(req) == Wants::Page;
         // Usually read with the session, in its statement (see `prefetch`).
         let found = match prefetch::take(account_id, prefetch::Ask { org, with_orgs }) {
             Some(found) => Some(found),
@@ -200,9 +200,7 @@ impl FromRequest for OrgContext {
             let (me, found) = SignedIn::load(&req, org_id).await?;
             let account_id = me.account.id;
             let (membership, org, role_permissions, overrides) = found.ok_or(AppError::NotFound)?;
-            let role = OrgRole::parse(&membership.role).ok_or_else(|| {
-                AppError::unexpected(anyhow::anyhow!("unknown role {:?}", membership.role))
-            })?;
+            let role = membership.role;
             let permissions = effective_permissions(
                 role.permissions(),
                 role_permissions.as_deref(),
@@ -296,9 +294,7 @@ impl FromRequest for TeamContext {
             } else {
                 match &membership {
                     Some((tm, role_permissions)) => effective_permissions(
-                        TeamRole::parse(&tm.role)
-                            .map(TeamRole::permissions)
-                            .unwrap_or_default(),
+                        tm.role.permissions(),
                         role_permissions.as_deref(),
                         tm.permissions.as_deref(),
                     ),

@@ -38,7 +38,7 @@ pub async fn in_app(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let htmx = req.headers().contains_key("HX-Request");
+    let htmx = crate::web::plumbing::htmx::Wants::of_headers(req.headers()).is_fragment();
     let res = next.call(req).await?.map_into_boxed_body();
     if htmx || !drawn_in_app(res.status()) {
         return Ok(res);

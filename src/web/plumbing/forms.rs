@@ -1,9 +1,40 @@
-//! Form plumbing shared by the handlers: field errors shown next to their fields,
-//! and turning a domain parse result into either a value or a field error.
+//! Form plumbing shared by the handlers: urlencoded bodies read into typed
+//! form structs ([`HtmlForm`]), field errors shown next to their fields, and
+//! turning a domain parse result into either a value or a field error.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
 
 use crate::domain::{Invalid, Password};
+use crate::error::AppError;
+
+/// A urlencoded body read into `T` by `serde_html_form`, which (unlike
+/// actix's `web::Form`) collects a repeated key into a `Vec` — checkbox lists,
+/// selected ids. A body that does not fit `T` is a 422 with serde's reason; the
+/// field values' own rules are `T`'s conversion into domain types
+/// (`TryFrom`), with readable messages. A body too large to read is refused
+/// as `web::Bytes` refuses it.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move { Ok(HtmlForm(parse_form(&body.await?)?)) })
+    }
+}
+
+/// `body` read into `T`, as [`HtmlForm`] does.
+pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    serde_html_form::from_bytes(body)
+        .map_err(|e| AppError::Validation(format!("The form could not be read: {e}.")))
+}
 
 /// Messages by field name, rendered beside each field.
 #[derive(Debug, Default, Clone)]
@@ -79,20 +110,19 @@ impl FormErrors {
     }
 }
 
-/// All fields of a urlencoded body, repeated keys included (checkbox lists),
-/// which serde's form extractor cannot express.
+/// All fields of a urlencoded body as pairs, for the forms whose field names
+/// carry ids (`m<member>_contacts_<team>`), which no struct can name.
 pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-/// The first value of `key` among form `fields`, or "" when absent.
-pub fn first<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
+/// `deserialize_with` for a checkbox: ticked when sent as `on` (its default
+/// value), whatever else a crafted form says.
+pub fn checkbox<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+    let value = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+    Ok(value == "on")
 }
 
 /// A `next` parameter is followed only to a local path: never `//host`, `/\host`

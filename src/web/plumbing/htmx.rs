@@ -2,19 +2,94 @@
 //! out-of-band toasts to changes, and turns error pages into toasts (or a
 //! client-side redirect to sign-in) when htmx made the request.
 
+use std::convert::Infallible;
+use std::future::{ready, Ready};
+
 use actix_web::{
     body::{BoxBody, MessageBody},
-    dev::{ServiceRequest, ServiceResponse},
-    http::{header, StatusCode},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{
+        header::{self, HeaderMap, HeaderName, HeaderValue},
+        StatusCode,
+    },
     middleware::Next,
-    Error, HttpRequest, HttpResponse,
+    Error, FromRequest, HttpRequest, HttpResponse,
 };
 use askama::Template;
 
 use crate::error::{AppResult, ErrorMessage};
 
-pub fn is_htmx(req: &HttpRequest) -> bool {
-    req.headers().contains_key("HX-Request")
+/// What a request asks for: the whole page, or only the fragment htmx swaps
+/// in. The one reading of `HX-Request`; a handler takes it as an extractor
+/// (or passes its request to [`page_or_fragment`]) and never reads the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wants {
+    Page,
+    Fragment,
+}
+
+impl Wants {
+    pub fn of(req: &HttpRequest) -> Self {
+        Self::of_headers(req.headers())
+    }
+
+    pub fn of_headers(headers: &HeaderMap) -> Self {
+        if headers.contains_key("HX-Request") {
+            Self::Fragment
+        } else {
+            Self::Page
+        }
+    }
+
+    pub fn is_fragment(self) -> bool {
+        self == Self::Fragment
+    }
+}
+
+impl From<&HttpRequest> for Wants {
+    fn from(req: &HttpRequest) -> Self {
+        Self::of(req)
+    }
+}
+
+impl FromRequest for Wants {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Self::of(req)))
+    }
+}
+
+/// An event a response announces in `HX-Trigger`, which parts of the page
+/// listen for (`hx-trigger="members-changed from:body"` in the templates,
+/// and `static/app.js`): its wire name is written here only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HxEvent {
+    /// The members list (or the Archived tab) changed: the tables reload.
+    MembersChanged,
+    /// A team's contacts changed: the Contacts list reloads.
+    ContactsChanged,
+}
+
+impl HxEvent {
+    pub const ALL: [HxEvent; 2] = [HxEvent::MembersChanged, HxEvent::ContactsChanged];
+
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            Self::MembersChanged => "members-changed",
+            Self::ContactsChanged => "contacts-changed",
+        }
+    }
+
+    /// `res` announcing this event.
+    pub fn announce(self, mut res: HttpResponse) -> HttpResponse {
+        res.headers_mut().insert(
+            HeaderName::from_static("hx-trigger"),
+            HeaderValue::from_static(self.wire_name()),
+        );
+        res
+    }
 }
 
 fn html(status: StatusCode, body: String) -> HttpResponse {
@@ -43,22 +118,21 @@ pub fn render_token_page(status: StatusCode, template: &impl Template) -> AppRes
 
 /// The whole page on a normal request, only the fragment when htmx asks.
 pub fn page_or_fragment<P: Template, F: Template>(
-    req: &HttpRequest,
+    wants: impl Into<Wants>,
     status: StatusCode,
     page: impl FnOnce() -> P,
     fragment: impl FnOnce() -> F,
 ) -> AppResult<HttpResponse> {
-    if is_htmx(req) {
-        render_status(status, &fragment())
-    } else {
-        render_status(status, &page())
+    match wants.into() {
+        Wants::Fragment => render_status(status, &fragment()),
+        Wants::Page => render_status(status, &page()),
     }
 }
 
 /// A page of the organization's `section` in full, or its fragment when htmx
 /// asks; the fragment gets the session's CSRF token for its forms.
 pub fn org_page_or_fragment<P: Template>(
-    req: &HttpRequest,
+    wants: impl Into<Wants>,
     ctx: &crate::web::plumbing::context::OrgContext,
     section: &'static str,
     status: StatusCode,
@@ -66,10 +140,9 @@ pub fn org_page_or_fragment<P: Template>(
     fragment: impl FnOnce(&str) -> askama::Result<String>,
 ) -> AppResult<HttpResponse> {
     let layout = crate::web::plumbing::context::Layout::in_org(ctx, section);
-    if is_htmx(req) {
-        Ok(html(status, fragment(&layout.csrf)?))
-    } else {
-        render_status(status, &page(layout))
+    match wants.into() {
+        Wants::Fragment => Ok(html(status, fragment(&layout.csrf)?)),
+        Wants::Page => render_status(status, &page(layout)),
     }
 }
 
@@ -107,13 +180,12 @@ pub fn see_other(location: &str) -> HttpResponse {
 
 /// After a change that leads to another page: a 303 for plain forms, `HX-Redirect`
 /// for htmx (which would otherwise follow the 303 and swap a whole page into a fragment).
-pub fn redirect(req: &HttpRequest, location: &str) -> HttpResponse {
-    if is_htmx(req) {
-        HttpResponse::Ok()
+pub fn redirect(wants: impl Into<Wants>, location: &str) -> HttpResponse {
+    match wants.into() {
+        Wants::Fragment => HttpResponse::Ok()
             .insert_header(("HX-Redirect", location))
-            .finish()
-    } else {
-        see_other(location)
+            .finish(),
+        Wants::Page => see_other(location),
     }
 }
 
@@ -123,9 +195,9 @@ pub async fn retarget_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let htmx = req.headers().contains_key("HX-Request");
+    let wants = Wants::of_headers(req.headers());
     let res = next.call(req).await?.map_into_boxed_body();
-    if !htmx {
+    if wants == Wants::Page {
         return Ok(res);
     }
     let Some(ErrorMessage(message)) = res.response().extensions().get::<ErrorMessage>().cloned()
@@ -161,4 +233,32 @@ pub async fn retarget_errors(
             .body(body)
     };
     Ok(ServiceResponse::new(req, new))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HxEvent;
+
+    /// The names the templates' `hx-trigger="… from:body"` and `static/app.js`
+    /// listen for: renaming one here means renaming it there.
+    #[test]
+    fn every_event_has_its_wire_name() {
+        let names: Vec<&str> = HxEvent::ALL.iter().map(|e| e.wire_name()).collect();
+        assert_eq!(names, ["members-changed", "contacts-changed"]);
+        let templates = [
+            include_str!("../../../templates/fragments/members/_table.html"),
+            include_str!("../../../templates/fragments/members/_archived.html"),
+            include_str!("../../../templates/fragments/contacts/_contacts.html"),
+        ]
+        .concat();
+        for event in HxEvent::ALL {
+            assert!(
+                templates.contains(&format!("hx-trigger=\"{} from:body\"", event.wire_name())),
+                "{event:?} is listened for"
+            );
+        }
+        assert!(
+            include_str!("../../../static/app.js").contains(HxEvent::MembersChanged.wire_name())
+        );
+    }
 }

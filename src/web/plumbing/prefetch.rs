@@ -22,7 +22,7 @@ use actix_web::{
 use crate::db::accounts::SignedIn;
 use crate::domain::{AccountId, OrgId};
 use crate::error::AppError;
-use crate::web::plumbing::htmx::is_htmx;
+use crate::web::plumbing::htmx::Wants;
 
 /// What the account lookup reads besides the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,7 @@ pub async fn scope(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let ask = Ask {
         org: org_in_path(req.path()),
-        with_orgs: !is_htmx(req.request()),
+        with_orgs: Wants::of(req.request()) == Wants::Page,
     };
     let note = RefCell::new(Note {
         ask,

@@ -12,7 +12,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::{self, limits, passwords::Hashing};
 use crate::web::plumbing::context::{client_ip, flash, Layout, SignedIn};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, redirect, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use crate::web::plumbing::session_store::{absolute_cutoff, SID};
 
@@ -205,7 +205,7 @@ pub struct NameForm {
 }
 
 pub async fn profile_name(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     me: SignedIn,
@@ -218,7 +218,7 @@ pub async fn profile_name(
         .unwrap_or_default();
     let parsed = errors.check("display_name", DisplayName::parse(&form.display_name));
     let Some(name) = parsed.filter(|_| errors.is_empty()) else {
-        if is_htmx(&req) {
+        if wants.is_fragment() {
             let csrf = crate::web::plumbing::csrf::token(&me.session);
             return crate::web::plumbing::htmx::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -246,7 +246,7 @@ pub async fn profile_name(
         services::auth::rename_account(conn, account, &saved)
     })
     .await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&me.session);
         return fragment_with_toast(
             &NameFragment {
@@ -275,6 +275,7 @@ pub struct PasswordForm {
 
 pub async fn profile_password(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     hashing: web::Data<Hashing>,
@@ -307,7 +308,7 @@ pub async fn profile_password(
     }
     let Some(new_password) = new_password.filter(|_| errors.is_empty()) else {
         let name = me.account.display_name.clone();
-        if is_htmx(&req) {
+        if wants.is_fragment() {
             let csrf = crate::web::plumbing::csrf::token(&me.session);
             return crate::web::plumbing::htmx::render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -345,6 +346,7 @@ pub async fn profile_password(
 
 pub async fn session_end(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     me: SignedIn,
@@ -369,7 +371,7 @@ pub async fn session_end(
         return Ok(redirect(&req, "/signin"));
     }
     let csrf = crate::web::plumbing::csrf::token(&me.session);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return fragment_with_toast(
             &SessionsFragment {
                 sessions: &sessions,

@@ -16,8 +16,8 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::api_tokens::{self as service, NewApiToken};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, org_page_or_fragment, see_other};
+use crate::web::plumbing::forms::{parse_form, FormErrors};
+use crate::web::plumbing::htmx::{fragment_with_toast, org_page_or_fragment, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 
 routes! {
@@ -81,11 +81,13 @@ pub struct ScopeChoice {
     pub denied: Option<&'static str>,
 }
 
-/// What the form shows again after a refusal.
-#[derive(Default)]
+/// The form as sent (`scopes` repeats), and what it shows again after a refusal.
+#[derive(Default, serde::Deserialize)]
+#[serde(default)]
 pub struct TokenForm {
     pub name: String,
     pub expires_days: String,
+    #[serde(deserialize_with = "crate::web::plumbing::forms::checkbox")]
     pub never: bool,
     pub scopes: Vec<String>,
 }
@@ -175,13 +177,13 @@ async fn view(
 }
 
 fn respond(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     status: StatusCode,
     v: &TokensView,
 ) -> AppResult<HttpResponse> {
     org_page_or_fragment(
-        req,
+        wants,
         ctx,
         "settings-api-tokens",
         status,
@@ -191,12 +193,12 @@ fn respond(
 }
 
 pub async fn tokens_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let v = fresh_view(&pool, &ctx, None).await?;
-    respond(&req, &ctx, StatusCode::OK, &v)
+    respond(wants, &ctx, StatusCode::OK, &v)
 }
 
 /// The list with an empty form (and a just-made token's secret, if any).
@@ -221,18 +223,9 @@ fn changed(ctx: &OrgContext, v: &TokensView, message: &str) -> AppResult<HttpRes
     fragment_with_toast(&TokensFragment { v, csrf: &csrf }, "success", message)
 }
 
-/// The form as sent; read from the raw body because `scopes` repeats.
+/// The form as sent, refused when oversize.
 fn read_form(body: &[u8]) -> Result<TokenForm, AppError> {
-    let mut form = TokenForm::default();
-    for (key, value) in url::form_urlencoded::parse(body) {
-        match key.as_ref() {
-            "name" => form.name = value.into_owned(),
-            "expires_days" => form.expires_days = value.into_owned(),
-            "never" => form.never = value == "on",
-            "scopes" => form.scopes.push(value.into_owned()),
-            _ => {}
-        }
-    }
+    let form: TokenForm = parse_form(body)?;
     if form.scopes.len() > Permission::ALL.len() || form.name.len() > 1000 {
         return Err(AppError::Validation("The form is too large.".into()));
     }
@@ -241,6 +234,7 @@ fn read_form(body: &[u8]) -> Result<TokenForm, AppError> {
 
 pub async fn tokens_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
@@ -267,7 +261,7 @@ pub async fn tokens_create(
     };
     let (Some(name), Some(expiry), Some(scopes)) = (name, expiry, scopes) else {
         let v = view(&pool, &ctx, form, errors, None).await?;
-        return respond(&req, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v);
+        return respond(wants, &ctx, StatusCode::UNPROCESSABLE_ENTITY, &v);
     };
     let (actor, org) = (ctx.actor, ctx.org.clone());
     let creator = ctx.me.account.display_name.clone();
@@ -289,18 +283,18 @@ pub async fn tokens_create(
         secret: created.secret.expose().to_owned(),
     };
     let v = fresh_view(&pool, &ctx, Some(fresh)).await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return changed(
             &ctx,
             &v,
             "Token created. Copy it now: it is not shown again.",
         );
     }
-    respond(&req, &ctx, StatusCode::CREATED, &v)
+    respond(wants, &ctx, StatusCode::CREATED, &v)
 }
 
 pub async fn tokens_revoke(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: web::Path<(i64, String)>,
@@ -313,7 +307,7 @@ pub async fn tokens_revoke(
     let (actor, org) = (ctx.actor, ctx.org.id);
     let token = db::run(&pool, move |conn| service::revoke(conn, &actor, org, id)).await?;
     let message = format!("Token “{}” revoked.", token.name);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let v = fresh_view(&pool, &ctx, None).await?;
         return changed(&ctx, &v, &message);
     }

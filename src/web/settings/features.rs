@@ -1,7 +1,7 @@
 //! Settings → Features: each feature with its plan and an on/off toggle,
 //! swapped row by row.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,7 +11,7 @@ use crate::domain::{policy, Feature};
 use crate::error::{AppError, AppResult};
 use crate::services::orgs::{self as org_service, FeatureState};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, see_other, Wants};
 
 #[derive(Template)]
 #[template(path = "pages/settings/features.html")]
@@ -54,7 +54,7 @@ pub struct ToggleForm {
 }
 
 pub async fn feature_toggle(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: web::Path<(i64, String)>,
@@ -81,7 +81,7 @@ pub async fn feature_toggle(
         feature.label(),
         if state.enabled { "enabled" } else { "disabled" }
     );
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         return fragment_with_toast(
             &FeatureRow {

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::services::orgs as org_service;
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 
 #[derive(Debug, Default, Deserialize, Validate)]
 #[serde(default)]
@@ -55,6 +55,7 @@ pub async fn general_show(ctx: OrgContext) -> AppResult<HttpResponse> {
 
 pub async fn general_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     form: web::Form<GeneralForm>,
@@ -93,7 +94,7 @@ pub async fn general_update(
         org_service::rename(conn, &actor, org_id, &saved)
     })
     .await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         let fragment = GeneralFragment {
             org_id: org_id.0,

@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::orgs::{self as org_service, Seats};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 
 #[derive(Template)]
 #[template(path = "pages/settings/plan.html")]
@@ -61,6 +61,7 @@ pub struct SeatsForm {
 
 pub async fn seats_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     form: web::Form<SeatsForm>,
@@ -118,7 +119,7 @@ pub async fn seats_update(
         }
     };
     let message = format!("Seats set to {}.", seats.purchased);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         let value = seats.purchased.to_string();
         let fragment = SeatsFragment {

@@ -128,13 +128,19 @@ pub fn format_duration(seconds: i32) -> String {
     }
 }
 
+/// A member the Agent filter offers.
+pub struct Agent {
+    pub id: MembershipId,
+    pub name: String,
+}
+
 /// Everything the tab renders.
 pub struct CallsView {
     pub calls: Vec<CallView>,
     /// Every call of the team, or only the viewer's own.
     pub sees_all: bool,
     /// The agents to filter by: active members of the team, by name.
-    pub agents: Vec<(MembershipId, String)>,
+    pub agents: Vec<Agent>,
     pub query: CallsQuery,
     pub errors: Vec<&'static str>,
     /// The query strings of the Next and Previous pages.
@@ -215,10 +221,11 @@ async fn load(
             let agents = if sees_all {
                 db::teams::members::list_members(conn, team, None)?
                     .into_iter()
-                    .filter(|m| {
-                        MembershipStatus::parse(&m.status) == Some(MembershipStatus::Active)
+                    .filter(|m| m.status == MembershipStatus::Active)
+                    .map(|m| Agent {
+                        id: m.membership_id,
+                        name: m.display_name,
                     })
-                    .map(|m| (m.membership_id, m.display_name))
                     .collect()
             } else {
                 Vec::new()

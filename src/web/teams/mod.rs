@@ -25,7 +25,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams as team_service;
 use crate::web::plumbing::context::{flash, Layout, OrgContext, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{page_or_fragment, redirect};
+use crate::web::plumbing::htmx::{page_or_fragment, redirect, Wants};
 use crate::web::plumbing::routing::routes;
 
 pub use members::MembersView;
@@ -108,7 +108,7 @@ pub struct CreateFormFragment<'a> {
 }
 
 async fn teams_page(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     ctx: &OrgContext,
     form: &TeamForm,
@@ -133,7 +133,7 @@ async fn teams_page(
     let layout = Layout::in_org(ctx, "teams");
     let csrf = layout.csrf.clone();
     page_or_fragment(
-        req,
+        wants,
         status,
         || TeamsPage {
             layout,
@@ -155,13 +155,13 @@ async fn teams_page(
 }
 
 pub async fn teams_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
 ) -> AppResult<HttpResponse> {
     let empty = TeamForm::default();
     teams_page(
-        &req,
+        wants,
         &pool,
         &ctx,
         &empty,
@@ -173,6 +173,7 @@ pub async fn teams_index(
 
 pub async fn teams_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     form: web::Form<TeamForm>,
@@ -202,7 +203,7 @@ pub async fn teams_create(
         }
     }
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    teams_page(&req, &pool, &ctx, &form, &errors, status).await
+    teams_page(wants, &pool, &ctx, &form, &errors, status).await
 }
 
 // ---- One team: the Members tab --------------------------------------------
@@ -225,7 +226,7 @@ pub struct TeamPage<'a> {
 }
 
 pub async fn team_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     query: web::Query<TeamQuery>,
@@ -236,5 +237,5 @@ pub async fn team_show(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    members::render_members(&req, &tctx, &view, status)
+    members::render_members(wants, &tctx, &view, status)
 }

@@ -40,8 +40,8 @@ async fn make_pending(app: &TestApp, org: i64, n: i64) {
     .await;
 }
 
-#[tokio::test]
-async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+/// Ada's "Acme", with every statement counted in [`STATEMENTS`].
+async fn counted_owner() -> (TestApp, i64) {
     diesel::connection::set_default_instrumentation(count_statements).unwrap();
     // The outbox worker's polling would add its statements to the count.
     let app = crate::helpers::spawn_app_with(|s| {
@@ -49,6 +49,12 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     })
     .await;
     let org = app.setup_owner().await;
+    (app, org)
+}
+
+#[tokio::test]
+async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() {
+    let (app, org) = counted_owner().await;
     seed(&app, org, 4, 2).await;
     make_pending(&app, org, 1).await;
     let path = format!("/orgs/{org}/members");
@@ -123,12 +129,7 @@ async fn make_archived(app: &TestApp, org: i64, n: i64) {
 
 #[tokio::test]
 async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() {
-    diesel::connection::set_default_instrumentation(count_statements).unwrap();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.outbox_poll = std::time::Duration::from_secs(3600);
-    })
-    .await;
-    let org = app.setup_owner().await;
+    let (app, org) = counted_owner().await;
     seed(&app, org, 10, 0).await;
     make_archived(&app, org, 5).await;
     let path = format!("/orgs/{org}/members/archived");
@@ -152,12 +153,7 @@ async fn the_archived_tab_runs_the_same_number_of_statements_for_5_or_50_rows() 
 
 #[tokio::test]
 async fn a_members_own_page_runs_the_same_few_statements_for_3_or_30_events() {
-    diesel::connection::set_default_instrumentation(count_statements).unwrap();
-    let app = crate::helpers::spawn_app_with(|s| {
-        s.outbox_poll = std::time::Duration::from_secs(3600);
-    })
-    .await;
-    let org = app.setup_owner().await;
+    let (app, org) = counted_owner().await;
     seed(&app, org, 2, 2).await;
     let bob = join(&app, org, "bob@example.com", "Bob", "member").await;
     let events = |n: i64| {
@@ -186,4 +182,43 @@ async fn a_members_own_page_runs_the_same_few_statements_for_3_or_30_events() {
     // is around it (custom roles, teams' sets, contacts, milestones, an
     // invitation, the organization's names); the timeline's page.
     assert_eq!(many, 4, "statements for a member's page");
+}
+
+/// The statements one bulk change of `ids` to `role` runs.
+async fn statements_for_bulk(app: &TestApp, org: i64, ids: &[String], role: &str) -> usize {
+    let mut fields: Vec<(&str, &str)> = ids.iter().map(|id| ("ids", id.as_str())).collect();
+    fields.extend([("action", "set_role"), ("role", role)]);
+    app.client.csrf().await;
+    STATEMENTS.store(0, Ordering::SeqCst);
+    let res = app
+        .client
+        .htmx_post(&format!("/orgs/{org}/members/bulk"), &fields)
+        .await;
+    let statements = STATEMENTS.load(Ordering::SeqCst);
+    let body = res.text().await.unwrap();
+    let n = ids.len();
+    assert!(body.contains(&format!("{n} of {n} changed.")), "{body}");
+    statements
+}
+
+#[tokio::test]
+async fn a_bulk_role_change_reads_each_member_once() {
+    let (app, org) = counted_owner().await;
+    seed(&app, org, 12, 0).await;
+    let emails: Vec<String> = (1..=12).map(|n| format!("seed-{n}@example.test")).collect();
+    let emails: Vec<&str> = emails.iter().map(String::as_str).collect();
+    let ids = membership_ids(&app, &emails).await;
+
+    let few = statements_for_bulk(&app, org, &ids[..2], "admin").await;
+    let many = statements_for_bulk(&app, org, &ids[2..], "admin").await;
+
+    // Each member: their row read once and the change written with its audit
+    // event in one statement.
+    assert_eq!(many - few, 2 * (10 - 2), "statements per member");
+    // The session, then the names, teams and custom roles the results use.
+    assert_eq!(
+        few,
+        4 + 2 * 2,
+        "statements for a bulk change of two members"
+    );
 }

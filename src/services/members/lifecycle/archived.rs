@@ -48,7 +48,9 @@ pub fn restore(
     conn.transaction(|conn| {
         // Seats are counted under the organization's lock, as invitations do.
         let organization = orgs::find_for_update(conn, org)?;
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let (name, email) = who(conn, current.account_id)?;
         if current.status != MembershipStatus::Archived {
             return Err(AppError::Conflict(format!(
@@ -86,8 +88,12 @@ pub fn restore(
                 action: "member.restored",
                 target_type: "membership",
                 target_id: Some(member.to_string()),
-                before: Some(json!({"name": name, "email": email, "status": "archived"})),
-                after: Some(json!({"status": "active", "held": held, "skipped": skipped})),
+                before: Some(
+                    json!({"name": name, "email": email, "status": MembershipStatus::Archived}),
+                ),
+                after: Some(
+                    json!({"status": MembershipStatus::Active, "held": held, "skipped": skipped}),
+                ),
             },
         )?;
         Ok(Restore::Restored { name, skipped })
@@ -164,7 +170,9 @@ pub fn delete(
     typed: &str,
 ) -> AppResult<Deleted> {
     conn.transaction(|conn| {
-        let (current, _, _) = q::lock(conn, org, member)?.ok_or(AppError::NotFound)?;
+        let current = q::lock(conn, org, member)?
+            .ok_or(AppError::NotFound)?
+            .member;
         let account = AccountId(current.account_id);
         // Locked: an invitation accepted meanwhile cannot give it a new membership.
         let found = db::accounts::lock_by_id(conn, account)?.ok_or(AppError::NotFound)?;

@@ -1,27 +1,23 @@
-//! Bulk actions on selected members: the policy is applied row by row, each row
-//! in its own transaction, and the result is shown per row.
+//! Bulk actions on selected members: the service applies the change member by
+//! member and says what it did to each; this renders the results.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
+use super::forms::{BulkAction, BulkForm, Selection, MAX_BULK};
 use super::list::{ListQuery, ListState};
 use crate::db::{self, members as q, PgPool};
 use crate::domain::{policy, MembershipId};
 use crate::error::{AppError, AppResult};
-use crate::services::members as svc;
+use crate::services::members::bulk::{self as svc, MemberOutcome, Outcome};
 use crate::web::plumbing::context::{Layout, OrgContext};
-use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::{is_htmx, render_status};
-use change::{what_changes, Change, Names};
-
-mod change;
-
-/// The most rows one bulk action takes: one page of the list.
-pub const MAX_BULK: usize = 50;
+use crate::web::plumbing::forms::HtmlForm;
+use crate::web::plumbing::htmx::{render_status, HxEvent, Wants};
 
 /// The most members "every member matching this filter" takes at once.
 pub const MAX_MATCHING: usize = 10_000;
 
+/// One member's result as the list of results shows it.
 pub struct BulkResult {
     pub name: String,
     pub ok: bool,
@@ -30,17 +26,18 @@ pub struct BulkResult {
     pub message: String,
 }
 
-/// What applying the action to one member did, in words.
-pub struct Applied {
-    pub message: String,
-    pub unchanged: bool,
-}
-
-impl Applied {
-    pub fn changed(message: impl Into<String>) -> Self {
+impl From<MemberOutcome> for BulkResult {
+    fn from(m: MemberOutcome) -> Self {
+        let (ok, unchanged, message) = match m.outcome {
+            Outcome::Changed(message) => (true, false, message),
+            Outcome::Unchanged(message) => (true, true, message),
+            Outcome::Refused(message) => (false, false, message),
+        };
         Self {
-            message: message.into(),
-            unchanged: false,
+            name: m.name,
+            ok,
+            unchanged,
+            message,
         }
     }
 }
@@ -61,63 +58,44 @@ pub struct BulkPage<'a> {
     pub summary: &'a str,
 }
 
-pub(crate) fn get<'a>(fields: &'a [(String, String)], key: &str) -> &'a str {
-    fields
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-pub(crate) fn invalid(message: &str) -> AppError {
-    AppError::Validation(message.to_owned())
-}
-
 pub async fn members_bulk(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
-    body: web::Bytes,
+    HtmlForm(form): HtmlForm<BulkForm>,
 ) -> AppResult<HttpResponse> {
     // Each row's answer names the member: only someone who sees every member
     // may ask, or the endpoint would tell names to anyone holding ids.
     policy::check(&ctx.actor, policy::Action::ViewMembers)
         .map_err(|policy::Denied(reason)| AppError::forbidden(reason))?;
-    let fields = pairs(&body);
-    let ids = if get(&fields, "matching") != "all" {
-        selected_ids(&fields)?
-    } else {
-        matching_ids(&pool, &ctx, &fields).await?
+    let ids = match form.selection()? {
+        Selection::Ids(ids) => ids,
+        Selection::Matching { filter, total } => matching_ids(&pool, &ctx, &filter, total).await?,
     };
-    if get(&fields, "action") == "revoke" {
-        if ids.len() > MAX_BULK {
+    let change = match form.action()? {
+        BulkAction::Revoke if ids.len() > MAX_BULK => {
             return Err(AppError::Validation(format!(
                 "Revoking asks about each member's contacts: select at most {MAX_BULK} members at a time, not {}.",
                 ids.len()
             )));
         }
-        return super::revoke_bulk::preview_selected(&req, &pool, &ctx, ids).await;
-    }
-    let change = Change::parse(&fields)?;
+        BulkAction::Revoke => {
+            return super::revoke_bulk::preview_selected(wants, &pool, &ctx, ids).await
+        }
+        BulkAction::Change(change) => change,
+    };
     let (org, actor) = (ctx.org.id, ctx.actor);
-    let items = ids.into_iter().map(|id| (id, change)).collect();
-    let results = db::run(&pool, move |conn| {
-        let names = Names::load(conn, org, change)?;
-        each_member(conn, org, items, |conn, before, change| {
-            let applied = what_changes(before, change, &names);
-            let id = MembershipId(before.id);
-            svc::update_member(conn, &actor, org, id, change.patch()).map(|_| applied)
-        })
+    let mut outcomes = db::run(&pool, move |conn| {
+        svc::change_each(conn, &actor, org, change, ids)
     })
     .await?;
     // Refusals first: in a list of hundreds they are what needs reading.
-    let mut results = results;
-    results.sort_by_key(|r| r.ok);
-    results_response(&req, &ctx, &results, &summary(&results, "changed"))
+    outcomes.sort_by_key(|o| !matches!(o.outcome, Outcome::Refused(_)));
+    results_response(wants, &ctx, outcomes, "changed")
 }
 
 /// "3 of 5 changed; 1 unchanged; 1 refused."
-pub fn summary(results: &[BulkResult], verb: &str) -> String {
+fn summary(results: &[BulkResult], verb: &str) -> String {
     let changed = results.iter().filter(|r| r.ok && !r.unchanged).count();
     let unchanged = results.iter().filter(|r| r.ok && r.unchanged).count();
     let refused = results.iter().filter(|r| !r.ok).count();
@@ -132,16 +110,17 @@ pub fn summary(results: &[BulkResult], verb: &str) -> String {
     out
 }
 
-/// Every member the bulk bar's "Select all N matching" (`matching=all`) names:
-/// its filter (`matching_filter`, the list's query string) run again here, refused past
-/// [`MAX_MATCHING`] or when it no longer matches the `matching_total` the
-/// confirmation showed.
+/// Every member the bulk bar's "Select all N matching" names: its filter (the
+/// list's query string) run again here, refused past [`MAX_MATCHING`] or when
+/// it no longer matches the `total` the confirmation showed.
 async fn matching_ids(
     pool: &PgPool,
     ctx: &OrgContext,
-    fields: &[(String, String)],
+    filter: &str,
+    total: Option<usize>,
 ) -> AppResult<Vec<MembershipId>> {
-    let query = web::Query::<ListQuery>::from_query(get(fields, "matching_filter"))
+    let invalid = |message: &str| AppError::Validation(message.to_owned());
+    let query = web::Query::<ListQuery>::from_query(filter)
         .map_err(|_| invalid("That filter cannot be read: reload the list and try again."))?;
     let state = ListState::parse(&query);
     if let Some(message) = state.error {
@@ -164,8 +143,8 @@ async fn matching_ids(
             "No members match this filter any more. Nobody was changed.",
         ));
     }
-    match get(fields, "matching_total").parse::<usize>() {
-        Ok(shown) if shown != ids.len() => Err(AppError::Conflict(format!(
+    match total {
+        Some(shown) if shown != ids.len() => Err(AppError::Conflict(format!(
             "The list changed: this filter now matches {} members, not {shown}. \
              Reload the list and try again. Nobody was changed.",
             ids.len()
@@ -174,79 +153,20 @@ async fn matching_ids(
     }
 }
 
-/// Applies `apply` to each selected member in turn (each call its own
-/// transaction), given the member's row as it was: what it did, or the
-/// refusal, per member by name. Only an unexpected error stops the loop.
-pub fn each_member<T>(
-    conn: &mut diesel::PgConnection,
-    org: crate::domain::OrgId,
-    items: Vec<(MembershipId, T)>,
-    mut apply: impl FnMut(&mut diesel::PgConnection, &q::MemberRow, T) -> AppResult<Applied>,
-) -> AppResult<Vec<BulkResult>> {
-    let mut results = Vec::with_capacity(items.len());
-    for (id, item) in items {
-        let Some((before, _)) = q::find_row(conn, org, id)? else {
-            results.push(BulkResult {
-                name: format!("#{id}"),
-                ok: false,
-                unchanged: false,
-                message: "Not found.".into(),
-            });
-            continue;
-        };
-        let (ok, applied) = match apply(conn, &before, item) {
-            Ok(applied) => (true, applied),
-            Err(AppError::Unexpected(e)) => return Err(AppError::Unexpected(e)),
-            Err(AppError::NotFound) => (false, Applied::changed("Not found.")),
-            Err(refused) => (false, Applied::changed(refused.to_string())),
-        };
-        results.push(BulkResult {
-            name: before.base.display_name,
-            ok,
-            unchanged: applied.unchanged,
-            message: applied.message,
-        });
-    }
-    Ok(results)
-}
-
-/// The selected members' ids (`ids`), between one and [`MAX_BULK`].
-pub fn selected_ids(fields: &[(String, String)]) -> AppResult<Vec<MembershipId>> {
-    let ids: Vec<MembershipId> = fields
-        .iter()
-        .filter(|(k, _)| k == "ids")
-        .map(|(_, v)| {
-            v.parse()
-                .map(MembershipId)
-                .map_err(|_| AppError::Validation("Unknown member.".into()))
-        })
-        .collect::<AppResult<_>>()?;
-    if ids.is_empty() {
-        return Err(AppError::Validation("Select at least one member.".into()));
-    }
-    if ids.len() > MAX_BULK {
-        return Err(AppError::Validation(format!(
-            "Select at most {MAX_BULK} members at a time."
-        )));
-    }
-    Ok(ids)
-}
-
-/// The result per member: a fragment that also reloads the table for htmx,
-/// else a page.
+/// The result per member, summed up with `verb`: a fragment that also reloads
+/// the table for htmx, else a page.
 pub fn results_response(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
-    results: &[BulkResult],
-    summary: &str,
+    outcomes: Vec<MemberOutcome>,
+    verb: &str,
 ) -> AppResult<HttpResponse> {
-    if is_htmx(req) {
-        let mut res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
-        res.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("hx-trigger"),
-            actix_web::http::header::HeaderValue::from_static("members-changed"),
-        );
-        return Ok(res);
+    let results: Vec<BulkResult> = outcomes.into_iter().map(BulkResult::from).collect();
+    let summary = &summary(&results, verb);
+    let results = &results[..];
+    if wants.is_fragment() {
+        let res = render_status(StatusCode::OK, &BulkFragment { results, summary })?;
+        return Ok(HxEvent::MembersChanged.announce(res));
     }
     render_status(
         StatusCode::OK,

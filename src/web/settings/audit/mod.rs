@@ -16,7 +16,7 @@ use crate::domain::audit_story::Names;
 use crate::domain::{policy, AccountId, Invalid, MembershipId, OrgId, SearchText};
 use crate::error::{AppError, AppResult};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 
 mod export;
 pub mod view;
@@ -421,7 +421,7 @@ pub async fn audit_retention(
                 denied: None,
                 csrf,
             };
-            if !is_htmx(&req) {
+            if !Wants::of(&req).is_fragment() {
                 let state = LogState::default();
                 return render_index(&req, &pool, &ctx, state, Some(retention)).await;
             }
@@ -444,7 +444,7 @@ pub async fn audit_retention(
         Some(1) => "The audit log keeps events for 1 day.".to_owned(),
         Some(n) => format!("The audit log keeps events for {n} days."),
     };
-    if is_htmx(&req) {
+    if Wants::of(&req).is_fragment() {
         let retention = RetentionForm {
             value: days.days().map(|d| d.to_string()).unwrap_or_default(),
             error: None,

@@ -17,8 +17,8 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::roles::{self as role_service, known_permissions, RoleInUse};
 use crate::web::plumbing::context::{flash, Layout, OrgContext};
-use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, redirect, render, render_status};
+use crate::web::plumbing::forms::{parse_form, FormErrors};
+use crate::web::plumbing::htmx::{fragment_with_toast, redirect, render, render_status, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{
     colspan, section, DeletePage, EditPage, EditRowFragment, FormFragment, IndexPage, RoleForm,
@@ -41,9 +41,10 @@ fn allow(ctx: &OrgContext, action: Action) -> AppResult<()> {
 
 // ---- Form input ------------------------------------------------------------
 
-/// A role form as sent. Read from the raw body because `permissions` repeats,
-/// which `web::Form` would not collect into a list.
-#[derive(Debug, Default, Validate)]
+/// A role form as sent (`permissions` repeats, which `web::Form` would not
+/// collect into a list).
+#[derive(Debug, Default, Validate, serde::Deserialize)]
+#[serde(default)]
 pub struct RoleFields {
     #[validate(length(max = 1000, message = "Role name can be at most 60 characters."))]
     pub name: String,
@@ -55,20 +56,6 @@ pub struct RoleFields {
 }
 
 impl RoleFields {
-    fn parse(body: &[u8]) -> Self {
-        let mut fields = Self::default();
-        for (key, value) in url::form_urlencoded::parse(body) {
-            match key.as_ref() {
-                "name" => fields.name = value.into_owned(),
-                "scope" => fields.scope = value.into_owned(),
-                "view" => fields.view = value.into_owned(),
-                "permissions" => fields.permissions.push(value.into_owned()),
-                _ => {}
-            }
-        }
-        fields
-    }
-
     /// The name and permission set, or the reasons next to their fields.
     fn validate_for(
         &self,
@@ -156,12 +143,13 @@ pub async fn roles_index(pool: web::Data<PgPool>, ctx: OrgContext) -> AppResult<
 
 pub async fn roles_create(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     allow(&ctx, Action::ManageRoles)?;
-    let fields = RoleFields::parse(&body);
+    let fields: RoleFields = parse_form(&body)?;
     let scope = parse_scope(&fields.scope).map_err(|Invalid(m)| AppError::Validation(m))?;
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -186,7 +174,7 @@ pub async fn roles_create(
         ..form
     }
     .with_errors(errors);
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
         return render_status(
             status,
@@ -210,14 +198,14 @@ async fn load(pool: &PgPool, ctx: &OrgContext, path: &RolePath) -> AppResult<Rol
 /// Renders an edit form: the edit row for htmx's inline edit, the bare form for
 /// htmx on the edit page, else the whole edit page.
 fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     ctx: &OrgContext,
     role: &RoleInUse,
     form: &RoleForm,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let csrf = crate::web::plumbing::csrf::token(&ctx.me.session);
-    match (is_htmx(req), form.inline) {
+    match (wants.is_fragment(), form.inline) {
         (true, true) => render_status(
             status,
             &EditRowFragment {
@@ -241,7 +229,7 @@ fn render_edit(
 }
 
 pub async fn roles_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
@@ -256,20 +244,22 @@ pub async fn roles_edit(
             after: perms,
         },
     )?;
-    let form = RoleForm::edit(&ctx.actor, &role, &role.role.name, perms).inline(is_htmx(&req));
-    render_edit(&req, &ctx, &role, &form, StatusCode::OK)
+    let form =
+        RoleForm::edit(&ctx.actor, &role, &role.role.name, perms).inline(wants.is_fragment());
+    render_edit(wants, &ctx, &role, &form, StatusCode::OK)
 }
 
 /// The row as it is, for Cancel on an inline edit; the grid page otherwise.
 pub async fn roles_row(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
 ) -> AppResult<HttpResponse> {
     allow(&ctx, Action::ManageRoles)?;
     let role = load(&pool, &ctx, &path).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(redirect(&req, &index_path(ctx.org.id)));
     }
     render(&RowFragment {
@@ -279,6 +269,7 @@ pub async fn roles_row(
 
 pub async fn roles_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     ctx: OrgContext,
     path: RolePath,
@@ -287,8 +278,8 @@ pub async fn roles_update(
     allow(&ctx, Action::ManageRoles)?;
     let role = load(&pool, &ctx, &path).await?;
     let scope = role.scope();
-    let fields = RoleFields::parse(&body);
-    let inline = is_htmx(&req) && fields.view == "row";
+    let fields: RoleFields = parse_form(&body)?;
+    let inline = wants.is_fragment() && fields.view == "row";
     let mut errors = FormErrors::default();
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let Some((name, perms)) = fields.validate_for(scope, &mut errors) {
@@ -319,7 +310,7 @@ pub async fn roles_update(
     let form = RoleForm::edit(&ctx.actor, &role, &fields.name, fields.checked())
         .inline(inline)
         .with_errors(errors);
-    render_edit(&req, &ctx, &role, &form, status)
+    render_edit(wants, &ctx, &role, &form, status)
 }
 
 pub async fn roles_delete_confirm(

@@ -1,7 +1,7 @@
 //! Assigning contacts on the Contacts tab: one from its row, or the selected
 //! rows at once (one transaction, a result per row).
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use validator::Validate;
 
 use super::state::{parse_assign_to, AssignForm, ListQuery, ListState};
@@ -12,8 +12,8 @@ use crate::domain::{policy::TeamAction, ContactId};
 use crate::error::{AppError, AppResult};
 use crate::services::contacts::{self as svc, AssignOutcome, Assigned, MAX_BULK};
 use crate::web::plumbing::context::TeamContext;
-use crate::web::plumbing::forms::{first, pairs};
-use crate::web::plumbing::htmx::{is_htmx, render_status};
+use crate::web::plumbing::forms::parse_form;
+use crate::web::plumbing::htmx::{render_status, Wants};
 use crate::web::teams::groups::allow_change;
 
 /// One line of what an assignment did, in words.
@@ -32,7 +32,7 @@ fn assigned_message(a: &Assigned, to: Option<&str>) -> (bool, String) {
 /// The form that picks a contact's assignee among the team's members: opened
 /// in its row for htmx, on its own page otherwise.
 pub async fn contacts_assign_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -42,11 +42,11 @@ pub async fn contacts_assign_form(
     let state = ListState::parse(&query);
     let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
     allow_change(&tctx, TeamAction::AssignContacts)?;
-    render_assign(&req, &tctx, &state, &view, only_row(&view)?)
+    render_assign(wants, &tctx, &state, &view, only_row(&view)?)
 }
 
 pub async fn contacts_assign(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -74,26 +74,36 @@ pub async fn contacts_assign(
     }
     let (_, what) = assigned_message(done, to_name.as_deref());
     let message = format!("{}: {what}", done.name);
-    row_done(&req, &pool, &tctx, &state, id, message).await
+    row_done(wants, &pool, &tctx, &state, id, message).await
+}
+
+/// The bulk bar of the Contacts tab as sent: the selected contacts (`ids`),
+/// the action and its assignee, and the list's state to come back to.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ContactsBulkForm {
+    ids: Vec<String>,
+    action: String,
+    assignee: String,
+    state: String,
 }
 
 /// Assigns or unassigns the selected contacts, all in one transaction, and
 /// shows what became of each.
 pub async fn contacts_bulk(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     on(&tctx)?;
     allow_change(&tctx, TeamAction::AssignContacts)?;
-    let fields = pairs(&body);
-    let get = |key: &str| first(&fields, key);
+    let form: ContactsBulkForm = parse_form(&body)?;
     let invalid = |m: &str| AppError::Validation(m.to_owned());
-    let ids: Vec<ContactId> = fields
+    let ids: Vec<ContactId> = form
+        .ids
         .iter()
-        .filter(|(k, _)| k == "ids")
-        .map(|(_, v)| v.trim().parse().map(ContactId))
+        .map(|v| v.trim().parse().map(ContactId))
         .collect::<Result<_, _>>()
         .map_err(|_| invalid("Select contacts from the list."))?;
     if ids.is_empty() {
@@ -104,8 +114,8 @@ pub async fn contacts_bulk(
             "Select at most {MAX_BULK} contacts at a time."
         )));
     }
-    let to = match get("action") {
-        "assign" => match parse_assign_to(get("assignee")) {
+    let to = match form.action.as_str() {
+        "assign" => match parse_assign_to(&form.assignee) {
             Ok(Some(member)) => Some(member),
             _ => {
                 return Err(invalid(
@@ -116,7 +126,7 @@ pub async fn contacts_bulk(
         "unassign" => None,
         _ => return Err(invalid("Choose what to do with the selected contacts.")),
     };
-    let state = ListState::from_query_string(get("state"));
+    let state = ListState::from_query_string(&form.state);
     let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
     let (results, to_name) = db::run(&pool, move |conn| {
         svc::assign(conn, &w, &org, team, &ids, to)
@@ -142,7 +152,7 @@ pub async fn contacts_bulk(
         lines,
     };
     let view = load(&pool, &tctx, &state).await?;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return render_status(
             StatusCode::OK,
             &list_html(&tctx, &state, &view, Some(&bulk)),
@@ -152,5 +162,5 @@ pub async fn contacts_bulk(
         form: None,
         bulk: Some(&bulk),
     };
-    render_list(&req, &tctx, (&state, &view), shown, StatusCode::OK)
+    render_list(wants, &tctx, (&state, &view), shown, StatusCode::OK)
 }

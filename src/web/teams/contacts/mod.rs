@@ -22,7 +22,7 @@ use crate::services::contacts::{self as svc, ContactsView, CONTACTS_OFF};
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, redirect, render_status, see_other,
+    fragment_with_toast, redirect, render_status, see_other, HxEvent, Wants,
 };
 use crate::web::plumbing::routing::routes;
 use crate::web::teams::groups::allow_change;
@@ -108,7 +108,7 @@ pub(super) fn only_row(view: &ContactsView) -> AppResult<&db::contacts::ContactR
 }
 
 pub async fn contacts_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     query: web::Query<ListQuery>,
@@ -122,11 +122,11 @@ pub async fn contacts_index(
         Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
         None => StatusCode::OK,
     };
-    render_list(&req, &tctx, (&state, &view), Shown::default(), status)
+    render_list(wants, &tctx, (&state, &view), Shown::default(), status)
 }
 
 pub async fn contacts_create(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<ContactForm>,
@@ -149,7 +149,7 @@ pub async fn contacts_create(
         match created {
             Ok(contact) => {
                 let message = format!("Contact “{}” added.", contact.name);
-                if !is_htmx(&req) {
+                if wants == Wants::Page {
                     flash(&tctx.ctx.me.session, "success", message);
                     return Ok(see_other(&list_url(&tctx, &state)));
                 }
@@ -157,12 +157,8 @@ pub async fn contacts_create(
                 let blank = ContactForm::default();
                 let none = FormErrors::default();
                 let html = create_html(&tctx, &state, &view, &blank, &none);
-                let mut res = fragment_with_toast(&html, "success", &message)?;
-                res.headers_mut().insert(
-                    actix_web::http::header::HeaderName::from_static("hx-trigger"),
-                    actix_web::http::header::HeaderValue::from_static("contacts-changed"),
-                );
-                return Ok(res);
+                let res = fragment_with_toast(&html, "success", &message)?;
+                return Ok(HxEvent::ContactsChanged.announce(res));
             }
             // A pending, archived or unknown assignee, told at its field.
             Err(AppError::Validation(message)) => errors.add("assignee", message),
@@ -174,19 +170,19 @@ pub async fn contacts_create(
     }
     let view = load(&pool, &tctx, &state).await?;
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    if is_htmx(&req) {
+    if wants.is_fragment() {
         return render_status(status, &create_html(&tctx, &state, &view, &form, &errors));
     }
     let shown = Shown {
         form: Some((&form, &errors)),
         bulk: None,
     };
-    render_list(&req, &tctx, (&state, &view), shown, status)
+    render_list(wants, &tctx, (&state, &view), shown, status)
 }
 
 /// One contact's row for htmx (Cancel of an inline edit); the list otherwise.
 pub async fn contacts_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -195,7 +191,7 @@ pub async fn contacts_show(
     on(&tctx)?;
     let state = ListState::parse(&query);
     let view = load_one(&pool, &tctx, ContactId(path.contact)).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(see_other(&list_url(&tctx, &state)));
     }
     render_status(
@@ -206,7 +202,7 @@ pub async fn contacts_show(
 
 /// The edit form of a contact the viewer may edit: in its row, or a page.
 pub async fn contacts_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -225,11 +221,11 @@ pub async fn contacts_edit(
     )?;
     let form = ContactForm::of(c);
     let none = FormErrors::default();
-    render_edit(&req, &tctx, &state, c, (&form, &none), StatusCode::OK)
+    render_edit(wants, &tctx, &state, c, (&form, &none), StatusCode::OK)
 }
 
 pub async fn contacts_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ContactPath>,
@@ -245,7 +241,7 @@ pub async fn contacts_update(
             let c = only_row(&view)?;
             allow_edit(&tctx, c)?;
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_edit(&req, &tctx, &state, c, (&form, &errors), status);
+            return render_edit(wants, &tctx, &state, c, (&form, &errors), status);
         }
     };
     let (w, org, team) = (worker(&tctx), tctx.ctx.org.clone(), tctx.team.id);
@@ -254,20 +250,20 @@ pub async fn contacts_update(
     })
     .await?;
     let message = format!("Contact “{}” saved.", contact.name);
-    row_done(&req, &pool, &tctx, &state, id, message).await
+    row_done(wants, &pool, &tctx, &state, id, message).await
 }
 
 /// After a change to one contact: its row and a toast for htmx, a flash and
 /// the list for plain forms.
 async fn row_done(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     state: &ListState,
     id: ContactId,
     message: String,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&list_url(tctx, state)));
     }

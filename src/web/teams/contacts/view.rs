@@ -2,7 +2,7 @@
 //! tab, the `#contacts` list, one contact's row and its edit form, the create
 //! form, the delete confirmation, and the page shown while the module is off.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 
 use super::state::{ContactForm, ListState};
@@ -13,7 +13,7 @@ use crate::services::contacts::{ContactsView, Worker};
 use crate::services::teams::ARCHIVED;
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{page_or_fragment, render_status};
+use crate::web::plumbing::htmx::{page_or_fragment, render_status, Wants};
 
 /// What the viewer may do on the tab, and why not.
 pub struct Ctl {
@@ -237,7 +237,7 @@ pub struct Shown<'a> {
 
 /// The whole tab, or (for htmx) the `#contacts` list.
 pub fn render_list(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     (state, view): (&ListState, &ContactsView),
     shown: Shown<'_>,
@@ -249,7 +249,7 @@ pub fn render_list(
         .unwrap_or_default();
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || ContactsPage {
             layout: Layout::in_team(tctx),
@@ -325,14 +325,14 @@ pub fn row_html<'a>(
 
 /// The contact's assign form: open in its row for htmx, a page otherwise.
 pub fn render_assign(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     state: &ListState,
     view: &ContactsView,
     c: &ContactRow,
 ) -> AppResult<HttpResponse> {
     page_or_fragment(
-        req,
+        wants,
         StatusCode::OK,
         || AssignPage {
             layout: Layout::in_team(tctx),
@@ -354,7 +354,7 @@ pub fn render_assign(
 
 /// The edit form: inline in the row for htmx, a page otherwise.
 pub fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     state: &ListState,
     c: &ContactRow,
@@ -363,7 +363,7 @@ pub fn render_edit(
 ) -> AppResult<HttpResponse> {
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || EditPage {
             layout: Layout::in_team(tctx),

@@ -9,7 +9,7 @@ mod view;
 pub use shared::{allow_change, change_and_load, parse_choice, Controls, Outcome};
 pub use view::card_message;
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::PgConnection;
 use serde::Deserialize;
 use validator::Validate;
@@ -23,7 +23,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::groups as groups_service;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{
     card_html, card_response, groups_path, loader, render_groups, render_rename, section_html,
@@ -83,32 +83,32 @@ pub struct ServiceForm {
 }
 
 pub async fn groups_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, None).await
+    show(wants, &pool, &tctx, None).await
 }
 
 /// One group's card for htmx (Cancel of an inline rename); the tab otherwise.
 pub async fn groups_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, Some(GroupId(path.group))).await
+    show(wants, &pool, &tctx, Some(GroupId(path.group))).await
 }
 
 /// The tab; or, when htmx asks about one group, its card.
 async fn show(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     id: Option<GroupId>,
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
-    let only = id.filter(|_| is_htmx(req));
+    let only = id.filter(|_| wants.is_fragment());
     let with_candidates = allow_change(tctx, TeamAction::ManageGroups).is_ok();
     let view = db::run(pool, move |conn| {
         let view = groups_service::load(conn, &org, team, only, with_candidates)?;
@@ -123,7 +123,7 @@ async fn show(
         return render_status(StatusCode::OK, &card_html(tctx, &view, None)?);
     }
     let none = FormErrors::default();
-    render_groups(req, tctx, &view, StatusCode::OK, "", &none, None)
+    render_groups(wants, tctx, &view, StatusCode::OK, "", &none, None)
 }
 
 fn parse_name(form: &NameForm) -> AppResult<GroupName> {
@@ -148,7 +148,7 @@ fn name_errors(message: String) -> FormErrors {
 }
 
 pub async fn groups_create(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<NameForm>,
@@ -158,7 +158,7 @@ pub async fn groups_create(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::create(conn, actor, org, team, &name?)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome =
         change_and_load(&pool, &tctx, htmx, &[Feature::Groups], change, loader(None)).await?;
     match outcome {
@@ -177,14 +177,14 @@ pub async fn groups_create(
         }
         Outcome::Refused(status, message, view) => {
             let errors = name_errors(message);
-            render_groups(&req, &tctx, &view, status, &form.name, &errors, None)
+            render_groups(wants, &tctx, &view, status, &form.name, &errors, None)
         }
     }
 }
 
 /// Rename form: inline for htmx (the card turns into the form), a page otherwise.
 pub async fn groups_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -198,7 +198,7 @@ pub async fn groups_edit(
     .await?;
     let name = group.name.clone();
     render_rename(
-        &req,
+        wants,
         &tctx,
         &group,
         StatusCode::OK,
@@ -208,7 +208,7 @@ pub async fn groups_edit(
 }
 
 pub async fn groups_rename(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -219,7 +219,7 @@ pub async fn groups_rename(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::rename(conn, actor, org, team, id, &name?)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(
         &pool,
         &tctx,
@@ -232,18 +232,18 @@ pub async fn groups_rename(
     match outcome {
         Outcome::Done(group, view) => {
             let message = format!("Group renamed to “{}”.", group.name);
-            card_response(&req, &tctx, id, "name", Outcome::Done(message, view))
+            card_response(wants, &tctx, id, "name", Outcome::Done(message, view))
         }
         Outcome::Refused(status, message, view) => {
             let card = view.cards.first().ok_or(AppError::NotFound)?;
             let errors = name_errors(message);
-            render_rename(&req, &tctx, &card.group, status, &form.name, &errors)
+            render_rename(wants, &tctx, &card.group, status, &form.name, &errors)
         }
     }
 }
 
 pub async fn groups_delete(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -253,7 +253,7 @@ pub async fn groups_delete(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         groups_service::delete(conn, actor, org, team, id)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome =
         change_and_load(&pool, &tctx, htmx, &[Feature::Groups], change, loader(None)).await?;
     let (group, view) = outcome.done()?;
@@ -273,7 +273,7 @@ pub async fn groups_delete(
 /// Runs a change to one group's card and answers with the card (htmx) or the
 /// tab (plain forms); a fixable refusal is shown next to `field`.
 async fn change_card<C>(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     (id, field): (GroupId, &'static str),
@@ -286,16 +286,16 @@ where
         + 'static,
 {
     allow_change(tctx, TeamAction::ManageGroups)?;
-    let htmx = is_htmx(req);
+    let htmx = wants.is_fragment();
     let load = loader(htmx.then_some(id));
     let outcome = change_and_load(pool, tctx, htmx, needs, change, load).await?;
-    card_response(req, tctx, id, field, outcome)
+    card_response(wants, tctx, id, field, outcome)
 }
 
 const BOTH: &[Feature] = &[Feature::Groups, Feature::Services];
 
 pub async fn groups_add_member(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -309,7 +309,7 @@ pub async fn groups_add_member(
             .map(|p| format!("{} added to the group.", p.display_name))
     };
     change_card(
-        &req,
+        wants,
         &pool,
         &tctx,
         (id, "member"),
@@ -320,7 +320,7 @@ pub async fn groups_add_member(
 }
 
 pub async fn groups_remove_member(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupMemberPath>,
@@ -331,7 +331,7 @@ pub async fn groups_remove_member(
             .map(|p| format!("{} removed from the group.", p.display_name))
     };
     change_card(
-        &req,
+        wants,
         &pool,
         &tctx,
         (id, "member"),
@@ -342,7 +342,7 @@ pub async fn groups_remove_member(
 }
 
 pub async fn groups_attach_service(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupPath>,
@@ -355,11 +355,11 @@ pub async fn groups_attach_service(
         groups_service::set_service(conn, actor, org, team, id, service?, true)
             .map(|s| format!("The group now provides {}.", s.name))
     };
-    change_card(&req, &pool, &tctx, (id, "service"), BOTH, change).await
+    change_card(wants, &pool, &tctx, (id, "service"), BOTH, change).await
 }
 
 pub async fn groups_detach_service(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<GroupServicePath>,
@@ -369,5 +369,5 @@ pub async fn groups_detach_service(
         groups_service::set_service(conn, actor, org, team, id, service, false)
             .map(|s| format!("The group no longer provides {}.", s.name))
     };
-    change_card(&req, &pool, &tctx, (id, "service"), BOTH, change).await
+    change_card(wants, &pool, &tctx, (id, "service"), BOTH, change).await
 }

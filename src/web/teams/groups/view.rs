@@ -1,7 +1,7 @@
 //! The Groups tab's templates and the responses built from them: the whole
 //! tab, the `#groups` section, one group's card, and the rename form.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 use diesel::PgConnection;
 
@@ -15,7 +15,7 @@ use crate::services::groups::{
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
 use crate::web::plumbing::htmx::{
-    fragment_with_toast, is_htmx, page_or_fragment, render_status, see_other,
+    fragment_with_toast, page_or_fragment, render_status, see_other, Wants,
 };
 
 /// A message for one field of one group's card (adding a member, attaching a service).
@@ -122,7 +122,7 @@ pub(super) fn groups_path(tctx: &TeamContext) -> String {
 /// The whole tab, or (for htmx) the `#groups` section, with the create form's
 /// state and any card's message.
 pub(super) fn render_groups(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     view: &GroupsView,
     status: StatusCode,
@@ -134,7 +134,7 @@ pub(super) fn render_groups(
     let csrf = layout.csrf.clone();
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || {
             let (ctl, attach) = controls(tctx, view);
@@ -191,7 +191,7 @@ pub(super) fn card_html<'a>(
 /// message next to the field when refused, or a toast when done); plain forms
 /// get a flash and the tab, or the tab again with the message.
 pub(super) fn card_response(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     group: GroupId,
     field: &'static str,
@@ -211,11 +211,11 @@ pub(super) fn card_response(
                 field,
                 message,
             };
-            if is_htmx(req) {
+            if wants.is_fragment() {
                 return render_status(status, &card_html(tctx, &view, Some(&error))?);
             }
             let none = FormErrors::default();
-            render_groups(req, tctx, &view, status, "", &none, Some(&error))
+            render_groups(wants, tctx, &view, status, "", &none, Some(&error))
         }
     }
 }
@@ -250,7 +250,7 @@ pub(super) fn section_html<'a>(
 }
 
 pub(super) fn render_rename(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     group: &Group,
     status: StatusCode,
@@ -261,7 +261,7 @@ pub(super) fn render_rename(
     let csrf = layout.csrf.clone();
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || EditPage {
             layout,

@@ -19,6 +19,7 @@ use crate::services::teams::by_email::{self, Added, Inviting};
 use crate::web::invitations::links;
 use crate::web::plumbing::context::{client_ip, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
+use crate::web::plumbing::htmx::Wants;
 
 /// The form's state on the Members tab.
 #[derive(Debug, Clone)]
@@ -56,6 +57,7 @@ pub struct ByEmailForm {
 
 pub async fn member_add_by_email(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     settings: web::Data<Settings>,
     tctx: TeamContext,
@@ -86,7 +88,7 @@ pub async fn member_add_by_email(
         match added {
             Ok(Added::Member(row)) => {
                 let message = format!("{} added as {}.", row.display_name, role.label());
-                return members_changed(&req, &pool, &tctx, &message).await;
+                return members_changed(wants, &pool, &tctx, &message).await;
             }
             Ok(Added::Invited(row)) => {
                 let message = format!(
@@ -94,7 +96,7 @@ pub async fn member_add_by_email(
                     row.email,
                     role.label()
                 );
-                return members_changed(&req, &pool, &tctx, &message).await;
+                return members_changed(wants, &pool, &tctx, &message).await;
             }
             Err(AppError::Validation(message)) => errors.add("email", message),
             Err(AppError::Forbidden(reason)) => {
@@ -111,5 +113,5 @@ pub async fn member_add_by_email(
     let mut view = load(&pool, &tctx, "", errors).await?;
     view.by_email.email = form.email.clone();
     view.by_email.role = form.role.clone();
-    render_members(&req, &tctx, &view, status)
+    render_members(wants, &tctx, &view, status)
 }

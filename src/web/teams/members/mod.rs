@@ -3,8 +3,8 @@
 //! One row's inline edit lives in `rows`, removing in `remove`, adding by
 //! email in `add_by_email`.
 
-use crate::domain::OrgRole;
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use crate::domain::MembershipStatus;
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
@@ -33,7 +33,7 @@ use crate::services::teams::{
 };
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use crate::web::presence::PresenceDot;
 
@@ -88,7 +88,7 @@ pub(super) fn presence_of(
     }
     let ids: Vec<MembershipId> = rows
         .iter()
-        .filter(|r| r.status == "active")
+        .filter(|r| r.status == MembershipStatus::Active)
         .map(|r| r.membership_id)
         .collect();
     Ok(db::presence::find_for_members(conn, org, &ids)?)
@@ -121,14 +121,14 @@ pub(super) fn row_view(tctx: &TeamContext, row: TeamMemberRow) -> MemberRowView 
                 tctx,
                 TeamAction::GrantTeamPermissions {
                     target: row.account_id,
-                    target_role: OrgRole::parse(&row.org_role).unwrap_or(OrgRole::Member),
+                    target_role: row.org_role,
                     granted: PermissionSet::default(),
                 },
             )
         })
         .flatten();
     MemberRowView {
-        role_label: TeamRole::parse(&row.team_role).map_or("Unknown", TeamRole::label),
+        role_label: row.team_role.label(),
         editable: manages && refusal.is_none(),
         denied: refusal,
         row,
@@ -206,7 +206,7 @@ pub(super) async fn load(
                     tctx,
                     TeamAction::GrantTeamPermissions {
                         target: c.account_id,
-                        target_role: OrgRole::parse(&c.org_role).unwrap_or(OrgRole::Member),
+                        target_role: c.org_role,
                         granted: PermissionSet::default(),
                     },
                 );
@@ -235,7 +235,7 @@ pub struct MembersFragment<'a> {
 }
 
 pub(super) fn render_members(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     view: &MembersView,
     status: StatusCode,
@@ -244,7 +244,7 @@ pub(super) fn render_members(
     let csrf = layout.csrf.clone();
     let org_id = tctx.ctx.org.id.0;
     page_or_fragment(
-        req,
+        wants,
         status,
         || TeamPage {
             layout,
@@ -264,12 +264,12 @@ pub(super) fn render_members(
 
 /// After a change: the Members section with a toast for htmx, else flash + 303.
 pub(super) async fn members_changed(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     message: &str,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }
@@ -296,7 +296,7 @@ pub struct AddForm {
 }
 
 pub async fn member_add(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<AddForm>,
@@ -319,7 +319,7 @@ pub async fn member_add(
         match added {
             Ok(row) => {
                 let message = format!("{} added as {}.", row.display_name, role.label());
-                return members_changed(&req, &pool, &tctx, &message).await;
+                return members_changed(wants, &pool, &tctx, &message).await;
             }
             Err(AppError::Validation(message)) => errors.add("member", message),
             Err(AppError::Forbidden(reason)) => {
@@ -336,5 +336,5 @@ pub async fn member_add(
     let mut view = load(&pool, &tctx, "", errors).await?;
     view.member = form.member.clone();
     view.role = form.role.clone();
-    render_members(&req, &tctx, &view, status)
+    render_members(wants, &tctx, &view, status)
 }

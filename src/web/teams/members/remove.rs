@@ -3,7 +3,7 @@
 //! to another active member of the team), and the removal itself. They stay
 //! in the organization and in their other teams.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 
 use super::rows::find_row;
@@ -13,10 +13,10 @@ use crate::domain::{policy::TeamAction, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::services::members::lifecycle::{Handover, Handovers};
 use crate::services::teams::{self as team_service, members as member_service};
-use crate::web::members::revoke::parse_handovers;
+use crate::web::members::revoke::{parse_handovers, Candidate};
 use crate::web::plumbing::context::{Layout, TeamContext};
 use crate::web::plumbing::forms::pairs;
-use crate::web::plumbing::htmx::page_or_fragment;
+use crate::web::plumbing::htmx::{page_or_fragment, Wants};
 use crate::web::teams::team_path;
 
 /// The remove dialog of one team member.
@@ -25,8 +25,8 @@ pub struct RemoveView {
     /// Their contacts in this team.
     pub contacts: i64,
     pub link: String,
-    /// Active members of the team who could take them: (membership id, label).
-    pub candidates: Vec<(i64, String)>,
+    /// Active members of the team who could take them.
+    pub candidates: Vec<Candidate>,
     pub reassign: bool,
     pub to: Option<i64>,
     pub error: Option<String>,
@@ -81,10 +81,7 @@ async fn load(
     Ok(RemoveView {
         link: format!("{}/contacts?assignee={}", team_path(&tctx.team), member),
         contacts,
-        candidates: candidates
-            .into_iter()
-            .map(|c| (c.membership_id, format!("{} ({})", c.display_name, c.email)))
-            .collect(),
+        candidates: candidates.iter().map(Candidate::from).collect(),
         reassign: matches!(handover, Handover::Reassign(_)),
         to: match handover {
             Handover::Reassign(to) => Some(to.0),
@@ -96,7 +93,7 @@ async fn load(
 }
 
 fn render(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     r: &RemoveView,
     status: StatusCode,
@@ -105,7 +102,7 @@ fn render(
     let csrf = layout.csrf.clone();
     let org_id = tctx.ctx.org.id.0;
     let mut res = page_or_fragment(
-        req,
+        wants,
         status,
         || RemovePage {
             layout,
@@ -131,18 +128,18 @@ fn render(
 }
 
 pub(super) async fn member_remove_form(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let v = removable(&pool, &tctx, path.2).await?;
     let r = load(&pool, &tctx, v, Handover::Unassign).await?;
-    render(&req, &tctx, &r, StatusCode::OK)
+    render(wants, &tctx, &r, StatusCode::OK)
 }
 
 pub(super) async fn member_remove(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -181,13 +178,13 @@ pub(super) async fn member_remove(
                 (Some(to), _) => message.push_str(&format!(" {n} contact{s} went to {to}.")),
                 (None, _) => message.push_str(&format!(" {n} contact{s} are unassigned.")),
             }
-            members_changed(&req, &pool, &tctx, &message).await
+            members_changed(wants, &pool, &tctx, &message).await
         }
         Err(AppError::Validation(message)) => {
             let v = removable(&pool, &tctx, path.2).await?;
             let mut r = load(&pool, &tctx, v, handover).await?;
             r.error = Some(message);
-            render(&req, &tctx, &r, StatusCode::UNPROCESSABLE_ENTITY)
+            render(wants, &tctx, &r, StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(other) => Err(other),
     }

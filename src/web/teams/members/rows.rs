@@ -1,7 +1,7 @@
 //! One row of a team's Members tab: the row itself (htmx's Cancel), its inline
 //! role form, the full edit page used without JavaScript, and saving the role.
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use validator::Validate;
@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, members as member_service};
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 use crate::web::teams::{shape_errors, team_path};
 
 #[derive(Template)]
@@ -86,14 +86,14 @@ pub(super) async fn find_row(
 /// The roles the edit form offers: the presets, and `custom` for a member who has one.
 fn role_choices(v: &MemberRowView) -> Vec<TeamRole> {
     let mut roles = TeamRole::PRESETS.to_vec();
-    if v.row.team_role == TeamRole::Custom.as_str() {
+    if v.row.team_role == TeamRole::Custom {
         roles.push(TeamRole::Custom);
     }
     roles
 }
 
 fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     v: &MemberRowView,
     role: &str,
@@ -104,7 +104,7 @@ fn render_edit(
     let csrf = layout.csrf.clone();
     let (org_id, roles) = (tctx.ctx.org.id.0, role_choices(v));
     page_or_fragment(
-        req,
+        wants,
         status,
         || MemberEditPage {
             layout,
@@ -130,13 +130,13 @@ fn render_edit(
 
 /// The plain row again (htmx's Cancel); without htmx, back to the team page.
 pub(super) async fn member_row(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
 ) -> AppResult<HttpResponse> {
     let v = find_row(&pool, &tctx, path.2).await?;
-    if !is_htmx(&req) {
+    if wants == Wants::Page {
         return Ok(see_other(&team_path(&tctx.team)));
     }
     crate::web::plumbing::htmx::render(&MemberRowFragment {
@@ -147,7 +147,7 @@ pub(super) async fn member_row(
 }
 
 pub(super) async fn member_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -160,12 +160,12 @@ pub(super) async fn member_edit(
     if let Some(reason) = v.denied {
         return Err(AppError::forbidden(reason));
     }
-    let role = v.row.team_role.clone();
+    let role = v.row.team_role;
     render_edit(
-        &req,
+        wants,
         &tctx,
         &v,
-        &role,
+        role.as_str(),
         &FormErrors::default(),
         StatusCode::OK,
     )
@@ -179,7 +179,7 @@ pub struct RoleForm {
 }
 
 pub(super) async fn member_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<(i64, i64, i64)>,
@@ -188,9 +188,10 @@ pub(super) async fn member_update(
     tctx.allow(TeamAction::ManageMembers)?;
     let mut errors = shape_errors(&*form);
     let v = find_row(&pool, &tctx, path.2).await?;
-    let keeps_custom = form.role == TeamRole::Custom.as_str() && v.row.team_role == form.role;
+    let keeps_custom =
+        form.role == TeamRole::Custom.as_str() && v.row.team_role == TeamRole::Custom;
     if keeps_custom {
-        return member_saved(&req, &tctx, v.row);
+        return member_saved(wants, &tctx, v.row);
     }
     let role = errors.check("role", parse_preset_team_role(&form.role));
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -206,7 +207,7 @@ pub(super) async fn member_update(
         })
         .await;
         match saved {
-            Ok(row) => return member_saved(&req, &tctx, row),
+            Ok(row) => return member_saved(wants, &tctx, row),
             Err(AppError::Forbidden(reason)) => {
                 status = StatusCode::FORBIDDEN;
                 errors.add("form", reason);
@@ -218,16 +219,12 @@ pub(super) async fn member_update(
             Err(other) => return Err(other),
         }
     }
-    render_edit(&req, &tctx, &v, &form.role, &errors, status)
+    render_edit(wants, &tctx, &v, &form.role, &errors, status)
 }
 
-fn member_saved(
-    req: &HttpRequest,
-    tctx: &TeamContext,
-    row: TeamMemberRow,
-) -> AppResult<HttpResponse> {
+fn member_saved(wants: Wants, tctx: &TeamContext, row: TeamMemberRow) -> AppResult<HttpResponse> {
     let v = row_view(tctx, row);
-    let message = if v.row.team_role == TeamRole::Custom.as_str() {
+    let message = if v.row.team_role == TeamRole::Custom {
         format!("{} keeps their custom permissions.", v.row.display_name)
     } else {
         format!(
@@ -235,7 +232,7 @@ fn member_saved(
             v.row.display_name, v.role_label
         )
     };
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&team_path(&tctx.team)));
     }

@@ -4,7 +4,7 @@
 
 mod view;
 
-use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, web, HttpResponse};
 use diesel::PgConnection;
 use serde::Deserialize;
 use validator::Validate;
@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::team_services as service_uc;
 use crate::web::plumbing::context::{flash, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::plumbing::routing::routes;
 use crate::web::teams::groups::{allow_change, change_and_load, Outcome};
 use view::{loader, render_edit, render_services, row, row_done, section, services_path};
@@ -107,32 +107,32 @@ fn invalid(
 }
 
 pub async fn services_index(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, None).await
+    show(wants, &pool, &tctx, None).await
 }
 
 /// One service's row for htmx (Cancel of an inline edit); the tab otherwise.
 pub async fn services_show(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
 ) -> AppResult<HttpResponse> {
-    show(&req, &pool, &tctx, Some(ServiceId(path.service))).await
+    show(wants, &pool, &tctx, Some(ServiceId(path.service))).await
 }
 
 /// The tab; or, when htmx asks about one service, its row.
 async fn show(
-    req: &HttpRequest,
+    wants: Wants,
     pool: &PgPool,
     tctx: &TeamContext,
     id: Option<ServiceId>,
 ) -> AppResult<HttpResponse> {
     let (org, team) = (tctx.ctx.org.clone(), tctx.team.id);
-    let only = id.filter(|_| is_htmx(req));
+    let only = id.filter(|_| wants.is_fragment());
     let view = crate::db::run(pool, move |conn| {
         let view = service_uc::load(conn, &org, team, only)?;
         // The whole tab for one service still needs it to be one of the team's.
@@ -146,11 +146,11 @@ async fn show(
         return render_status(StatusCode::OK, &row(tctx, &view)?);
     }
     let (form, errors) = (ServiceFormData::default(), FormErrors::default());
-    render_services(req, tctx, &view, StatusCode::OK, &form, &errors)
+    render_services(wants, tctx, &view, StatusCode::OK, &form, &errors)
 }
 
 pub async fn services_create(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<ServiceFormData>,
@@ -162,7 +162,7 @@ pub async fn services_create(
         let (name, description) = values?;
         service_uc::create(conn, actor, org, team, &name, &description)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await? {
         Outcome::Done(service, view) => {
             let message = format!("Service “{}” created.", service.name);
@@ -179,14 +179,14 @@ pub async fn services_create(
         }
         Outcome::Refused(status, message, view) => {
             let errors = refusal_errors(&parsed, message);
-            render_services(&req, &tctx, &view, status, &form, &errors)
+            render_services(wants, &tctx, &view, status, &form, &errors)
         }
     }
 }
 
 /// Edit form: inline for htmx (the row turns into the form), a page otherwise.
 pub async fn services_edit(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -200,7 +200,7 @@ pub async fn services_edit(
     .await?;
     let form = ServiceFormData::of(&service);
     render_edit(
-        &req,
+        wants,
         &tctx,
         &service,
         StatusCode::OK,
@@ -210,7 +210,7 @@ pub async fn services_edit(
 }
 
 pub async fn services_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -224,7 +224,7 @@ pub async fn services_update(
         let (name, description) = values?;
         service_uc::update(conn, actor, org, team, id, &name, &description)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     match change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await? {
         Outcome::Done(service, view) => row_done(
             &tctx,
@@ -235,7 +235,7 @@ pub async fn services_update(
         Outcome::Refused(status, message, view) => {
             let service = &view.rows.first().ok_or(AppError::NotFound)?.service;
             let errors = refusal_errors(&parsed, message);
-            render_edit(&req, &tctx, service, status, &form, &errors)
+            render_edit(wants, &tctx, service, status, &form, &errors)
         }
     }
 }
@@ -248,7 +248,7 @@ pub struct ActiveForm {
 }
 
 pub async fn services_toggle(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -268,7 +268,7 @@ pub async fn services_toggle(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         service_uc::set_active(conn, actor, org, team, id, active)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(Some(id))).await?;
     let (service, view) = outcome.done()?;
     let state = if service.active { "active" } else { "inactive" };
@@ -276,7 +276,7 @@ pub async fn services_toggle(
 }
 
 pub async fn services_delete(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     path: web::Path<ServicePath>,
@@ -286,7 +286,7 @@ pub async fn services_delete(
     let change = move |conn: &mut PgConnection, actor, org: &Organization, team| {
         service_uc::delete(conn, actor, org, team, id)
     };
-    let htmx = is_htmx(&req);
+    let htmx = wants.is_fragment();
     let outcome = change_and_load(&pool, &tctx, htmx, NEEDS, change, loader(None)).await?;
     let (service, view) = outcome.done()?;
     let message = format!("Service “{}” deleted.", service.name);

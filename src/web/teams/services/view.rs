@@ -1,7 +1,7 @@
 //! The Services tab's templates and the responses built from them: the whole
 //! tab, the `#services` section, one service's row, and the edit form.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 use diesel::PgConnection;
 
@@ -13,7 +13,7 @@ use crate::services::groups::SERVICES_OFF;
 use crate::services::team_services::{self as service_uc, ServiceRow, ServicesView};
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, page_or_fragment, see_other, Wants};
 use crate::web::teams::groups::Controls;
 
 #[derive(Template)]
@@ -92,7 +92,7 @@ pub(super) fn csrf(tctx: &TeamContext) -> String {
 }
 
 pub(super) fn render_services(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     view: &ServicesView,
     status: StatusCode,
@@ -101,7 +101,7 @@ pub(super) fn render_services(
 ) -> AppResult<HttpResponse> {
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || ServicesPage {
             layout: Layout::in_team(tctx),
@@ -154,7 +154,7 @@ pub(super) fn row<'a>(tctx: &'a TeamContext, view: &'a ServicesView) -> AppResul
 }
 
 pub(super) fn render_edit(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     service: &Service,
     status: StatusCode,
@@ -163,7 +163,7 @@ pub(super) fn render_edit(
 ) -> AppResult<HttpResponse> {
     let (org_id, team) = (tctx.ctx.org.id.0, &tctx.team);
     page_or_fragment(
-        req,
+        wants,
         status,
         || EditPage {
             layout: Layout::in_team(tctx),

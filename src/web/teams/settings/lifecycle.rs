@@ -11,11 +11,11 @@ use crate::domain::policy::TeamAction;
 use crate::error::{AppError, AppResult};
 use crate::services::teams as team_service;
 use crate::web::plumbing::context::{flash, TeamContext};
-use crate::web::plumbing::htmx::redirect;
+use crate::web::plumbing::htmx::{redirect, Wants};
 use crate::web::teams::shape_errors;
 
 pub(super) async fn workflow_regenerate(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
 ) -> AppResult<HttpResponse> {
@@ -26,7 +26,7 @@ pub(super) async fn workflow_regenerate(
     })
     .await?;
     let message = "New workflow ID created; the old one no longer works.";
-    changed(&req, &tctx, &team, message, Section::Workflow)
+    changed(wants, &tctx, &team, message, Section::Workflow)
 }
 
 async fn set_archived(
@@ -78,6 +78,7 @@ pub struct DeleteForm {
 
 pub(super) async fn team_delete(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<DeleteForm>,
@@ -107,5 +108,5 @@ pub(super) async fn team_delete(
         ..SettingsForms::of(&tctx.team)
     };
     let status = StatusCode::UNPROCESSABLE_ENTITY;
-    render_settings(&req, &tctx, &forms, status, Section::Lifecycle)
+    render_settings(wants, &tctx, &forms, status, Section::Lifecycle)
 }

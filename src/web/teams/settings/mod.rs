@@ -19,7 +19,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::services::teams::{self as team_service, TeamRefusal};
 use crate::web::plumbing::context::{flash, TeamContext};
-use crate::web::plumbing::htmx::redirect;
+use crate::web::plumbing::htmx::{redirect, Wants};
 use crate::web::plumbing::routing::routes;
 use view::{changed, render_settings, settings_path, Section, SettingsForms, ToggleState};
 
@@ -34,9 +34,9 @@ routes! {
     POST "/orgs/{org}/teams/{team}/delete" => lifecycle::team_delete,
 }
 
-pub async fn settings_show(req: HttpRequest, tctx: TeamContext) -> AppResult<HttpResponse> {
+pub async fn settings_show(wants: Wants, tctx: TeamContext) -> AppResult<HttpResponse> {
     let forms = SettingsForms::of(&tctx.team);
-    render_settings(&req, &tctx, &forms, StatusCode::OK, Section::Details)
+    render_settings(wants, &tctx, &forms, StatusCode::OK, Section::Details)
 }
 
 // ---- Name and description -------------------------------------------------
@@ -52,6 +52,7 @@ pub struct DetailsForm {
 
 pub async fn settings_update(
     req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<DetailsForm>,
@@ -87,7 +88,7 @@ pub async fn settings_update(
         details_errors: errors,
         ..SettingsForms::of(&tctx.team)
     };
-    render_settings(&req, &tctx, &forms, status, Section::Details)
+    render_settings(wants, &tctx, &forms, status, Section::Details)
 }
 
 // ---- Goal threshold -------------------------------------------------------
@@ -103,7 +104,7 @@ pub struct GoalForm {
 }
 
 pub async fn goal_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<GoalForm>,
@@ -121,7 +122,7 @@ pub async fn goal_update(
         match saved {
             Ok(team) => {
                 let message = format!("Goal threshold set to {}%.", team.goal_threshold);
-                return changed(&req, &tctx, &team, &message, Section::Goal);
+                return changed(wants, &tctx, &team, &message, Section::Goal);
             }
             Err(AppError::Conflict(message)) => {
                 status = StatusCode::CONFLICT;
@@ -135,7 +136,7 @@ pub async fn goal_update(
         goal_errors: errors,
         ..SettingsForms::of(&tctx.team)
     };
-    render_settings(&req, &tctx, &forms, status, Section::Goal)
+    render_settings(wants, &tctx, &forms, status, Section::Goal)
 }
 
 // ---- Toggles --------------------------------------------------------------
@@ -148,7 +149,7 @@ pub struct ToggleForm {
 }
 
 pub async fn toggle_update(
-    req: HttpRequest,
+    wants: Wants,
     pool: web::Data<PgPool>,
     tctx: TeamContext,
     form: web::Form<ToggleForm>,
@@ -173,5 +174,5 @@ pub async fn toggle_update(
     .await?;
     let message = format!("{} {}.", toggle.label(), if on { "on" } else { "off" });
     let state = ToggleState { t: toggle, on };
-    changed(&req, &tctx, &team, &message, Section::Toggle(&state))
+    changed(wants, &tctx, &team, &message, Section::Toggle(&state))
 }

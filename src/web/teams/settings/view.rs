@@ -1,7 +1,7 @@
 //! What a team's Settings tab shows and how it answers: the viewer's rights, the
 //! forms' values and messages, the section fragments htmx swaps, and the page.
 
-use actix_web::{http::StatusCode, HttpRequest, HttpResponse};
+use actix_web::{http::StatusCode, HttpResponse};
 use askama::Template;
 
 use crate::db::teams::Team;
@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::teams::ARCHIVED;
 use crate::web::plumbing::context::{flash, Layout, TeamContext};
 use crate::web::plumbing::forms::FormErrors;
-use crate::web::plumbing::htmx::{fragment_with_toast, is_htmx, render_status, see_other};
+use crate::web::plumbing::htmx::{fragment_with_toast, render_status, see_other, Wants};
 use crate::web::teams::{members::denied, team_path};
 
 pub struct ToggleState {
@@ -206,7 +206,7 @@ pub(super) fn settings_path(team: &Team) -> String {
 
 /// The whole tab, or for htmx the section the form belongs to.
 pub(super) fn render_settings(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     forms: &SettingsForms,
     status: StatusCode,
@@ -215,7 +215,7 @@ pub(super) fn render_settings(
     let view = view(tctx, &tctx.team)?;
     let layout = Layout::in_team(tctx);
     let org_id = tctx.ctx.org.id.0;
-    if is_htmx(req) {
+    if wants.is_fragment() {
         let (team, csrf) = (&tctx.team, layout.csrf.as_str());
         let parts = Parts {
             org_id,
@@ -241,13 +241,13 @@ pub(super) fn render_settings(
 
 /// After a change: the section with a toast for htmx, else flash + 303 to the tab.
 pub(super) fn changed(
-    req: &HttpRequest,
+    wants: Wants,
     tctx: &TeamContext,
     team: &Team,
     message: &str,
     section: Section<'_>,
 ) -> AppResult<HttpResponse> {
-    if !is_htmx(req) {
+    if wants == Wants::Page {
         flash(&tctx.ctx.me.session, "success", message);
         return Ok(see_other(&settings_path(team)));
     }
