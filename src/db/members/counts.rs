@@ -8,7 +8,7 @@ use diesel::{
 };
 
 use super::super::sql::Statement;
-use super::filter::{with_filters, MemberFilter};
+use super::filter::{with_filters, MemberFilter, MemberSort};
 use super::plan::statement;
 use crate::domain::{MembershipStatus, OrgId};
 use crate::kept::Kept;
@@ -34,6 +34,14 @@ pub enum CountBasis {
     /// `members::list::a_searchs_count_follows_every_change_to_whom_it_matches`.
     /// A filter that reads anything else (role, team, one account) cannot be
     /// remembered: those change without `changes` moving.
+    ///
+    /// The search pages [`SearchCounts`] keeps (their members' ids) rest on
+    /// the same invariant: a page of a search by name holds the matches in
+    /// `sort_name` order, and `sort_name` is made from the same name, email
+    /// and status as `search_text` (migration 000016,
+    /// `memberships_copy_account` and `accounts_sync_memberships`), so no
+    /// member enters, leaves or moves within such a page while `changes`
+    /// stays. Proved by `members::list::a_kept_search_page_follows_every_change_to_whom_it_shows`.
     Search,
     /// A role, team or own-row filter: counted each time (a window over the
     /// page's rows, or a count of its own).
@@ -72,6 +80,12 @@ pub fn basis(filter: &MemberFilter) -> CountBasis {
 pub struct SearchCounts {
     counts: Kept<SearchKey, Counted, 10_000>,
     sizes: Kept<i64, i64, 10_000>,
+    /// The pages of searches this server has read: which members each held,
+    /// at which `changes` (see [`CountBasis::Search`]). A search asked again
+    /// reads its page's members by id instead of walking the organization's
+    /// names to find them: at 1,000,000 members a common name's page walks
+    /// some 17,000 entries.
+    pages: Kept<PageKey, KeptPage, 10_000>,
     /// Each large organization's common words ([`common_words`]), learned
     /// once by this server: which words nearly every member shares (a domain,
     /// a prefix) changes with the organization's make-up, not with each change.
@@ -80,6 +94,18 @@ pub struct SearchCounts {
 
 /// (organization, search text, status).
 pub(super) type SearchKey = (i64, String, Option<MembershipStatus>);
+
+/// A page of a search: the search, its order by name, the rows it skips and
+/// how many it shows.
+pub(super) type PageKey = (SearchKey, MemberSort, i64, i64);
+
+/// A search's page as read at the organization's `changes`: its members'
+/// ids, in the list's order.
+#[derive(Debug, Clone)]
+pub(super) struct KeptPage {
+    pub changes: i64,
+    pub ids: std::sync::Arc<[i64]>,
+}
 
 /// A search's count and the organization's `changes` it was made at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +133,12 @@ pub const APPROXIMATE_FROM: i64 = 10_000;
 /// About how many of the organization's members a sample reads to estimate.
 const SAMPLE_ROWS: f32 = 4_000.0;
 
+/// The share of the table's pages (`TABLESAMPLE SYSTEM`'s percent) that holds
+/// about [`SAMPLE_ROWS`] of an organization of `size` members.
+fn sample_percent(size: i64) -> f32 {
+    (100.0 * SAMPLE_ROWS / size.max(1) as f32).clamp(0.01, 100.0)
+}
+
 impl SearchCounts {
     /// The key a count of `filter` is remembered under: only a search's.
     pub(super) fn key(org: OrgId, filter: &MemberFilter) -> Option<SearchKey> {
@@ -122,6 +154,25 @@ impl SearchCounts {
 
     pub(super) fn put(&self, key: SearchKey, counted: Counted) {
         self.counts.put(key, counted);
+    }
+
+    /// The key a page of `filter` is kept under: a search's, by name.
+    pub(super) fn page_key(
+        org: OrgId,
+        filter: &MemberFilter,
+        offset: i64,
+        limit: i64,
+    ) -> Option<PageKey> {
+        let key = Self::key(org, filter)?;
+        (!filter.sort.needs_accounts()).then_some((key, filter.sort, offset, limit))
+    }
+
+    pub(super) fn kept_page(&self, key: &PageKey) -> Option<KeptPage> {
+        self.pages.get(key)
+    }
+
+    pub(super) fn keep_page(&self, key: PageKey, page: KeptPage) {
+        self.pages.put(key, page);
     }
 
     /// Forgets the count of `filter`'s search, so that the next page of it
@@ -165,14 +216,13 @@ impl SearchCounts {
 /// index is not asked for (see `filter::index_fragment`).
 fn common_words(conn: &mut PgConnection, org: OrgId, size: i64) -> QueryResult<Vec<String>> {
     #[derive(QueryableByName)]
-    struct Text_ {
+    struct SampledText {
         #[diesel(sql_type = Text)]
         search_text: String,
     }
-    let percent = (100.0 * SAMPLE_ROWS / size.max(1) as f32).clamp(0.01, 100.0);
-    let rows: Vec<Text_> =
+    let rows: Vec<SampledText> =
         Statement::prepared("SELECT m.search_text FROM memberships m TABLESAMPLE SYSTEM (")
-            .bind::<diesel::sql_types::Float, _>(percent)
+            .bind::<diesel::sql_types::Float, _>(sample_percent(size))
             .sql(") REPEATABLE (0) WHERE m.organization_id = ")
             .bind::<BigInt, _>(org.0)
             .sql(" AND m.status <> 'archived' LIMIT 4000")
@@ -220,8 +270,7 @@ pub(super) fn estimate(
     filter: &MemberFilter,
     size: i64,
 ) -> QueryResult<Option<i64>> {
-    let percent = (100.0 * SAMPLE_ROWS / size.max(1) as f32).clamp(0.01, 100.0);
-    let q = estimate_statement(org, filter, percent);
+    let q = estimate_statement(org, filter, sample_percent(size));
     let s: Sampled = q.get_result(conn)?;
     Ok((s.seen > 0).then(|| round_estimate(s.n * s.hits / s.seen)))
 }

@@ -8,7 +8,7 @@ use super::super::sql::Statement;
 use super::counts::{basis, CountBasis};
 use crate::domain::{AccountId, MembershipId, MembershipStatus, OrgId, OrgRole, TeamId};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum MemberSort {
     #[default]
     Name,

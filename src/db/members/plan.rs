@@ -48,6 +48,9 @@ pub struct Known {
     /// A sample's estimate of the search's matches, when [`wants_estimate`]
     /// asked for it.
     pub estimate: Option<i64>,
+    /// This server kept the members of this very page of this search (see
+    /// `SearchCounts`), read at these `changes`.
+    pub kept_page: Option<i64>,
 }
 
 /// How the page's first row is found.
@@ -61,6 +64,10 @@ pub enum Start {
     FromTheEnd { skip: i64, keep: i64 },
     /// From the anchor's place in the name index (keyset).
     At(Anchor),
+    /// The members this server kept for this page of a search it read before
+    /// at the same `changes` as its remembered count: read by their ids, and
+    /// used only if the statement's `changes` are still those.
+    Kept,
 }
 
 /// Where the page's "of N" comes from.
@@ -163,6 +170,7 @@ pub(super) fn statement(filter: &MemberFilter, sql: &'static str) -> Statement<'
 pub fn plan(filter: &MemberFilter, request: &PageRequest, known: &Known) -> Plan {
     let start = match anchor_of(filter, request) {
         Some(anchor) => Start::At(anchor),
+        None if kept_page_applies(filter, known) => Start::Kept,
         None => by_number(filter, request, known.length),
     };
     let count = match (basis(filter), known.remembered) {
@@ -182,6 +190,21 @@ pub fn plan(filter: &MemberFilter, request: &PageRequest, known: &Known) -> Plan
         // bench's 1,000,000), and planning it with its words cost 3–6 ms.
         prepared: prepared(filter),
         accounts: filter.sort.needs_accounts(),
+    }
+}
+
+/// Whether the page this server kept may stand in for walking the search: it
+/// was read at the `changes` the remembered count was made at, and the list
+/// is by name (`sort_name` is made from the same name, email and status as
+/// `search_text`, so which members a search's page holds and their order by
+/// name change only when `changes` moves; an order by email or last seen
+/// reads the accounts, which it does not follow).
+fn kept_page_applies(filter: &MemberFilter, known: &Known) -> bool {
+    match (known.remembered, known.kept_page) {
+        (Some(counted), Some(changes)) => {
+            counted.changes == changes && !filter.sort.needs_accounts()
+        }
+        _ => false,
     }
 }
 
@@ -281,6 +304,10 @@ mod tests {
             remembered: Some(COUNTED),
             ..none
         };
+        let kept = Known {
+            kept_page: Some(COUNTED.changes),
+            ..remembered
+        };
         let long = |length| Known {
             length: Some(length),
             ..none
@@ -315,6 +342,11 @@ mod tests {
             ("past the end",                   filter(None, false, Name),            20_000, None,     long(10_000), Start::Skip(20_000),                    Kept,                  true,  false),
             ("a search asked first",           filter(Some("ada"), false, Name),     0,      None,     none,        Start::Skip(0),                          Window,                true,  false),
             ("a search asked again",           filter(Some("ada"), false, Name),     0,      None,     remembered,  Start::Skip(0),                          Remembered(COUNTED),   true,  false),
+            ("… its page kept",                filter(Some("ada"), false, Name),     50,     None,     kept,        Start::Kept,                             Remembered(COUNTED),   true,  false),
+            ("… kept at other changes",        filter(Some("ada"), false, Name),     50,     None,     Known { kept_page: Some(2), ..remembered }, Start::Skip(50), Remembered(COUNTED), true, false),
+            ("… kept, Z–A",                    filter(Some("ada"), false, NameDesc), 0,      None,     kept,        Start::Kept,                             Remembered(COUNTED),   true,  false),
+            ("… kept, by last seen",           filter(Some("ada"), false, LastSeen), 0,      None,     kept,        Start::Skip(0),                          Remembered(COUNTED),   true,  true),
+            ("… kept, count not remembered",   filter(Some("ada"), false, Name),     0,      None,     Known { kept_page: Some(3), ..none }, Start::Skip(0), Window,         true,  false),
             ("a search ignores Next's anchor", filter(Some("ada"), false, Name),     50,     next,     none,        Start::Skip(50),                         Window,                true,  false),
             ("a deep search goes by number",   filter(Some("ada"), false, Name),     5_000,  None,     long(10_000), Start::Skip(5_000),                     Window,                true,  false),
             ("a team",                         filter(None, true, Name),             0,      None,     remembered,  Start::Skip(0),                          Window,                false, false),

@@ -43,6 +43,9 @@ pub struct TeamCount {
 /// (each part is a small index read about this one member).
 #[derive(Debug, Clone)]
 pub struct Around {
+    /// Their account's public ID (`acct_…`); `None` while they are pending:
+    /// an invitation does not tell the inviters who holds the address.
+    pub account_ref: Option<String>,
     pub org_role: Option<NamedRole>,
     pub teams: Vec<HeldTeam>,
     pub contacts: Vec<TeamCount>,
@@ -55,6 +58,8 @@ pub struct Around {
 
 #[derive(QueryableByName)]
 struct AroundRow {
+    #[diesel(sql_type = Nullable<diesel::sql_types::Text>)]
+    account_ref: Option<String>,
     #[diesel(sql_type = Nullable<Jsonb>)]
     org_role: Option<serde_json::Value>,
     #[diesel(sql_type = Jsonb)]
@@ -70,6 +75,8 @@ struct AroundRow {
 }
 
 const AROUND: &str = "SELECT \
+     (SELECT a.public_id FROM accounts a WHERE a.id = m.account_id AND m.status <> 'pending') \
+      AS account_ref, \
      (SELECT jsonb_build_object('name', r.name, 'permissions', r.permissions) FROM custom_roles r \
       WHERE r.id = m.custom_role_id AND r.organization_id = m.organization_id) AS org_role, \
      (SELECT coalesce(jsonb_agg(jsonb_build_object('team_id', tm.team_id, 'role_name', r.name, \
@@ -104,6 +111,7 @@ pub fn around(
         .optional()?;
     row.map(|r| {
         Ok(Around {
+            account_ref: r.account_ref,
             org_role: r.org_role.map(from_json).transpose()?,
             teams: from_json(r.teams)?,
             contacts: from_json(r.contacts)?,

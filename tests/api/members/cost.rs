@@ -82,8 +82,9 @@ async fn the_members_page_runs_the_same_number_of_statements_for_5_or_50_rows() 
     assert_eq!(active_only, 4, "statements for a page without pending rows");
 
     // A search counts its matches with its page; asked again, it takes that
-    // count while nobody's name, email or status has changed (the second
-    // request here), and counts apart once something has.
+    // count and that page's members while nobody's name, email or status has
+    // changed (the second request here), and once something has, the page
+    // read by them says so and the search is made again with its count.
     let search = format!("{path}?q=more");
     let (searched, found) = statements_for(&app, &search).await;
     assert!(found.contains("60 members matching"), "{found}");

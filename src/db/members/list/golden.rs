@@ -32,7 +32,7 @@ fn page(
     let common = ["example".to_owned(), "test".to_owned(), "big".to_owned()];
     (
         header,
-        render(&page_statement(ORG, &filter, &plan, &common)),
+        render(&page_statement(ORG, &filter, &plan, &common, &[3, 5, 8])),
     )
 }
 
@@ -129,6 +129,18 @@ fn the_members_lists_statements_are_the_golden_sql() {
                 search("ada"),
                 (0, None),
                 remembered,
+            ),
+        ),
+        (
+            "search-again-kept",
+            page(
+                "The same page of it again: its members as this server kept them, by id",
+                search("ada"),
+                (50, None),
+                Known {
+                    kept_page: Some(7),
+                    ..remembered
+                },
             ),
         ),
         (
