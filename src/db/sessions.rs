@@ -26,6 +26,13 @@ pub struct SessionInfo {
     pub last_used_at: DateTime<Utc>,
 }
 
+impl SessionInfo {
+    /// The browser in words ("Firefox on Windows"); `user_agent` is the whole string.
+    pub fn device(&self) -> String {
+        crate::domain::browser::describe(&self.user_agent)
+    }
+}
+
 /// When a session is live and when it is touched: see [`find_live_state`].
 #[derive(Debug, Clone, Copy)]
 pub struct Liveness {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::features::{Feature, Plan};
 use super::{OrgRole, Permission, TeamRole};
 
 /// Today's names of what events refer to by id.
@@ -159,6 +160,14 @@ fn diff(before: &Value, after: &Value, skip: &[&str]) -> Vec<Change> {
         .collect()
 }
 
+/// A plan as the Plan & seats page names it ("Pro"), else as stored.
+fn plan_label(v: Option<&Value>) -> String {
+    match v.and_then(Value::as_str).and_then(Plan::parse) {
+        Some(plan) => plan.label().to_owned(),
+        None => shown(v),
+    }
+}
+
 fn shown(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "—".into(),
@@ -235,7 +244,10 @@ pub fn tell(e: &Event<'_>, names: &Names) -> Story {
         ),
         "organization.feature_toggled" => format!(
             "{actor} switched the {} feature {}",
-            text(a, "feature").unwrap_or_default(),
+            // The label people see in Settings → Features, not its key.
+            text(a, "feature")
+                .map(|key| Feature::parse(&key).map_or(key, |f| f.label().to_owned()))
+                .unwrap_or_default(),
             text(a, "enabled").unwrap_or_default()
         ),
         "organization.seats_changed" => format!(
@@ -245,8 +257,8 @@ pub fn tell(e: &Event<'_>, names: &Names) -> Story {
         ),
         "organization.plan_changed" => format!(
             "{actor} changed the plan from {} to {}",
-            shown(b.get("plan")),
-            shown(a.get("plan"))
+            plan_label(b.get("plan")),
+            plan_label(a.get("plan"))
         ),
         "audit.retention_changed" => format!(
             "{actor} set the audit log to keep events {}",
@@ -387,7 +399,7 @@ pub fn tell(e: &Event<'_>, names: &Names) -> Story {
         },
         "account.signed_in_new_browser" => format!(
             "Signed in from a new browser ({})",
-            text(a, "user_agent").unwrap_or_else(|| "unknown".into())
+            super::browser::describe(&text(a, "user_agent").unwrap_or_default())
         ),
         other => format!(
             "{actor}: {} ({} {})",
@@ -418,6 +430,28 @@ mod tests {
             },
             names,
         )
+    }
+
+    #[test]
+    fn features_and_plans_are_named_as_the_settings_name_them() {
+        let names = Names::default();
+        let story = told(
+            "organization.feature_toggled",
+            json!({"feature": "user_management", "enabled": false}),
+            json!({"feature": "user_management", "enabled": true}),
+            &names,
+        );
+        assert_eq!(
+            story.sentence,
+            "Ada switched the User management feature on"
+        );
+        let story = told(
+            "organization.plan_changed",
+            json!({"plan": "free"}),
+            json!({"plan": "pro"}),
+            &names,
+        );
+        assert_eq!(story.sentence, "Ada changed the plan from Free to Pro");
     }
 
     #[test]

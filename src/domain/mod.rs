@@ -55,6 +55,7 @@ pub mod account_id;
 pub mod api_tokens;
 pub mod audit;
 pub mod audit_story;
+pub mod browser;
 pub mod call_input;
 pub mod calls;
 pub mod contact_fields;

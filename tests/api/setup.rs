@@ -23,7 +23,7 @@ async fn setup_creates_the_owner_and_organization_and_signs_them_in() {
     let (status, body) = app.client.page(&format!("/orgs/{org}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Acme"));
-    assert!(body.contains("You are Owner here."));
+    assert!(body.contains("Your role here: <strong>Owner</strong>."));
     assert!(
         body.contains("Welcome to Roster"),
         "a flash message greets the owner"

@@ -51,6 +51,9 @@ pub struct Timeline {
 
 pub struct Profile {
     pub m: MemberView,
+    /// Their account ID (`acct_…`), which a manager of another organization
+    /// adds them by; not shown while they are pending.
+    pub account_ref: Option<String>,
     pub pending: bool,
     /// "Invited by Ada on 2026-12-01", "Archived by …": the status's history.
     pub history: Vec<String>,
@@ -250,6 +253,7 @@ fn load(
     };
     let (role_source, permissions, every_team) = org_access(&row, around.org_role.as_ref());
     let profile = Profile {
+        account_ref: around.account_ref.take(),
         pending,
         history: history(&around.milestones, pending),
         role_source,

@@ -5,6 +5,7 @@ use reqwest::StatusCode;
 
 use super::{event_ids, exec, pager, seed_events};
 use crate::helpers::PASSWORD;
+use crate::html::Page;
 use crate::members::{first_team, owner_and_bob, seed};
 
 #[tokio::test]
@@ -39,6 +40,26 @@ async fn a_members_page_tells_who_they_are_and_what_happened_to_them() {
         assert!(body.contains(want) || body.contains(&alt), "{want}");
     }
     assert!(body.contains("<td>3</td>"), "three contacts in the team");
+    let permissions = Page::parse(&body).texts("ul.permissions li");
+    assert!(
+        permissions.contains(&"Invite members".to_owned()),
+        "{permissions:?}"
+    );
+    // Their account ID, which another organization's manager adds them by.
+    let account_ref = app
+        .query(move |conn| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!(
+                "SELECT a.public_id FROM accounts a JOIN memberships m ON m.account_id = a.id WHERE m.id = {bob}"
+            ))
+            .get_result::<PublicId>(conn)
+            .unwrap()
+            .public_id
+        })
+        .await;
+    assert!(body.contains(&format!(
+        "<dt>Account ID</dt><dd><code class=\"mono\">{account_ref}</code>"
+    )));
     // The members list links each name to the page.
     let (_, list) = app.client.page(&format!("/orgs/{org}/members")).await;
     assert!(list.contains(&format!("href=\"/orgs/{org}/members/{bob}\"")));
@@ -167,4 +188,14 @@ async fn a_pending_member_shows_the_invited_address_and_nothing_from_elsewhere()
         "the account's name is not the organization's to see"
     );
     assert!(body.contains("Last seen <span class=\"last-seen\">Never"));
+    assert!(
+        !body.contains("Account ID") && !body.contains("acct_"),
+        "nor is which account holds the address"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct PublicId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    public_id: String,
 }

@@ -12,7 +12,7 @@ fn other_browser(app: &crate::helpers::TestApp) -> TestClient {
     client.http = reqwest::Client::builder()
         .cookie_provider(client.jar.clone())
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent("Firefox on a new laptop")
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0")
         .build()
         .unwrap();
     client
@@ -53,7 +53,7 @@ async fn sign_ins_from_a_new_browser_password_changes_and_sign_outs_are_the_acco
     );
     assert_eq!(
         shown
-            .matches("Signed in from a new browser (Firefox on a new laptop)")
+            .matches("Signed in from a new browser (Firefox on Linux)")
             .count(),
         1
     );
