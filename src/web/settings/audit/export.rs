@@ -15,8 +15,12 @@ use crate::error::{AppError, AppResult};
 use crate::web::plumbing::context::OrgContext;
 
 /// Events per batch, and batches the channel holds before the reader waits.
-const BATCH: i64 = 5_000;
-const BUFFERED: usize = 4;
+/// In flight at once: a batch being read, one waiting, one being written and
+/// `BUFFERED` chunks of CSV. At 5,000 and 4 the server's resident memory grew
+/// by 72 MB during an export of 1,090,000 events (131,900 rows/s); at 2,000
+/// and 2, by 28 MB for 1,214,000 events (120,100 rows/s).
+const BATCH: i64 = 2_000;
+const BUFFERED: usize = 2;
 
 pub const HEADER: [&str; 11] = [
     "id",
