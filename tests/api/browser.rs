@@ -4,6 +4,7 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -25,7 +26,10 @@ mod outages;
 mod polish;
 mod presence;
 
-/// A chromedriver process on a free port, stopped on drop.
+/// A chromedriver process on a free port, stopped on drop with every Chromium
+/// it started: it runs in a process group of its own, which its browsers join,
+/// and the whole group is killed (killing chromedriver alone left its browsers
+/// running, some hundred processes after a full test run).
 pub struct Driver {
     child: Child,
     pub url: String,
@@ -41,6 +45,7 @@ impl Driver {
             .unwrap()
             .port();
         let child = Command::new(&binary)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -107,6 +112,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
