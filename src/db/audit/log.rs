@@ -166,15 +166,34 @@ fn render_with(source: Source, q: &LogQuery, bare: bool) -> Statement<'static> {
                     .bind::<BigInt, _>(value);
                 keyset(s, "x", q.cursor)
                     .sql(order(q.cursor, "x"))
-                    .sql(" LIMIT ")
-                    .bind::<BigInt, _>(q.limit)
-                    .sql(")")
+                    .sql(format!(" LIMIT {})", q.limit))
             };
-            let s = part(s.sql(" FROM ("), "actor_account_id", account.0).sql(" UNION");
-            part(s, "member_id", member.0)
-                .sql(") e")
-                .sql(JOINS)
-                .sql(" WHERE true")
+            // The page is cut from the union before the names are joined: so
+            // a generic plan expects as many rows as a custom one, costs the
+            // same, and is taken after five executions. Joined first, it was
+            // costed at twice the rows, and the statement was planned afresh
+            // on every request (0.5 ms of planning for 0.25 ms of reading).
+            let narrowed = q.actor.is_some()
+                || q.member.is_some()
+                || q.group.is_some()
+                || q.from.is_some()
+                || q.until.is_some()
+                || q.text.is_some();
+            let s = part(
+                s.sql(" FROM (SELECT * FROM ("),
+                "actor_account_id",
+                account.0,
+            )
+            .sql(" UNION");
+            let s = part(s, "member_id", member.0).sql(") u");
+            let s = if narrowed {
+                s
+            } else {
+                keyset(s.sql(" WHERE true"), "u", q.cursor)
+                    .sql(order(q.cursor, "u"))
+                    .sql(format!(" LIMIT {}", q.limit))
+            };
+            s.sql(") e").sql(JOINS).sql(" WHERE true")
         }
         Source::Account(account) => s
             .sql(" FROM audit_events e")
@@ -209,10 +228,14 @@ fn render_with(source: Source, q: &LogQuery, bare: bool) -> Statement<'static> {
             .bind::<Array<Text>, _>(q.text_actions.clone())
             .sql("))");
     }
+    // The page's size is written into the text (one statement per size, and
+    // sizes are the code's constants): bound as a parameter, it left the
+    // generic plan unable to tell a page from the whole log, so PostgreSQL
+    // planned the member timeline's two-index union afresh on every request
+    // (0.55 ms of planning for 0.3 ms of reading).
     keyset(s, "e", q.cursor)
         .sql(order(q.cursor, "e"))
-        .sql(" LIMIT ")
-        .bind::<BigInt, _>(q.limit)
+        .sql(format!(" LIMIT {}", q.limit))
 }
 
 /// A page of events, newest first, with whether more lie beyond it in the
