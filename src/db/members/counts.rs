@@ -225,7 +225,10 @@ fn common_words(conn: &mut PgConnection, org: OrgId, size: i64) -> QueryResult<V
             .bind::<diesel::sql_types::Float, _>(sample_percent(size))
             .sql(") REPEATABLE (0) WHERE m.organization_id = ")
             .bind::<BigInt, _>(org.0)
-            .sql(" AND m.status <> 'archived' LIMIT 4000")
+            .sql(format!(
+                " AND m.status <> 'archived' LIMIT {}",
+                SAMPLE_ROWS as i64
+            ))
             .load(conn)?;
     let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for row in &rows {

@@ -154,8 +154,12 @@ pub fn list_page(
                 }
                 CountSource::Remembered(_) => (count_matches(conn, org, filter)?, false),
             };
-            if let Some(key) = key {
-                let changes = row.kept.changes;
+            // Written only when it is news: a count remembered at these
+            // `changes` is already what would be written.
+            let changes = row.kept.changes;
+            let unchanged =
+                matches!(plan.count, CountSource::Remembered(c) if c.changes == changes);
+            if let (Some(key), false) = (key, unchanged) {
                 counts.put(
                     key,
                     Counted {

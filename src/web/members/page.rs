@@ -25,19 +25,15 @@ use crate::web::settings::audit::view::{event_view, EventView};
 
 pub const TIMELINE_PAGE: i64 = 20;
 
-/// A permission and where the member has it from.
-#[derive(Debug, Clone)]
-pub struct Granted {
-    pub label: &'static str,
-    pub source: String,
-}
-
 #[derive(Debug, Clone)]
 pub struct TeamPlace {
     pub id: i64,
     pub name: String,
     pub role: String,
-    pub permissions: Vec<Granted>,
+    /// The labels of their permissions in this team, all from `source`.
+    pub permissions: Vec<&'static str>,
+    /// Where they come from: the team role, a custom one or their own set.
+    pub source: String,
     pub contacts: i64,
 }
 
@@ -58,7 +54,7 @@ pub struct Profile {
     /// "Invited by Ada on 2026-12-01", "Archived by …": the status's history.
     pub history: Vec<String>,
     pub role_source: String,
-    pub permissions: Vec<Granted>,
+    pub permissions: Vec<&'static str>,
     /// Every team permission in every team, through `teams.manage`.
     pub every_team: bool,
     pub teams: Vec<TeamPlace>,
@@ -84,18 +80,15 @@ fn cursor(p: &TimelineParams) -> Option<EventCursor> {
     }
 }
 
-fn labels(set: PermissionSet, scope: Scope, source: &str) -> Vec<Granted> {
+fn labels(set: PermissionSet, scope: Scope) -> Vec<&'static str> {
     set.iter()
         .filter(|p| p.scope() == scope)
-        .map(|p| Granted {
-            label: p.label(),
-            source: source.to_owned(),
-        })
+        .map(|p| p.label())
         .collect()
 }
 
 /// The org permissions and the words for where they come from.
-fn org_access(row: &q::MemberRow, custom: Option<&NamedRole>) -> (String, Vec<Granted>, bool) {
+fn org_access(row: &q::MemberRow, custom: Option<&NamedRole>) -> (String, Vec<&'static str>, bool) {
     let role = row.role;
     let custom = custom.filter(|_| row.custom_role_id.is_some());
     let (source, set) = match (&row.permissions, custom) {
@@ -113,7 +106,7 @@ fn org_access(row: &q::MemberRow, custom: Option<&NamedRole>) -> (String, Vec<Gr
         ),
     };
     let every_team = set.contains(Permission::TeamsManage);
-    (source.clone(), labels(set, Scope::Org, &source), every_team)
+    (source, labels(set, Scope::Org), every_team)
 }
 
 fn team_places(row: &q::MemberRow, held: &[HeldTeam], contacts: &[TeamCount]) -> Vec<TeamPlace> {
@@ -143,7 +136,8 @@ fn team_places(row: &q::MemberRow, held: &[HeldTeam], contacts: &[TeamCount]) ->
                 id: t.team_id,
                 name: t.name.clone(),
                 role,
-                permissions: labels(set, Scope::Team, &source),
+                permissions: labels(set, Scope::Team),
+                source,
                 contacts: contacts
                     .iter()
                     .find(|c| c.team_id == t.team_id)
